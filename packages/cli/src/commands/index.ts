@@ -1,0 +1,5 @@
+/** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
+import type { TradekitCommand } from '../registry.js';
+import { infoCommand } from './info.js';
+
+export const builtinCommands: TradekitCommand[] = [infoCommand];

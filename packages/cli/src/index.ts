@@ -1,0 +1,8 @@
+/**
+ * @tradekit/cli: the `tradekit` command line, usable in-process through {@link runCli}.
+ * @packageDocumentation
+ */
+export { runCli, createProgram, EXIT_USAGE, EXIT_FAILURE, type RunCliOptions } from './program.js';
+export { CommandRegistry, type TradekitCommand, type CommandIO } from './registry.js';
+export { builtinCommands } from './commands/index.js';
+export { VERSION } from './version.js';
