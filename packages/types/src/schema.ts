@@ -37,11 +37,17 @@ export function csvHeader(kind: CsvKind): string {
 /** Finds the CSV kind whose canonical columns equal `header` (order-insensitive), or `undefined`. */
 export function detectCsvKind(header: readonly string[]): CsvKind | undefined {
   const set = new Set(header.map((h) => h.trim().toLowerCase()));
+  // The kind whose required columns are all present; the most specific one wins (book ⊃ trade).
+  let best: CsvKind | undefined;
+  let bestCount = 0;
   for (const kind of Object.keys(CSV_COLUMNS) as CsvKind[]) {
-    const cols = CSV_COLUMNS[kind];
-    const required = cols.filter((c) => c !== 'id' && c !== 'trades' && c !== 'reason');
-    if (required.every((c) => set.has(c))) return kind;
+    const required = CSV_COLUMNS[kind].filter((c) => c !== 'id' && c !== 'trades' && c !== 'reason');
+    if (required.every((c) => set.has(c)) && required.length > bestCount) {
+      best = kind;
+      bestCount = required.length;
+    }
   }
+  if (best) return best;
   return undefined;
 }
 
