@@ -200,7 +200,7 @@ export class FaultyLink {
           break;
         }
         case 'burst': {
-          const extra = rule.message === undefined ? items[0] : { data: encodeJsonFrame(rule.message), binary: false };
+          const extra = rule.message === undefined ? items[0] : { data: typeof rule.message === 'string' ? rule.message : encodeJsonFrame(rule.message), binary: false };
           for (let i = 0; i < rule.count; i++) items.push(extra as { data: string | Buffer; binary: boolean });
           break;
         }

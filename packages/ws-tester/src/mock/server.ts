@@ -37,10 +37,12 @@ export interface CloseOptions {
 }
 
 /** A matcher for {@link MockServer.handle}: a predicate, or a value matched partially (JSON) or exactly. */
-export type MessageMatch = ((message: unknown, client: MockClient) => boolean) | unknown;
+// biome-ignore lint/suspicious/noExplicitAny: test handlers read fields of messages they just matched
+export type MessageMatch = ((message: any, client: MockClient) => boolean) | Record<string, unknown> | unknown[] | string | number | boolean | null;
 
 /** A reply for {@link MockServer.handle}: a value, or a function of the message (return undefined to send nothing). */
-export type MessageReply = ((message: unknown, client: MockClient) => unknown) | unknown;
+// biome-ignore lint/suspicious/noExplicitAny: see MessageMatch
+export type MessageReply = ((message: any, client: MockClient) => unknown) | Record<string, unknown> | unknown[] | string | number | boolean | null;
 
 /** Events of a {@link MockServer}. */
 export interface MockServerEvents {
@@ -107,7 +109,7 @@ export class MockClient {
     return this.connection.socket;
   }
 
-  /** Sends a message to this client (through the fault script). Objects are sent as JSON in JSON mode. */
+  /** Sends a message to this client (through the fault script): JSON-encoded in JSON mode, text or bytes as they are otherwise. */
   send(message: unknown): void {
     if (message instanceof Uint8Array) {
       this.connection.link.send(Buffer.from(message), true);
@@ -120,7 +122,13 @@ export class MockClient {
         { details: { value: message } },
       );
     }
-    this.connection.link.send(encodeJsonFrame(message), false);
+    this.connection.link.send(this.json ? encodeJsonFrame(message) : (message as string), false);
+  }
+
+  /** Sends text or bytes exactly as given, bypassing JSON encoding (still through the fault script). */
+  sendRaw(data: string | Uint8Array): void {
+    if (typeof data === 'string') this.connection.link.send(data, false);
+    else this.connection.link.send(Buffer.from(data), true);
   }
 
   /** Closes this connection cleanly with a code. */
@@ -350,7 +358,7 @@ export class MockServer extends SocketListener {
   private reject(client: MockClient, error: ProtocolErrorMessage): void {
     this.protocolErrors.push(error);
     for (const l of this.listeners.protocolError) l(error, client);
-    if (client.isOpen) client.send(this.json ? this.shapeError(error) : JSON.stringify(this.shapeError(error)));
+    if (client.isOpen) client.sendRaw(encodeJsonFrame(this.shapeError(error)));
   }
 }
 

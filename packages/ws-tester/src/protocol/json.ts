@@ -48,9 +48,8 @@ export function decodeJsonFrame(data: string | Buffer | ArrayBuffer | Buffer[], 
   }
 }
 
-/** Serialises a value for a text frame: strings and buffers go as they are, anything else as JSON. */
+/** Serialises a value as JSON for a text frame (a string becomes a JSON string literal). */
 export function encodeJsonFrame(value: unknown): string {
-  if (typeof value === 'string') return value;
   const text = JSON.stringify(value);
   if (text === undefined) {
     throw new TradeKitError(
