@@ -66,6 +66,6 @@ writeFileSync(
 );
 writeFileSync(
   join(dir, 'vitest.config.ts'),
-  `import { packageTestConfig } from '../../vitest.shared';\n\nexport default packageTestConfig();\n`,
+  `import { packageTestConfig } from '../../vitest.shared.ts';\n\nexport default packageTestConfig();\n`,
 );
 console.log(`created ${dir}`);
