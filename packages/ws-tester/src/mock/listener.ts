@@ -63,7 +63,7 @@ export abstract class SocketListener {
   /** Validated fault setup. */
   readonly plan: FaultPlan;
   /** Live connections. */
-  protected readonly connections = new Set<ListenerConnection>();
+  protected readonly liveConnections = new Set<ListenerConnection>();
   protected readonly wss: WebSocketServer;
   private http: Server;
   private readonly host: string;
@@ -193,14 +193,14 @@ export abstract class SocketListener {
         pauseReading: () => ws.pause(),
       });
       const connection: ListenerConnection = { index, socket: ws, request: req, link };
-      this.connections.add(connection);
+      this.liveConnections.add(connection);
       ws.on('ping', (data) => {
         if (link.answersPings && ws.readyState === WebSocket.OPEN) ws.pong(data);
       });
       // A client's protocol violation (e.g. oversized frame → 1009) must not crash the server.
       ws.on('error', () => {});
       ws.on('close', () => {
-        this.connections.delete(connection);
+        this.liveConnections.delete(connection);
         link.dispose();
       });
       this.accept(connection);
@@ -227,7 +227,7 @@ export abstract class SocketListener {
   }
 
   private async unbind(code: number | undefined): Promise<void> {
-    for (const c of [...this.connections]) {
+    for (const c of [...this.liveConnections]) {
       if (code === undefined) c.socket.terminate();
       else c.socket.close(code);
       c.link.dispose();
