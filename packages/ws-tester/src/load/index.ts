@@ -1,0 +1,24 @@
+export {
+  type LoadOptions,
+  type LoadProgress,
+  MAX_LOAD_CONNECTIONS,
+  MAX_LOAD_DURATION,
+  runLoad,
+  parseShard,
+} from './run.js';
+export {
+  type LoadReport,
+  type LoadShard,
+  mergeReports,
+  formatLoadSummary,
+} from './report.js';
+export {
+  type Threshold,
+  type ThresholdMetric,
+  type ThresholdOperator,
+  type ThresholdResult,
+  parseThreshold,
+  evaluateThresholds,
+} from './thresholds.js';
+export type { LoadErrorKind } from './driver.js';
+export type { LatencySummary } from './histogram.js';
