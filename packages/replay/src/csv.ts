@@ -1,0 +1,685 @@
+/**
+ * CSV reader: a hand-written scanner over large text chunks that parses numbers by index (no
+ * substring per numeric field) and normalises each row to a market event. Canonical columns are
+ * detected from the header; vendor files map their columns with `columns`.
+ */
+import {
+  type BookLevel,
+  CSV_COLUMNS,
+  type CsvKind,
+  type EpochUnit,
+  type MarketEvent,
+  type Micros,
+  TradeKitError,
+  detectCsvKind,
+  detectEpochUnit,
+} from '@tradekit/types';
+import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
+import { invalidOption, malformedRow } from './errors.js';
+import { type TsFormat, looksIso, parseEpoch, parseIso, parseNumber } from './numbers.js';
+import { type EventSource, type SeekMethod, flatten } from './source.js';
+import { assertReadable, isGzipPath, readBytes, searchLineOffset, textChunks } from './text.js';
+
+/** A canonical CSV column name (any kind), the target of a column mapping. */
+export type CsvField =
+  | 'ts'
+  | 'symbol'
+  | 'bid'
+  | 'bid_size'
+  | 'ask'
+  | 'ask_size'
+  | 'price'
+  | 'size'
+  | 'side'
+  | 'id'
+  | 'timeframe'
+  | 'start'
+  | 'open'
+  | 'high'
+  | 'low'
+  | 'close'
+  | 'volume'
+  | 'trades'
+  | 'kind'
+  | 'status'
+  | 'reason';
+
+/** Options of the CSV reader. */
+export interface CsvReadOptions extends DataCheckOptions {
+  /** The kind of rows in the file; detected from the header when omitted. */
+  kind?: CsvKind;
+  /** Symbol of every row, for files without a symbol column. */
+  symbol?: string;
+  /**
+   * Where each canonical field is: a header name or a 0-based column index,
+   * e.g. `{ ts: 'timestamp', price: 'px', size: 'qty' }`. Unmapped fields use their canonical name.
+   */
+  columns?: Partial<Record<CsvField | 'bidSize' | 'askSize', string | number>>;
+  /** Whether the first line is a header; `auto` treats it as one when its first field is not a timestamp. @default 'auto' */
+  header?: boolean | 'auto';
+  /** Column names of a file without a header row. @default the canonical columns of `kind` */
+  names?: readonly string[];
+  /** Field separator, one character. @default ',' */
+  delimiter?: string;
+  /** Timestamp format of `ts` (and `start`): an epoch unit, `iso`, or `auto` (by the first row). @default 'auto' */
+  ts?: TsFormat;
+  /** Read through gunzip; by default when the path ends in `.gz`. */
+  gzip?: boolean;
+}
+
+const KIND_CODE: Record<CsvKind, number> = { quote: 0, trade: 1, bar: 2, book: 3, status: 4 };
+const OPTIONAL = new Set<CsvField>(['id', 'trades', 'reason', 'side']);
+const ALIASES: Record<string, CsvField> = { bidsize: 'bid_size', asksize: 'ask_size', timestamp: 'ts', time: 'ts' };
+const MAX_COLUMNS = 256;
+/** A single line longer than this is not CSV market data; stop before it eats the memory. */
+const MAX_LINE_CHARS = 16 << 20;
+
+/** The columns of a file resolved to indexes. */
+interface Layout {
+  kind: CsvKind;
+  kindCode: number;
+  names: string[];
+  ncols: number;
+  /** Index of each canonical field, -1 when absent. */
+  idx: Record<CsvField, number>;
+  hasHeader: boolean;
+}
+
+/** State of one read of the file. */
+interface ReadState {
+  checks: DataChecks;
+  line: number;
+  lineKnown: boolean;
+  unit: EpochUnit | 'iso' | undefined;
+  lastSymbol: string;
+  pending: { type: 'book_snapshot' | 'book_delta'; symbol: string; ts: number; bids: BookLevel[]; asks: BookLevel[] } | undefined;
+  pendingLine: number;
+}
+
+function norm(name: string): string {
+  return name.trim().toLowerCase().replace(/^\ufeff/, '');
+}
+
+function columnError(file: string, message: string, details: Record<string, unknown>): TradeKitError {
+  return new TradeKitError('REPLAY_CSV_COLUMNS', message, { details: { file, ...details } });
+}
+
+/**
+ * Splits one header line (quotes allowed) into names. Only used for headers and seeks, off the hot path.
+ */
+function splitSimple(line: string, delim: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let v = '';
+      i++;
+      while (i < line.length) {
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') {
+            v += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        v += line[i++];
+      }
+      out.push(v);
+      i++;
+    } else {
+      let j = line.indexOf(delim, i);
+      if (j < 0) j = line.length;
+      out.push(line.slice(i, j));
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * A CSV file as an {@link EventSource}. Seeks on plain files by binary search on byte offsets
+ * (the file must be sorted by time); gzip files are read from the start.
+ */
+export class CsvSource implements EventSource {
+  readonly format = 'csv';
+  readonly report: DataReport;
+  readonly seekMethod: SeekMethod;
+  private readonly gzip: boolean;
+  private readonly checkOptions: ResolvedChecks;
+  private readonly delim: number;
+  private readonly delimChar: string;
+  private layout: Layout | undefined;
+  /** Byte offset of the first data row (after the header), for seeks. */
+  private dataStart = 0;
+  private readonly starts = new Int32Array(MAX_COLUMNS);
+  private readonly ends = new Int32Array(MAX_COLUMNS);
+
+  constructor(
+    readonly name: string,
+    readonly options: CsvReadOptions = {},
+  ) {
+    this.checkOptions = resolveChecks(options);
+    this.report = emptyReport([name]);
+    this.gzip = options.gzip ?? isGzipPath(name);
+    this.seekMethod = this.gzip ? 'scan' : 'binary-search';
+    const d = options.delimiter ?? ',';
+    if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+      throw invalidOption('delimiter', 'one character other than a quote or newline', d);
+    }
+    this.delimChar = d;
+    this.delim = d.charCodeAt(0);
+    if (options.kind !== undefined && !(options.kind in KIND_CODE)) {
+      throw invalidOption('kind', `one of ${Object.keys(KIND_CODE).join(', ')}`, options.kind);
+    }
+    const ts = options.ts ?? 'auto';
+    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts)) throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
+    const header = options.header ?? 'auto';
+    if (header !== true && header !== false && header !== 'auto') throw invalidOption('header', "true, false or 'auto'", header);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
+    return flatten(this.batches());
+  }
+
+  /** Resolves the layout from the first line of the file. */
+  private resolveLayout(firstLine: string): Layout {
+    const o = this.options;
+    const fields = splitSimple(firstLine.replace(/\r$/, ''), this.delimChar);
+    let hasHeader: boolean;
+    if (o.header === true || o.header === false) hasHeader = o.header;
+    else {
+      const f0 = (fields[0] ?? '').trim();
+      const first = fields.find((f, i) => i === 0 || f.trim() !== '') ?? '';
+      const tsLike = (t: string) => t !== '' && (!Number.isNaN(Number(t)) || looksIso(t, 0, t.length));
+      // A header row has no timestamp in it; a data row starts with (or contains) one.
+      hasHeader = !tsLike(f0) && !fields.some((f) => tsLike(f.trim()) && f.trim().length >= 10) && first !== undefined;
+    }
+    let names: string[];
+    if (hasHeader) names = fields.map(norm);
+    else if (o.names) names = o.names.map(norm);
+    else if (o.kind) names = [...CSV_COLUMNS[o.kind]];
+    else {
+      throw columnError(
+        this.name,
+        `Expected \`${this.name}\` to start with a header row naming its columns, got ${JSON.stringify(firstLine.slice(0, 80))}. ` +
+          "Add a header, or pass `names: ['ts', 'symbol', ...]` or `kind` for the canonical column order.",
+        { value: firstLine.slice(0, 200) },
+      );
+    }
+    const mapping = o.columns ?? {};
+    const mapped: Partial<Record<CsvField, number>> = {};
+    for (const [rawKey, where] of Object.entries(mapping)) {
+      const key = (ALIASES[rawKey.toLowerCase()] ?? rawKey) as CsvField;
+      if (where === undefined) continue;
+      let index: number;
+      if (typeof where === 'number') {
+        if (!Number.isInteger(where) || where < 0) throw invalidOption(`columns.${rawKey}`, 'a header name or a 0-based column index', where);
+        index = where;
+      } else {
+        index = names.indexOf(norm(where));
+        if (index < 0) {
+          throw columnError(
+            this.name,
+            `Expected column \`${where}\` (mapped to \`${key}\`) in ${this.name}, got columns ${JSON.stringify(names)}. Fix \`columns.${rawKey}\`.`,
+            { field: key, value: where },
+          );
+        }
+      }
+      mapped[key] = index;
+    }
+    // Names after the mapping, to detect the kind of a vendor file.
+    const effective = [...names];
+    for (const [k, i] of Object.entries(mapped)) effective[i as number] = k;
+    const withAliases = effective.map((n) => ALIASES[n.replace(/_/g, '')] ?? ALIASES[n] ?? n);
+    const kind = o.kind ?? detectCsvKind(o.symbol !== undefined ? [...withAliases, 'symbol'] : withAliases);
+    if (kind === undefined) {
+      throw columnError(
+        this.name,
+        `Expected the columns of ${this.name} to match a canonical kind (quote: ${CSV_COLUMNS.quote.join(',')}; trade: ${CSV_COLUMNS.trade.join(',')}; ...), got ${JSON.stringify(names)}. ` +
+          "Pass `kind` and a `columns` mapping such as { ts: 'timestamp', price: 'px' }.",
+        { value: names },
+      );
+    }
+    const idx = {} as Record<CsvField, number>;
+    const all: CsvField[] = [
+      'ts', 'symbol', 'bid', 'bid_size', 'ask', 'ask_size', 'price', 'size', 'side', 'id', 'timeframe',
+      'start', 'open', 'high', 'low', 'close', 'volume', 'trades', 'kind', 'status', 'reason',
+    ];
+    for (const f of all) idx[f] = mapped[f] ?? withAliases.indexOf(f);
+    for (const f of CSV_COLUMNS[kind] as CsvField[]) {
+      if (idx[f] >= 0 || OPTIONAL.has(f) || (f === 'symbol' && o.symbol !== undefined)) continue;
+      throw columnError(
+        this.name,
+        `Expected a \`${f}\` column in ${this.name} (${kind} rows), got columns ${JSON.stringify(names)}. ` +
+          `Map it with \`columns: { ${f}: '<header name>' }\`${f === 'symbol' ? " or pass `symbol: 'XYZ'`" : ''}.`,
+        { field: f, value: names },
+      );
+    }
+    const maxIdx = Math.max(...Object.values(idx));
+    if (maxIdx >= MAX_COLUMNS) throw invalidOption('columns', `column indexes below ${MAX_COLUMNS}`, maxIdx);
+    return { kind, kindCode: KIND_CODE[kind], names, ncols: Math.max(names.length, maxIdx + 1), idx, hasHeader };
+  }
+
+  /** Reads the header line (first line) of the file. */
+  private async ensureLayout(): Promise<Layout> {
+    if (this.layout) return this.layout;
+    await assertReadable(this.name);
+    let text = '';
+    for await (const chunk of textChunks(this.name, this.gzip)) {
+      text += chunk;
+      if (text.indexOf('\n') >= 0 || text.length > MAX_LINE_CHARS) break;
+    }
+    const nl = text.indexOf('\n');
+    const first = nl >= 0 ? text.slice(0, nl) : text;
+    this.layout = this.resolveLayout(first);
+    this.dataStart = this.layout.hasHeader ? Buffer.byteLength(first, 'utf8') + (nl >= 0 ? 1 : 0) : 0;
+    return this.layout;
+  }
+
+  /** Timestamp of the row in `line` (or NaN), for the binary search. */
+  private lineTs(line: string, layout: Layout, unit: EpochUnit | 'iso'): number {
+    const fields = splitSimple(line.replace(/\r$/, ''), this.delimChar);
+    const t = fields[layout.idx.ts];
+    if (t === undefined) return Number.NaN;
+    return unit === 'iso' ? parseIso(t, 0, t.length) : parseEpoch(t, 0, t.length, unit);
+  }
+
+  /** Byte offset of a line start at or before the first row with `ts ≥ from` (file sorted by time). */
+  private async search(from: Micros, layout: Layout, size: number): Promise<{ offset: number; unit: EpochUnit | 'iso' } | undefined> {
+    const firstLine = (await readBytes(this.name, this.dataStart, 1 << 16)).toString('latin1');
+    const f = splitSimple(firstLine.slice(0, Math.max(0, firstLine.indexOf('\n'))).replace(/\r$/, ''), this.delimChar)[layout.idx.ts] ?? '';
+    const unit = this.unitFor(f, 0, f.length);
+    if (unit === undefined) return undefined;
+    const offset = await searchLineOffset(this.name, this.dataStart, size, from, (line) => this.lineTs(line, layout, unit));
+    return { offset, unit };
+  }
+
+  private unitFor(buf: string, s: number, e: number): EpochUnit | 'iso' | undefined {
+    const cfg = this.options.ts ?? 'auto';
+    if (cfg !== 'auto') return cfg;
+    if (s >= e) return undefined;
+    if (looksIso(buf, s, e)) return 'iso';
+    const x = Number(buf.slice(s, e));
+    return Number.isNaN(x) ? undefined : detectEpochUnit(x);
+  }
+
+  async *batches(from: Micros = Number.NEGATIVE_INFINITY): AsyncIterableIterator<MarketEvent[]> {
+    const layout = await this.ensureLayout();
+    const checks = new DataChecks(this.name, this.checkOptions, this.report, from);
+    const st: ReadState = {
+      checks,
+      line: 0,
+      lineKnown: true,
+      unit: undefined,
+      lastSymbol: this.options.symbol ?? '',
+      pending: undefined,
+      pendingLine: 0,
+    };
+    let startByte = 0;
+    let skipFirst = layout.hasHeader;
+    if (from > Number.NEGATIVE_INFINITY && !this.gzip) {
+      const size = await assertReadable(this.name);
+      const found = await this.search(from, layout, size);
+      if (found && found.offset > this.dataStart) {
+        startByte = found.offset;
+        st.unit = found.unit;
+        st.lineKnown = false;
+        skipFirst = false;
+      }
+    }
+    let carry = '';
+    for await (const text of textChunks(this.name, this.gzip, startByte)) {
+      let buf = carry.length > 0 ? carry + text : text;
+      let pos = 0;
+      if (skipFirst) {
+        const nl = buf.indexOf('\n');
+        if (nl < 0) {
+          carry = buf;
+          continue;
+        }
+        pos = nl + 1;
+        st.line = 1;
+        skipFirst = false;
+      }
+      pos = this.parse(buf, pos, false, layout, st);
+      carry = pos < buf.length ? buf.slice(pos) : '';
+      buf = '';
+      if (carry.length > MAX_LINE_CHARS) {
+        throw new TradeKitError(
+          'REPLAY_LINE_TOO_LONG',
+          `Expected lines under ${MAX_LINE_CHARS} characters in ${this.name}, got a longer one after line ${st.line}. Check the delimiter, the quoting, and that the file is CSV.`,
+          { details: { file: this.name, line: st.line } },
+        );
+      }
+      if (checks.out.length > 0) yield checks.take();
+    }
+    if (carry.length > 0 && !skipFirst) this.parse(carry, 0, true, layout, st);
+    this.flushBook(st);
+    checks.finish();
+    if (checks.out.length > 0) yield checks.take();
+  }
+
+  private flushBook(st: ReadState): void {
+    const p = st.pending;
+    if (p) {
+      st.pending = undefined;
+      st.checks.accept(p, st.lineKnown ? st.pendingLine : 0);
+    }
+  }
+
+  /**
+   * Parses complete rows of `buf` from `pos`; returns where the first incomplete row starts.
+   * At the end of the file (`final`) a last row without newline is complete.
+   */
+  private parse(buf: string, pos: number, final: boolean, layout: Layout, st: ReadState): number {
+    const n = buf.length;
+    const starts = this.starts;
+    const ends = this.ends;
+    let nextQuote = buf.indexOf('"', pos);
+    if (nextQuote < 0) nextQuote = n;
+    while (pos < n) {
+      let lineEnd = buf.indexOf('\n', pos);
+      if (lineEnd < 0) {
+        if (!final) return pos;
+        lineEnd = n;
+      }
+      st.line++;
+      if (nextQuote < lineEnd) {
+        // Quoted fields: parse the row the slow way (it may span lines).
+        const r = this.parseQuoted(buf, pos, final, st);
+        if (r === undefined) {
+          st.line--;
+          return pos;
+        }
+        nextQuote = buf.indexOf('"', r.next);
+        if (nextQuote < 0) nextQuote = n;
+        const rowLine = st.line;
+        st.line += r.newlines;
+        this.emitRow(r.synthetic, r.count, layout, st, rowLine, buf, pos, r.next);
+        pos = r.next;
+        continue;
+      }
+      let contentEnd = lineEnd;
+      if (contentEnd > pos && buf.charCodeAt(contentEnd - 1) === 13) contentEnd--;
+      if (contentEnd === pos) {
+        pos = lineEnd + 1;
+        continue;
+      }
+      let f = 0;
+      let p = pos;
+      while (f < MAX_COLUMNS) {
+        let q = buf.indexOf(this.delimChar, p);
+        if (q < 0 || q > contentEnd) q = contentEnd;
+        starts[f] = p;
+        ends[f] = q;
+        f++;
+        if (q === contentEnd) break;
+        p = q + 1;
+      }
+      this.emitRow(buf, f, layout, st, st.line, buf, pos, contentEnd);
+      pos = lineEnd + 1;
+    }
+    return pos;
+  }
+
+  /** Slow path for a row with quotes: unescapes its fields into a synthetic buffer. */
+  private parseQuoted(
+    buf: string,
+    pos: number,
+    final: boolean,
+    _st: ReadState,
+  ): { synthetic: string; count: number; next: number; newlines: number } | undefined {
+    const fields: string[] = [];
+    const n = buf.length;
+    let i = pos;
+    let newlines = 0;
+    const d = this.delimChar;
+    while (true) {
+      if (buf[i] === '"') {
+        let v = '';
+        i++;
+        let closed = false;
+        while (i < n) {
+          const j = buf.indexOf('"', i);
+          if (j < 0) break;
+          const piece = buf.slice(i, j);
+          for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) newlines++;
+          v += piece;
+          if (buf[j + 1] === '"') {
+            v += '"';
+            i = j + 2;
+            continue;
+          }
+          if (j + 1 >= n && !final) break;
+          i = j + 1;
+          closed = true;
+          break;
+        }
+        if (!closed) {
+          if (!final) return undefined;
+          i = n;
+        }
+        fields.push(v);
+        // Anything between the closing quote and the delimiter is kept, like most parsers do.
+        while (i < n && buf[i] !== d && buf[i] !== '\n' && buf[i] !== '\r') v += buf[i++];
+        fields[fields.length - 1] = v;
+      } else {
+        let j = i;
+        while (j < n && buf[j] !== d && buf[j] !== '\n') j++;
+        if (j >= n && !final) return undefined;
+        let e = j;
+        if (e > i && buf[e - 1] === '\r' && buf[e] !== d) e--;
+        fields.push(buf.slice(i, e));
+        i = j;
+      }
+      if (i >= n) {
+        if (!final) return undefined;
+        break;
+      }
+      if (buf[i] === d) {
+        i++;
+        continue;
+      }
+      if (buf[i] === '\r') i++;
+      if (buf[i] === '\n') {
+        i++;
+        break;
+      }
+      if (i >= n) break;
+    }
+    if (fields.length > MAX_COLUMNS) fields.length = MAX_COLUMNS;
+    const SEP = '\u0001';
+    let p = 0;
+    for (let k = 0; k < fields.length; k++) {
+      const len = (fields[k] as string).length;
+      this.starts[k] = p;
+      this.ends[k] = p + len;
+      p += len + 1;
+    }
+    return { synthetic: fields.join(SEP), count: fields.length, next: i, newlines };
+  }
+
+  private bad(
+    st: ReadState,
+    layout: Layout,
+    line: number,
+    col: number,
+    field: string,
+    expectation: string,
+    value: unknown,
+    raw: string,
+    rs: number,
+    re: number,
+  ): void {
+    const text = raw.slice(rs, re).replace(/\r?\n$/, '');
+    const l = st.lineKnown ? line : 0;
+    const column = col >= 0 ? col + 1 : undefined;
+    st.checks.malformed(malformedRow(this.name, l, column, field, expectation, value, text), l, column ?? field, text);
+    void layout;
+  }
+
+  private str(buf: string, i: number): string {
+    return buf.slice(this.starts[i] as number, this.ends[i] as number);
+  }
+
+  /** Turns the fields of one row into an event (or a book level) and offers it to the checks. */
+  private emitRow(buf: string, nf: number, layout: Layout, st: ReadState, line: number, raw: string, rs: number, re: number): void {
+    const idx = layout.idx;
+    const starts = this.starts;
+    const ends = this.ends;
+    if (nf !== layout.ncols && !(nf > layout.ncols && layout.hasHeader === false)) {
+      const missing = nf < layout.ncols ? nf : layout.ncols;
+      this.bad(st, layout, line, missing, layout.names[missing] ?? `column ${missing + 1}`, `one of ${layout.ncols} columns (the row has ${nf})`, raw.slice(rs, re), raw, rs, re);
+      return;
+    }
+    // Timestamp
+    const its = idx.ts;
+    const s0 = starts[its] as number;
+    const e0 = ends[its] as number;
+    let unit = st.unit;
+    if (unit === undefined) {
+      unit = this.unitFor(buf, s0, e0);
+      if (unit === undefined) {
+        this.bad(st, layout, line, its, 'ts', 'an epoch number or ISO-8601 time', buf.slice(s0, e0), raw, rs, re);
+        return;
+      }
+      st.unit = unit;
+    }
+    const ts = unit === 'iso' ? parseIso(buf, s0, e0) : parseEpoch(buf, s0, e0, unit);
+    if (Number.isNaN(ts)) {
+      this.bad(st, layout, line, its, 'ts', unit === 'iso' ? 'an ISO-8601 time' : `an epoch number in ${unit}`, buf.slice(s0, e0), raw, rs, re);
+      return;
+    }
+    // Symbol, reusing the previous row's string when equal (most files hold one or few symbols).
+    let symbol: string;
+    const isym = idx.symbol;
+    if (isym < 0) symbol = st.lastSymbol;
+    else {
+      const s = starts[isym] as number;
+      const e = ends[isym] as number;
+      const last = st.lastSymbol;
+      if (e - s === last.length && buf.startsWith(last, s)) symbol = last;
+      else {
+        symbol = buf.slice(s, e);
+        if (symbol.length === 0) {
+          this.bad(st, layout, line, isym, 'symbol', 'a non-empty string', symbol, raw, rs, re);
+          return;
+        }
+        st.lastSymbol = symbol;
+      }
+    }
+    switch (layout.kindCode) {
+      case 1: {
+        const price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
+        if (Number.isNaN(price)) return this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+        const size = parseNumber(buf, starts[idx.size] as number, ends[idx.size] as number);
+        if (!(size >= 0)) return this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+        let side: 'buy' | 'sell' | 'unknown' = 'unknown';
+        const iside = idx.side;
+        if (iside >= 0) {
+          const s = starts[iside] as number;
+          const len = (ends[iside] as number) - s;
+          const c = buf.charCodeAt(s) | 32;
+          if (len === 3 && c === 98 && (buf.charCodeAt(s + 1) | 32) === 117) side = 'buy';
+          else if (len === 4 && c === 115 && (buf.charCodeAt(s + 1) | 32) === 101) side = 'sell';
+          else if (len === 1 && (c === 98 || c === 115)) side = c === 98 ? 'buy' : 'sell';
+          else if (!(len === 0 || (len === 7 && c === 117))) {
+            return this.bad(st, layout, line, iside, 'side', '"buy", "sell", "unknown" or empty', this.str(buf, iside), raw, rs, re);
+          }
+        }
+        const iid = idx.id;
+        if (iid >= 0 && (ends[iid] as number) > (starts[iid] as number)) {
+          st.checks.accept({ type: 'trade', symbol, ts, price, size, side, id: this.str(buf, iid) }, st.lineKnown ? line : 0);
+        } else {
+          st.checks.accept({ type: 'trade', symbol, ts, price, size, side }, st.lineKnown ? line : 0);
+        }
+        return;
+      }
+      case 0: {
+        const bid = parseNumber(buf, starts[idx.bid] as number, ends[idx.bid] as number);
+        if (Number.isNaN(bid)) return this.bad(st, layout, line, idx.bid, 'bid', 'a number', this.str(buf, idx.bid), raw, rs, re);
+        const bidSize = parseNumber(buf, starts[idx.bid_size] as number, ends[idx.bid_size] as number);
+        if (!(bidSize >= 0)) return this.bad(st, layout, line, idx.bid_size, 'bid_size', 'a number ≥ 0', this.str(buf, idx.bid_size), raw, rs, re);
+        const ask = parseNumber(buf, starts[idx.ask] as number, ends[idx.ask] as number);
+        if (Number.isNaN(ask)) return this.bad(st, layout, line, idx.ask, 'ask', 'a number', this.str(buf, idx.ask), raw, rs, re);
+        const askSize = parseNumber(buf, starts[idx.ask_size] as number, ends[idx.ask_size] as number);
+        if (!(askSize >= 0)) return this.bad(st, layout, line, idx.ask_size, 'ask_size', 'a number ≥ 0', this.str(buf, idx.ask_size), raw, rs, re);
+        st.checks.accept({ type: 'quote', symbol, ts, bid, bidSize, ask, askSize }, st.lineKnown ? line : 0);
+        return;
+      }
+      case 2: {
+        const tf = this.str(buf, idx.timeframe);
+        if (tf.length === 0) return this.bad(st, layout, line, idx.timeframe, 'timeframe', 'a timeframe like "1m"', tf, raw, rs, re);
+        const ss = starts[idx.start] as number;
+        const se = ends[idx.start] as number;
+        const start = unit === 'iso' ? parseIso(buf, ss, se) : parseEpoch(buf, ss, se, unit);
+        if (Number.isNaN(start)) return this.bad(st, layout, line, idx.start, 'start', 'a time like `ts`', this.str(buf, idx.start), raw, rs, re);
+        const v: number[] = [0, 0, 0, 0, 0];
+        const names = ['open', 'high', 'low', 'close', 'volume'] as const;
+        for (let k = 0; k < 5; k++) {
+          const ci = idx[names[k] as CsvField];
+          const x = parseNumber(buf, starts[ci] as number, ends[ci] as number);
+          if (Number.isNaN(x)) return this.bad(st, layout, line, ci, names[k] as string, 'a number', this.str(buf, ci), raw, rs, re);
+          v[k] = x;
+        }
+        const bar: MarketEvent = {
+          type: 'bar',
+          symbol,
+          ts,
+          start,
+          timeframe: tf,
+          open: v[0] as number,
+          high: v[1] as number,
+          low: v[2] as number,
+          close: v[3] as number,
+          volume: v[4] as number,
+        };
+        const it = idx.trades;
+        if (it >= 0 && (ends[it] as number) > (starts[it] as number)) {
+          const t = parseNumber(buf, starts[it] as number, ends[it] as number);
+          if (Number.isNaN(t)) return this.bad(st, layout, line, it, 'trades', 'a number or empty', this.str(buf, it), raw, rs, re);
+          bar.trades = t;
+        }
+        st.checks.accept(bar, st.lineKnown ? line : 0);
+        return;
+      }
+      case 4: {
+        const status = this.str(buf, idx.status);
+        if (status !== 'open' && status !== 'halt' && status !== 'close') {
+          return this.bad(st, layout, line, idx.status, 'status', '"open", "halt" or "close"', status, raw, rs, re);
+        }
+        const e: MarketEvent = { type: 'status', symbol, ts, status };
+        const ir = idx.reason;
+        if (ir >= 0 && (ends[ir] as number) > (starts[ir] as number)) e.reason = this.str(buf, ir);
+        st.checks.accept(e, st.lineKnown ? line : 0);
+        return;
+      }
+      default: {
+        const kindText = this.str(buf, idx.kind);
+        const type = kindText === 'snapshot' ? 'book_snapshot' : kindText === 'delta' ? 'book_delta' : undefined;
+        if (type === undefined) return this.bad(st, layout, line, idx.kind, 'kind', '"snapshot" or "delta"', kindText, raw, rs, re);
+        const sideText = idx.side >= 0 ? this.str(buf, idx.side) : '';
+        let level: BookLevel | undefined;
+        if (sideText !== '') {
+          if (sideText !== 'bid' && sideText !== 'ask') return this.bad(st, layout, line, idx.side, 'side', '"bid", "ask" or empty', sideText, raw, rs, re);
+          const price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
+          if (Number.isNaN(price)) return this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+          const size = parseNumber(buf, starts[idx.size] as number, ends[idx.size] as number);
+          if (!(size >= 0)) return this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+          level = { price, size };
+        }
+        const p = st.pending;
+        if (!p || p.ts !== ts || p.symbol !== symbol || p.type !== type) {
+          this.flushBook(st);
+          st.pending = { type, symbol, ts, bids: [], asks: [] };
+          st.pendingLine = line;
+        }
+        const cur = st.pending as NonNullable<ReadState['pending']>;
+        if (level) (sideText === 'bid' ? cur.bids : cur.asks).push(level);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Hand-rolled parsing of numbers and timestamps straight out of a text buffer, by index, so that
+ * the CSV hot path allocates no substring per numeric field.
+ */
+import { type EpochUnit, isoToMicros } from '@tradekit/types';
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Parses the decimal number in `s[start, end)`; `NaN` for anything that is not a number.
+ * Mantissas of up to 15 digits are divided by an exact power of ten, which IEEE rounds
+ * correctly, so the result equals `Number(text)`; longer ones and exponents go through `Number`.
+ */
+export function parseNumber(s: string, start: number, end: number): number {
+  if (start >= end) return Number.NaN;
+  let i = start;
+  let neg = false;
+  let c = s.charCodeAt(i);
+  if (c === 45) {
+    neg = true;
+    i++;
+  } else if (c === 43) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  let seenDot = false;
+  const from = i;
+  for (; i < end; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (seenDot) frac++;
+    } else if (c === 46 && !seenDot) {
+      seenDot = true;
+    } else {
+      break;
+    }
+  }
+  if (i < end || digits > 15 || digits === 0) {
+    if (i === from) return Number.NaN;
+    const text = s.slice(start, end);
+    // Number('') is 0 and Number(' 1') is 1: keep NaN for anything but a plain number.
+    const x = Number(text);
+    return text.trim() !== text || text === '' ? Number.NaN : x;
+  }
+  const x = frac === 0 ? m : m / (POW10[frac] as number);
+  return neg ? -x : x;
+}
+
+/** How a timestamp column is read: an epoch unit, `iso` for ISO-8601 text, or `auto` (detected from the first row). */
+export type TsFormat = EpochUnit | 'iso' | 'auto';
+
+const MULT: Record<EpochUnit, number> = { s: 1_000_000, ms: 1_000, us: 1, ns: 0 };
+
+/**
+ * Parses an epoch number in `unit` from `s[start, end)` to integer µs, exactly for integers of
+ * up to 16 digits (19 for ns); `NaN` when the text is not a number.
+ */
+export function parseEpoch(s: string, start: number, end: number, unit: EpochUnit): number {
+  if (start >= end) return Number.NaN;
+  let i = start;
+  let neg = false;
+  if (s.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  let whole = 0;
+  let digits = 0;
+  const intEnd = unit === 'ns' ? end - 3 : end;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (i < intEnd) {
+      whole = whole * 10 + (c - 48);
+      digits++;
+    }
+  }
+  if (i === end) {
+    if (digits > 16 || (unit !== 'ns' && digits === 0)) {
+      const x = Number(s.slice(start, end));
+      return Math.round(unit === 'ns' ? Math.floor(x / 1000) : x * MULT[unit]);
+    }
+    const v = unit === 'ns' ? whole : whole * MULT[unit];
+    return neg ? -v : v;
+  }
+  // A fraction or anything else: slow path through Number.
+  const x = Number(s.slice(start, end));
+  if (Number.isNaN(x) || s.charCodeAt(end - 1) === 46) return Number.NaN;
+  if (unit === 'ns') return Math.floor(x / 1000);
+  // Split whole and fraction so that 1700000000.123456 s lands on the exact microsecond.
+  const dot = s.indexOf('.', start);
+  if (dot > 0 && dot < end && !/[eE]/.test(s.slice(start, end))) {
+    const w = Number(s.slice(start, dot));
+    const fracText = s.slice(dot + 1, end);
+    const f = Math.round(Number(`0.${fracText}`) * MULT[unit]);
+    return neg ? -(Math.abs(w) * MULT[unit] + f) : w * MULT[unit] + f;
+  }
+  return Math.round(x * MULT[unit]);
+}
+
+let cachedDay = '';
+let cachedDayMs = 0;
+
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Parses ISO-8601 text in `s[start, end)` to epoch µs. The common UTC form
+ * `YYYY-MM-DDTHH:MM:SS(.ffffff)Z` takes a fast path with a cached day; other forms go through
+ * `isoToMicros`. `NaN` when not ISO-8601.
+ */
+export function parseIso(s: string, start: number, end: number): number {
+  const len = end - start;
+  if (len >= 19 && len <= 30 && s.charCodeAt(start + 4) === 45) {
+    const sep = s.charCodeAt(start + 10);
+    const last = s.charCodeAt(end - 1);
+    if ((sep === 84 || sep === 32) && (last === 90 || (last >= 48 && last <= 57)) && s.charCodeAt(start + 13) === 58) {
+      const day = s.slice(start, start + 10);
+      let dayMs: number;
+      if (day === cachedDay) dayMs = cachedDayMs;
+      else {
+        const y = Number(day.slice(0, 4));
+        const mo = two(day, 5);
+        const d = two(day, 8);
+        if (!(y >= 0) || mo < 1 || mo > 12 || d < 1 || d > 31 || day.charCodeAt(7) !== 45) return isoToMicros(s.slice(start, end));
+        dayMs = Date.UTC(y, mo - 1, d);
+        cachedDay = day;
+        cachedDayMs = dayMs;
+      }
+      const h = two(s, start + 11);
+      const mi = two(s, start + 14);
+      const sec = two(s, start + 17);
+      if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || s.charCodeAt(start + 16) !== 58) {
+        return isoToMicros(s.slice(start, end));
+      }
+      let us = 0;
+      let i = start + 19;
+      const stop = last === 90 ? end - 1 : end;
+      if (i < stop) {
+        const dot = s.charCodeAt(i);
+        if (dot !== 46 && dot !== 44) return isoToMicros(s.slice(start, end));
+        i++;
+        let n = 0;
+        for (; i < stop; i++) {
+          const c = s.charCodeAt(i) - 48;
+          if (c < 0 || c > 9) return isoToMicros(s.slice(start, end));
+          if (n < 6) us = us * 10 + c;
+          n++;
+        }
+        if (n === 0) return Number.NaN;
+        for (; n < 6; n++) us *= 10;
+      }
+      return (dayMs + h * 3_600_000 + mi * 60_000 + sec * 1000) * 1000 + us;
+    }
+  }
+  return isoToMicros(s.slice(start, end));
+}
+
+/** True when `s[start, end)` looks like ISO-8601 rather than an epoch number. */
+export function looksIso(s: string, start: number, end: number): boolean {
+  return end - start >= 10 && s.charCodeAt(start + 4) === 45;
+}

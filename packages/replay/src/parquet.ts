@@ -1,0 +1,341 @@
+/**
+ * Parquet reader (hyparquet, loaded on first use so the CJS build works and users who never read
+ * Parquet never load it). Reads one row group at a time; seeks skip row groups whose `ts`
+ * statistics end before the target.
+ */
+import {
+  type BookLevel,
+  CSV_COLUMNS,
+  type CsvKind,
+  type EpochUnit,
+  type MarketEvent,
+  type Micros,
+  TradeKitError,
+  describeValue,
+  detectCsvKind,
+  detectEpochUnit,
+} from '@tradekit/types';
+import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
+import type { CsvField } from './csv.js';
+import { invalidOption, malformedRow } from './errors.js';
+import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
+import { type EventSource, type SeekMethod, flatten } from './source.js';
+import { assertReadable } from './text.js';
+
+/** Options of the Parquet reader. */
+export interface ParquetReadOptions extends DataCheckOptions {
+  /** The kind of rows; detected from the column names when omitted. */
+  kind?: CsvKind;
+  /** Symbol of every row, for files without a symbol column. */
+  symbol?: string;
+  /** Where each canonical field is: a column name, e.g. `{ ts: 'timestamp', price: 'px' }`. */
+  columns?: Partial<Record<CsvField | 'bidSize' | 'askSize', string>>;
+  /** Unit of a plain integer/float `ts` column (TIMESTAMP columns carry their own). @default 'auto' */
+  ts?: TsFormat;
+}
+
+type Hyparquet = typeof import('hyparquet');
+let hyparquetModule: Promise<Hyparquet> | undefined;
+
+/** Loads hyparquet once (ESM-only, hence the dynamic import). */
+function loadHyparquet(): Promise<Hyparquet> {
+  hyparquetModule ??= import('hyparquet');
+  return hyparquetModule;
+}
+
+// TIMESTAMP columns decode straight to epoch µs numbers (hyparquet's default is a Date, which
+// would lose the microseconds).
+const parsers = {
+  timestampFromMilliseconds: (v: bigint) => Number(v) * 1000,
+  timestampFromMicroseconds: (v: bigint) => Number(v),
+  timestampFromNanoseconds: (v: bigint) => Number(v / 1000n),
+};
+
+interface Layout {
+  kind: CsvKind;
+  /** Parquet column names to read, in this order. */
+  read: string[];
+  /** Position of each canonical field in a row of `read`, -1 when absent. */
+  pos: Record<CsvField, number>;
+  tsIsTimestamp: boolean;
+}
+
+const FIELDS: CsvField[] = [
+  'ts', 'symbol', 'bid', 'bid_size', 'ask', 'ask_size', 'price', 'size', 'side', 'id', 'timeframe',
+  'start', 'open', 'high', 'low', 'close', 'volume', 'trades', 'kind', 'status', 'reason',
+];
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return Number.NaN;
+}
+
+/** A Parquet file as an {@link EventSource}. */
+export class ParquetSource implements EventSource {
+  readonly format = 'parquet';
+  readonly seekMethod: SeekMethod = 'row-groups';
+  readonly report: DataReport;
+  private readonly checkOptions: ResolvedChecks;
+
+  constructor(
+    readonly name: string,
+    readonly options: ParquetReadOptions = {},
+  ) {
+    this.checkOptions = resolveChecks(options);
+    this.report = emptyReport([name]);
+    const ts = options.ts ?? 'auto';
+    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts)) throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
+    return flatten(this.batches());
+  }
+
+  private layout(schemaNames: string[], schema: { name: string; logical_type?: { type?: string }; converted_type?: string }[]): Layout {
+    const lower = schemaNames.map((n) => n.toLowerCase());
+    const mapped: Partial<Record<CsvField, string>> = {};
+    for (const [k, v] of Object.entries(this.options.columns ?? {})) {
+      const key = (k === 'bidSize' ? 'bid_size' : k === 'askSize' ? 'ask_size' : k) as CsvField;
+      if (typeof v !== 'string' || !lower.includes(v.toLowerCase())) {
+        throw new TradeKitError(
+          'REPLAY_CSV_COLUMNS',
+          `Expected column ${describeValue(v)} (mapped to \`${key}\`) in ${this.name}, got columns ${JSON.stringify(schemaNames)}. Fix \`columns.${k}\`.`,
+          { details: { file: this.name, field: key, value: v } },
+        );
+      }
+      mapped[key] = schemaNames[lower.indexOf(v.toLowerCase())] as string;
+    }
+    const nameOf = (f: CsvField): string | undefined => {
+      if (mapped[f]) return mapped[f];
+      const alias = f === 'bid_size' ? 'bidsize' : f === 'ask_size' ? 'asksize' : f;
+      const i = lower.findIndex((n) => n === f || n === alias);
+      return i >= 0 ? schemaNames[i] : undefined;
+    };
+    const present = FIELDS.filter((f) => nameOf(f) !== undefined);
+    if (this.options.symbol !== undefined) present.push('symbol');
+    const kind = this.options.kind ?? detectCsvKind(present);
+    if (!kind) {
+      throw new TradeKitError(
+        'REPLAY_CSV_COLUMNS',
+        `Expected the columns of ${this.name} to match a canonical kind (trade: ${CSV_COLUMNS.trade.join(',')}; quote: ${CSV_COLUMNS.quote.join(',')}; ...), got ${JSON.stringify(schemaNames)}. Pass \`kind\` and a \`columns\` mapping.`,
+        { details: { file: this.name, value: schemaNames } },
+      );
+    }
+    const read: string[] = [];
+    const pos = {} as Record<CsvField, number>;
+    for (const f of FIELDS) {
+      const n = nameOf(f);
+      pos[f] = -1;
+      if (n !== undefined && (CSV_COLUMNS[kind] as readonly string[]).includes(f)) {
+        pos[f] = read.length;
+        read.push(n);
+      }
+    }
+    for (const f of CSV_COLUMNS[kind] as CsvField[]) {
+      if (pos[f] >= 0 || f === 'id' || f === 'trades' || f === 'reason' || f === 'side' || (f === 'symbol' && this.options.symbol !== undefined)) continue;
+      throw new TradeKitError(
+        'REPLAY_CSV_COLUMNS',
+        `Expected a \`${f}\` column in ${this.name} (${kind} rows), got columns ${JSON.stringify(schemaNames)}. Map it with \`columns: { ${f}: '<column name>' }\`.`,
+        { details: { file: this.name, field: f, value: schemaNames } },
+      );
+    }
+    const tsEl = schema.find((s) => s.name === read[pos.ts]);
+    const tsIsTimestamp = tsEl?.logical_type?.type === 'TIMESTAMP' || /^TIMESTAMP/.test(tsEl?.converted_type ?? '');
+    return { kind, read, pos, tsIsTimestamp };
+  }
+
+  async *batches(from: Micros = Number.NEGATIVE_INFINITY): AsyncIterableIterator<MarketEvent[]> {
+    await assertReadable(this.name);
+    const hp = await loadHyparquet();
+    const file = await hp.asyncBufferFromFile(this.name);
+    let metadata: Awaited<ReturnType<Hyparquet['parquetMetadataAsync']>>;
+    try {
+      metadata = await hp.parquetMetadataAsync(file, { parsers });
+    } catch (err) {
+      throw new TradeKitError(
+        'REPLAY_BAD_PARQUET',
+        `Expected \`${this.name}\` to be a Parquet file, but its metadata could not be read: ${(err as Error).message}. Check that the file is complete.`,
+        { cause: err, details: { file: this.name } },
+      );
+    }
+    const topLevel = metadata.schema.slice(1).filter((s) => !s.num_children);
+    const layout = this.layout(
+      topLevel.map((s) => s.name),
+      topLevel as never,
+    );
+    const checks = new DataChecks(this.name, this.checkOptions, this.report, from);
+    let unit: EpochUnit | 'iso' | undefined = layout.tsIsTimestamp ? 'us' : this.options.ts === 'auto' ? undefined : this.options.ts;
+    const tsName = layout.read[layout.pos.ts] as string;
+    let rowStart = 0;
+    const state = { pending: undefined as MarketEvent | undefined, pendingLine: 0, lastSymbol: this.options.symbol ?? '' };
+    for (const group of metadata.row_groups) {
+      const rows = Number(group.num_rows);
+      const groupStart = rowStart;
+      rowStart += rows;
+      if (from > Number.NEGATIVE_INFINITY) {
+        const col = group.columns.find((c) => c.meta_data?.path_in_schema.join('.') === tsName);
+        const stats = col?.meta_data?.statistics;
+        const max = stats?.max_value ?? stats?.max;
+        if (max !== undefined && max !== null) {
+          const u = unit ?? (typeof max === 'string' ? 'iso' : detectEpochUnit(num(max)));
+          const maxUs = this.tsOf(max, u);
+          if (!Number.isNaN(maxUs) && maxUs < from) continue;
+        }
+      }
+      const data = await new Promise<unknown[][]>((resolve, reject) => {
+        hp.parquetRead({
+          file,
+          metadata,
+          columns: layout.read,
+          rowStart: groupStart,
+          rowEnd: groupStart + rows,
+          rowFormat: 'array',
+          parsers,
+          onComplete: (r: unknown[][]) => resolve(r),
+        }).catch(reject);
+      });
+      for (let i = 0; i < data.length; i++) {
+        const row = data[i] as unknown[];
+        const line = groupStart + i + 1;
+        if (unit === undefined) {
+          const v = row[layout.pos.ts];
+          unit = typeof v === 'string' && !/^-?\d+(\.\d+)?$/.test(v) ? 'iso' : detectEpochUnit(num(v));
+        }
+        this.row(row, line, layout, unit, checks, state);
+      }
+      if (checks.out.length > 0) yield checks.take();
+    }
+    if (state.pending) checks.accept(state.pending, state.pendingLine);
+    checks.finish();
+    if (checks.out.length > 0) yield checks.take();
+  }
+
+  private tsOf(v: unknown, unit: EpochUnit | 'iso'): number {
+    if (typeof v === 'string') return unit === 'iso' || !/^-?\d/.test(v) ? parseIso(v, 0, v.length) : parseEpoch(v, 0, v.length, unit);
+    if (typeof v === 'bigint') {
+      if (unit === 'ns') return Number(v / 1000n);
+      const t = v.toString();
+      return parseEpoch(t, 0, t.length, unit === 'iso' ? 'us' : unit);
+    }
+    if (typeof v === 'number') {
+      if (unit === 'us' && Number.isInteger(v)) return v;
+      const t = String(v);
+      return parseEpoch(t, 0, t.length, unit === 'iso' ? 'us' : unit);
+    }
+    if (v instanceof Date) return v.getTime() * 1000;
+    return Number.NaN;
+  }
+
+  private row(
+    row: unknown[],
+    line: number,
+    layout: Layout,
+    unit: EpochUnit | 'iso',
+    checks: DataChecks,
+    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
+  ): void {
+    const pos = layout.pos;
+    const text = () => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const bad = (field: CsvField, expectation: string, value: unknown): void => {
+      checks.malformed(malformedRow(this.name, line, field, field, expectation, value, text()), line, field, text());
+    };
+    const ts = this.tsOf(row[pos.ts], unit);
+    if (Number.isNaN(ts)) return bad('ts', 'a timestamp', row[pos.ts]);
+    let symbol = state.lastSymbol;
+    if (pos.symbol >= 0) {
+      const s = row[pos.symbol];
+      if (typeof s !== 'string' || s.length === 0) return bad('symbol', 'a non-empty string', s);
+      symbol = s;
+    }
+    const get = (f: CsvField, expectation = 'a number'): number | undefined => {
+      const v = num(row[pos[f]]);
+      if (Number.isNaN(v)) {
+        bad(f, expectation, row[pos[f]]);
+        return undefined;
+      }
+      return v;
+    };
+    const opt = (f: CsvField): string | undefined => {
+      if (pos[f] < 0) return undefined;
+      const v = row[pos[f]];
+      return v === null || v === undefined || v === '' ? undefined : String(v);
+    };
+    switch (layout.kind) {
+      case 'trade': {
+        const price = get('price');
+        if (price === undefined) return;
+        const size = get('size');
+        if (size === undefined) return;
+        const sideText = (opt('side') ?? 'unknown').toLowerCase();
+        const side = sideText === 'buy' || sideText === 'b' ? 'buy' : sideText === 'sell' || sideText === 's' ? 'sell' : sideText === 'unknown' ? 'unknown' : undefined;
+        if (!side) return bad('side', '"buy", "sell" or "unknown"', row[pos.side]);
+        const id = opt('id');
+        checks.accept(id === undefined ? { type: 'trade', symbol, ts, price, size, side } : { type: 'trade', symbol, ts, price, size, side, id }, line);
+        return;
+      }
+      case 'quote': {
+        const bid = get('bid');
+        const bidSize = bid === undefined ? undefined : get('bid_size');
+        const ask = bidSize === undefined ? undefined : get('ask');
+        const askSize = ask === undefined ? undefined : get('ask_size');
+        if (askSize === undefined) return;
+        checks.accept({ type: 'quote', symbol, ts, bid: bid as number, bidSize: bidSize as number, ask: ask as number, askSize }, line);
+        return;
+      }
+      case 'bar': {
+        const timeframe = opt('timeframe');
+        if (!timeframe) return bad('timeframe', 'a timeframe like "1m"', row[pos.timeframe]);
+        const start = this.tsOf(row[pos.start], unit);
+        if (Number.isNaN(start)) return bad('start', 'a timestamp', row[pos.start]);
+        const v: number[] = [];
+        for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) {
+          const x = get(f);
+          if (x === undefined) return;
+          v.push(x);
+        }
+        const e: MarketEvent = {
+          type: 'bar', symbol, ts, start, timeframe,
+          open: v[0] as number, high: v[1] as number, low: v[2] as number, close: v[3] as number, volume: v[4] as number,
+        };
+        const t = opt('trades');
+        if (t !== undefined) e.trades = Number(t);
+        checks.accept(e, line);
+        return;
+      }
+      case 'status': {
+        const status = opt('status');
+        if (status !== 'open' && status !== 'halt' && status !== 'close') return bad('status', '"open", "halt" or "close"', row[pos.status]);
+        const e: MarketEvent = { type: 'status', symbol, ts, status };
+        const reason = opt('reason');
+        if (reason !== undefined) e.reason = reason;
+        checks.accept(e, line);
+        return;
+      }
+      default: {
+        const k = opt('kind');
+        const type = k === 'snapshot' ? 'book_snapshot' : k === 'delta' ? 'book_delta' : undefined;
+        if (!type) return bad('kind', '"snapshot" or "delta"', row[pos.kind]);
+        const side = opt('side');
+        let level: BookLevel | undefined;
+        if (side !== undefined) {
+          if (side !== 'bid' && side !== 'ask') return bad('side', '"bid", "ask" or empty', side);
+          const price = get('price');
+          if (price === undefined) return;
+          const size = get('size');
+          if (size === undefined) return;
+          level = { price, size };
+        }
+        let p = state.pending as (MarketEvent & { bids: BookLevel[]; asks: BookLevel[] }) | undefined;
+        if (!p || p.ts !== ts || p.symbol !== symbol || p.type !== type) {
+          if (p) checks.accept(p, state.pendingLine);
+          p = { type, symbol, ts, bids: [], asks: [] };
+          state.pending = p;
+          state.pendingLine = line;
+        }
+        if (level) (side === 'bid' ? (p as { bids: BookLevel[] }).bids : (p as { asks: BookLevel[] }).asks).push(level);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Byte sources for the readers: a file (optionally from a byte offset) or a gzip file, read in
+ * large chunks and decoded as UTF-8 on demand, so memory stays bounded by the chunk size.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { TradeKitError } from '@tradekit/types';
+
+/** Read size of the file streams. Large chunks keep per-chunk overhead off the hot path. */
+export const CHUNK_BYTES = 1 << 20;
+
+/** True when the path names a gzip file (by extension). */
+export function isGzipPath(path: string): boolean {
+  return /\.gz$/i.test(path);
+}
+
+function notFound(path: string, err: unknown): TradeKitError {
+  const code = (err as { code?: string }).code;
+  return new TradeKitError(
+    'REPLAY_FILE_UNREADABLE',
+    `Expected \`${path}\` to be a readable file, got ${code ?? String(err)}. Check the path and its permissions.`,
+    { cause: err, details: { file: path } },
+  );
+}
+
+/** Throws `REPLAY_FILE_UNREADABLE` when the file cannot be opened. */
+export async function assertReadable(path: string): Promise<number> {
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    return st.size;
+  } catch (err) {
+    throw notFound(path, err);
+  }
+}
+
+/** Streams the decoded text of a file from `start` (bytes), gunzipping when asked. */
+export async function* textChunks(path: string, gzip: boolean, start = 0): AsyncGenerator<string> {
+  const raw = createReadStream(path, { start, highWaterMark: CHUNK_BYTES });
+  let stream: Readable = raw;
+  if (gzip) {
+    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+    raw.on('error', (e) => gunzip.destroy(e));
+    stream = raw.pipe(gunzip);
+  }
+  const decoder = new TextDecoder('utf-8');
+  try {
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk as Uint8Array, { stream: true });
+      if (text.length > 0) yield text;
+    }
+    const rest = decoder.decode();
+    if (rest.length > 0) yield rest;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES') throw notFound(path, err);
+    if (gzip && err instanceof Error && /header|gzip|incorrect|unexpected end/i.test(err.message)) {
+      throw new TradeKitError(
+        'REPLAY_BAD_GZIP',
+        `Expected \`${path}\` to be gzip data, but decompression failed: ${err.message}. Remove the .gz extension if the file is not compressed, or re-create it.`,
+        { cause: err, details: { file: path } },
+      );
+    }
+    throw err;
+  } finally {
+    raw.destroy();
+    if (stream !== raw) stream.destroy();
+  }
+}
+
+/** Reads up to `length` bytes of a file at `position` (for binary search and headers). */
+export async function readBytes(path: string, position: number, length: number): Promise<Buffer> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Lower-bound binary search over a sorted text file: a byte offset of a line start such that
+ * every line before it has a time below `from`. `lineTs` reads one line's time (NaN to skip it).
+ */
+export async function searchLineOffset(
+  path: string,
+  dataStart: number,
+  size: number,
+  from: number,
+  lineTs: (line: string) => number,
+): Promise<number> {
+  const probe = async (at: number): Promise<{ start: number; ts: number } | undefined> => {
+    const buf = (await readBytes(path, at, 1 << 16)).toString('latin1');
+    let p = 0;
+    if (at > dataStart) {
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return undefined;
+      p = nl + 1;
+    }
+    for (let k = 0; k < 8; k++) {
+      const nl = buf.indexOf('\n', p);
+      if (nl < 0) return undefined;
+      const ts = lineTs(buf.slice(p, nl));
+      if (!Number.isNaN(ts)) return { start: at + p, ts };
+      p = nl + 1;
+    }
+    return undefined;
+  };
+  let lo = dataStart;
+  let hi = size;
+  while (hi - lo > 1 << 17) {
+    const mid = Math.floor((lo + hi) / 2);
+    const hit = await probe(mid);
+    if (!hit || hit.start >= hi) {
+      hi = mid;
+      continue;
+    }
+    if (hit.ts < from) lo = hit.start;
+    else hi = mid;
+  }
+  return lo;
+}
