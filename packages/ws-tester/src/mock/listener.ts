@@ -49,6 +49,13 @@ export interface ListenerConnection {
   link: FaultyLink;
 }
 
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+function refuse(socket: Socket, status: number): void {
+  const text = STATUS_TEXT[status] ?? 'Rejected';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
 function checkPort(port: unknown): number {
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) {
     throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`port\` to be an integer from 0 to 65535, got ${describeValue(port)}. Use 0 for a free port.`, {
@@ -179,10 +186,29 @@ export abstract class SocketListener {
     }
     if (status === undefined) status = this.checkUpgrade(req);
     if (status !== undefined) {
-      const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Rejected';
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+      refuse(socket, status);
       return;
     }
+    const prepared = this.prepareUpgrade(req);
+    if (prepared === undefined) this.complete(req, socket, head, index);
+    else {
+      prepared.then(
+        (st) => {
+          if (st !== undefined) refuse(socket, st);
+          else if (this.stopped) socket.destroy();
+          else this.complete(req, socket, head, index);
+        },
+        () => refuse(socket, 502),
+      );
+    }
+  }
+
+  /** Async work before accepting an upgrade (the proxy opens its upstream here); resolve to a status to refuse. */
+  protected prepareUpgrade(_request: IncomingMessage): Promise<number | undefined> | undefined {
+    return undefined;
+  }
+
+  private complete(req: IncomingMessage, socket: Socket, head: Buffer, index: number): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const link = this.plan.link(index, {
         write: (data, binary) => {
