@@ -23,7 +23,9 @@ export function ensurePnpm() {
   const global = spawnSync('npm', ['install', '-g', `pnpm@${pinned}`, '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (global.status === 0 && pnpmVersion(process.env) === pinned) return env;
   console.log('[setup] global install not possible here; installing pnpm into .tmp/pnpm');
-  execFileSync('npm', ['install', '--prefix', local, '-g', `pnpm@${pinned}`, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  execFileSync('npm', ['install', '--prefix', local, '-g', `pnpm@${pinned}`, '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+  });
   if (pnpmVersion(env) !== pinned) throw new Error(`could not install pnpm@${pinned}`);
   return env;
 }

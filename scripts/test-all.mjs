@@ -33,7 +33,12 @@ if (run('pnpm', ['run', 'build']) !== 0) finish(0, 1, 'build failed');
 const report = join(tmp, 'vitest-report.json');
 rmSync(report, { force: true });
 const vitestStatus = run('pnpm', [
-  'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
 ]);
 if (!existsSync(report)) finish(0, 1, `vitest exited with ${vitestStatus} and wrote no report`);
 const result = JSON.parse(readFileSync(report, 'utf8'));

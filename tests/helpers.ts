@@ -42,14 +42,27 @@ export interface ExecResult {
 }
 
 /** Runs a command and resolves with its exit code and output (never rejects on exit code). */
-export function exec(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<ExecResult> {
+export function exec(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): Promise<ExecResult> {
   return new Promise((resolvePromise) => {
     execFile(
       cmd,
       args,
-      { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, timeout: opts.timeout ?? 300_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: opts.cwd ?? ROOT,
+        env: opts.env ?? process.env,
+        timeout: opts.timeout ?? 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );

@@ -42,7 +42,13 @@ async function waitForRegistry(url: string, child: ChildProcess): Promise<void> 
 
 /** npm/pnpm environment pointing at the local registry only for @tradekit (others: the default). */
 function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, npm_config_userconfig: userconfig, npm_config_audit: 'false', npm_config_fund: 'false', ...extra };
+  return {
+    ...process.env,
+    npm_config_userconfig: userconfig,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    ...extra,
+  };
 }
 
 /** Names of every package npm installed in a project (from its hidden lockfile). */
@@ -89,9 +95,13 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  verdaccio = spawn(process.execPath, [join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  verdaccio = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config, '--listen', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   verdaccio.stdout?.on('data', (d) => (verdaccioLog += d));
   verdaccio.stderr?.on('data', (d) => (verdaccioLog += d));
   await waitForRegistry(registry, verdaccio);
@@ -136,7 +146,11 @@ describe('release through a local registry', () => {
 
   it('installs @tradekit/types alone in a fresh project: only what it needs, importable with import and require', async () => {
     const project = freshProject('types-only');
-    const r = await exec('npm', ['install', '@tradekit/types', '--no-audit', '--no-fund'], { cwd: project, env: npmEnv(), timeout: 300_000 });
+    const r = await exec('npm', ['install', '@tradekit/types', '--no-audit', '--no-fund'], {
+      cwd: project,
+      env: npmEnv(),
+      timeout: 300_000,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const types = packages.find((p) => p.name === '@tradekit/types')!;
     const expected = ['@tradekit/types', ...Object.keys((types.manifest.dependencies ?? {}) as object)].sort();
@@ -144,8 +158,23 @@ describe('release through a local registry', () => {
 
     const script = `const r = new Rng(42); const i = defineInstrument({ symbol: 'MNQ', tickSize: 0.25, multiplier: 2 });
       console.log([r.uuid(), ticksToPrice(i, 80001), tickValue(i).toString(), isTradeKitError(new TradeKitError('X', 'y'))].join(' '));`;
-    const cjs = await exec(process.execPath, ['-e', `const { Rng, defineInstrument, ticksToPrice, tickValue, TradeKitError, isTradeKitError } = require('@tradekit/types');\n${script}`], { cwd: project });
-    const esm = await exec(process.execPath, ['--input-type=module', '-e', `import { Rng, defineInstrument, ticksToPrice, tickValue, TradeKitError, isTradeKitError } from '@tradekit/types';\n${script}`], { cwd: project });
+    const cjs = await exec(
+      process.execPath,
+      [
+        '-e',
+        `const { Rng, defineInstrument, ticksToPrice, tickValue, TradeKitError, isTradeKitError } = require('@tradekit/types');\n${script}`,
+      ],
+      { cwd: project },
+    );
+    const esm = await exec(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { Rng, defineInstrument, ticksToPrice, tickValue, TradeKitError, isTradeKitError } from '@tradekit/types';\n${script}`,
+      ],
+      { cwd: project },
+    );
     const want = '825848fe-1385-43ed-9083-ee47b2f7839a 20000.25 0.5 true';
     expect(cjs.stdout.trim(), cjs.stderr).toBe(want);
     expect(esm.stdout.trim(), esm.stderr).toBe(want);
@@ -153,7 +182,11 @@ describe('release through a local registry', () => {
 
   it('installs @tradekit/cli in a fresh project and its `tradekit` binary runs', async () => {
     const project = freshProject('cli');
-    const r = await exec('npm', ['install', '@tradekit/cli', '--no-audit', '--no-fund'], { cwd: project, env: npmEnv(), timeout: 300_000 });
+    const r = await exec('npm', ['install', '@tradekit/cli', '--no-audit', '--no-fund'], {
+      cwd: project,
+      env: npmEnv(),
+      timeout: 300_000,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const help = await exec(join(project, 'node_modules', '.bin', 'tradekit'), ['--help'], { cwd: project });
     expect(help.code, help.stderr).toBe(0);

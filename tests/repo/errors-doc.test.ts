@@ -16,7 +16,8 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const CODE_CALL = /(?:new TradeKitError|invalidValue|expectNumber|priceToTicksStrict\([^)]*?)\(\s*'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g;
+const CODE_CALL =
+  /(?:new TradeKitError|invalidValue|expectNumber|priceToTicksStrict\([^)]*?)\(\s*'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g;
 const CODE_LITERAL = /\bcode:\s*'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g;
 
 describe('docs/ERRORS.md', () => {

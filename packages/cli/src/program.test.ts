@@ -57,13 +57,18 @@ describe('tradekit CLI', () => {
       summary: 'fails on purpose',
       configure(command) {
         command.action(() => {
-          throw new TradeKitError('SIM_UNKNOWN_PRESET', 'Expected `preset` to be one of default, gbm, got `"nope"` (string).');
+          throw new TradeKitError(
+            'SIM_UNKNOWN_PRESET',
+            'Expected `preset` to be one of default, gbm, got `"nope"` (string).',
+          );
         });
       },
     };
     const io = capture();
     expect(await runCli(['explode'], { ...io, commands: [failing] })).toBe(EXIT_FAILURE);
-    expect(io.err()).toBe('tradekit: error [SIM_UNKNOWN_PRESET]: Expected `preset` to be one of default, gbm, got `"nope"` (string).\n');
+    expect(io.err()).toBe(
+      'tradekit: error [SIM_UNKNOWN_PRESET]: Expected `preset` to be one of default, gbm, got `"nope"` (string).\n',
+    );
     const help = capture();
     await runCli(['--help'], { ...help, commands: [failing] });
     expect(help.out()).toMatch(/explode\s+fails on purpose/);

@@ -20,7 +20,9 @@ export interface RunCliOptions {
 /** Builds the commander program from the registry. */
 export function createProgram(registry: CommandRegistry, io: CommandIO): Command {
   const program = new Command('tradekit')
-    .description('TradeKit: synthetic markets, a simulated exchange, replay and WebSocket testing for trading software.')
+    .description(
+      'TradeKit: synthetic markets, a simulated exchange, replay and WebSocket testing for trading software.',
+    )
     .version(VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)

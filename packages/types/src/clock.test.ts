@@ -124,46 +124,53 @@ describe('VirtualClock', () => {
 
   it('property: any schedule fires sorted by (time, scheduling order)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), fc.array(fc.nat(), { maxLength: 50 }), (delays, cancels) => {
-        const clock = new VirtualClock();
-        const fired: Array<{ t: number; i: number }> = [];
-        const handles = delays.map((d, i) => clock.setTimeout(() => fired.push({ t: clock.now(), i }), d));
-        const cancelled = new Set<number>();
-        for (const c of cancels) {
-          if (handles.length === 0) break;
-          const idx = c % handles.length;
-          clock.cancel(handles[idx]);
-          cancelled.add(idx);
-        }
-        clock.runAll();
-        const expected = delays
-          .map((d, i) => ({ t: d, i }))
-          .filter((x) => !cancelled.has(x.i))
-          .sort((a, b) => a.t - b.t || a.i - b.i);
-        expect(fired).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 50 }),
+        (delays, cancels) => {
+          const clock = new VirtualClock();
+          const fired: Array<{ t: number; i: number }> = [];
+          const handles = delays.map((d, i) => clock.setTimeout(() => fired.push({ t: clock.now(), i }), d));
+          const cancelled = new Set<number>();
+          for (const c of cancels) {
+            if (handles.length === 0) break;
+            const idx = c % handles.length;
+            clock.cancel(handles[idx]);
+            cancelled.add(idx);
+          }
+          clock.runAll();
+          const expected = delays
+            .map((d, i) => ({ t: d, i }))
+            .filter((x) => !cancelled.has(x.i))
+            .sort((a, b) => a.t - b.t || a.i - b.i);
+          expect(fired).toEqual(expected);
+        },
+      ),
     );
   });
 
   it('property: nested scheduling from callbacks never fires a timer before now', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })), { maxLength: 100 }), (pairs) => {
-        const clock = new VirtualClock();
-        let last = 0;
-        let ok = true;
-        for (const [a, b] of pairs) {
-          clock.setTimeout(() => {
-            if (clock.now() < last) ok = false;
-            last = clock.now();
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })), { maxLength: 100 }),
+        (pairs) => {
+          const clock = new VirtualClock();
+          let last = 0;
+          let ok = true;
+          for (const [a, b] of pairs) {
             clock.setTimeout(() => {
               if (clock.now() < last) ok = false;
               last = clock.now();
-            }, b);
-          }, a);
-        }
-        clock.runAll();
-        expect(ok).toBe(true);
-      }),
+              clock.setTimeout(() => {
+                if (clock.now() < last) ok = false;
+                last = clock.now();
+              }, b);
+            }, a);
+          }
+          clock.runAll();
+          expect(ok).toBe(true);
+        },
+      ),
     );
   });
 });

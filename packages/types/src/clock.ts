@@ -141,7 +141,10 @@ export class VirtualClock implements Clock {
   setInterval(callback: () => void, intervalUs: number): TimerHandle {
     checkDelay('intervalUs', intervalUs);
     if (intervalUs === 0) {
-      throw new TradeKitError('CLOCK_INVALID_DELAY', 'Expected `intervalUs` > 0, got `0` (number): a zero interval never lets time advance.');
+      throw new TradeKitError(
+        'CLOCK_INVALID_DELAY',
+        'Expected `intervalUs` > 0, got `0` (number): a zero interval never lets time advance.',
+      );
     }
     const t = new Timer(this.current + intervalUs, this.seq++, callback, intervalUs);
     this.push(t);

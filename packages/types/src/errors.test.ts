@@ -42,7 +42,9 @@ describe('TradeKitError', () => {
     expect(err.message).toBe('Expected `volatility` to be a number ≥ 0, got `-1` (number). Use 0.2 for 20% a year.');
     expect(err.details).toEqual({ field: 'volatility', value: -1 });
     expect(expectNumber('C', 'n', 3, { min: 1, integer: true })).toBe(3);
-    expect(() => expectNumber('C', 'n', 0, { min: 0, exclusiveMin: true })).toThrow('Expected `n` to be a finite number > 0, got `0` (number).');
+    expect(() => expectNumber('C', 'n', 0, { min: 0, exclusiveMin: true })).toThrow(
+      'Expected `n` to be a finite number > 0, got `0` (number).',
+    );
     expect(() => expectNumber('C', 'n', 1.5, { integer: true })).toThrow(/an integer/);
     expect(() => expectNumber('C', 'n', '3')).toThrow(/got `"3"` \(string\)/);
   });

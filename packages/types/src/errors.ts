@@ -116,7 +116,8 @@ export function expectNumber(
 ): number {
   const { min, max, exclusiveMin, integer } = opts;
   let expectation = integer ? 'an integer' : 'a finite number';
-  if (min !== undefined && max !== undefined) expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
+  if (min !== undefined && max !== undefined)
+    expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
   else if (min !== undefined) expectation += exclusiveMin ? ` > ${min}` : ` ≥ ${min}`;
   else if (max !== undefined) expectation += ` ≤ ${max}`;
   if (

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isTradeKitError } from './errors.js';
-import { ORDER_TRANSITIONS, TERMINAL_ORDER_STATUSES, assertTransition, canTransition, isTerminalStatus, type OrderStatus } from './orders.js';
+import {
+  ORDER_TRANSITIONS,
+  TERMINAL_ORDER_STATUSES,
+  assertTransition,
+  canTransition,
+  isTerminalStatus,
+  type OrderStatus,
+} from './orders.js';
 
 const ALL = Object.keys(ORDER_TRANSITIONS) as OrderStatus[];
 
@@ -28,15 +35,20 @@ describe('order status transitions', () => {
       expect.unreachable();
     } catch (err) {
       expect(isTradeKitError(err) && err.code).toBe('ORDER_ILLEGAL_TRANSITION');
-      expect((err as Error).message).toBe('Order o-1 cannot move from `filled` to `canceled`. Legal next statuses: none (terminal).');
+      expect((err as Error).message).toBe(
+        'Order o-1 cannot move from `filled` to `canceled`. Legal next statuses: none (terminal).',
+      );
     }
-    expect(() => assertTransition('pending_new', 'filled')).toThrow(/Legal next statuses: new, inactive, rejected, canceled/);
+    expect(() => assertTransition('pending_new', 'filled')).toThrow(
+      /Legal next statuses: new, inactive, rejected, canceled/,
+    );
   });
 
   it('every status is reachable from pending_new', () => {
     const seen = new Set<OrderStatus>(['pending_new']);
     const queue: OrderStatus[] = ['pending_new'];
-    while (queue.length) for (const n of ORDER_TRANSITIONS[queue.shift()!]) if (!seen.has(n)) seen.add(n), queue.push(n);
+    while (queue.length)
+      for (const n of ORDER_TRANSITIONS[queue.shift()!]) if (!seen.has(n)) seen.add(n), queue.push(n);
     expect([...seen].sort()).toEqual([...ALL].sort());
   });
 });

@@ -101,7 +101,12 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 });
 
 /** Statuses after which an order never changes again. */
-export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = Object.freeze(['filled', 'canceled', 'expired', 'rejected']);
+export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = Object.freeze([
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+]);
 
 /** True when the order can no longer change. */
 export function isTerminalStatus(status: OrderStatus): boolean {

@@ -28,8 +28,20 @@ describe('Rng', () => {
   });
 
   it('same seed → same sequence; different seeds → different, from the first draw', () => {
-    const a = draw(1000, (() => { const r = new Rng('abc'); return () => r.next(); })());
-    const b = draw(1000, (() => { const r = new Rng('abc'); return () => r.next(); })());
+    const a = draw(
+      1000,
+      (() => {
+        const r = new Rng('abc');
+        return () => r.next();
+      })(),
+    );
+    const b = draw(
+      1000,
+      (() => {
+        const r = new Rng('abc');
+        return () => r.next();
+      })(),
+    );
     expect(a).toEqual(b);
     const firsts = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((s) => new Rng(s).next()));
     expect(firsts.size).toBe(8);
@@ -134,7 +146,14 @@ describe('Rng', () => {
 
   it('rejects bad parameters with RNG_INVALID_PARAMETER', () => {
     const r = new Rng(1);
-    for (const f of [() => r.exponential(0), () => r.poisson(-1), () => r.studentT(0), () => r.int(2, 1), () => r.choice([]), () => new Rng(Number.NaN)]) {
+    for (const f of [
+      () => r.exponential(0),
+      () => r.poisson(-1),
+      () => r.studentT(0),
+      () => r.int(2, 1),
+      () => r.choice([]),
+      () => new Rng(Number.NaN),
+    ]) {
       try {
         f();
         expect.unreachable();

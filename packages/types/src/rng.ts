@@ -64,7 +64,7 @@ const A6 = 2.506628277459239;
 const B1 = -5.447609879822406e1;
 const B2 = 1.615858368580409e2;
 const B3 = -1.556989798598866e2;
-const B4 = 6.680131188771810e1;
+const B4 = 6.68013118877181e1;
 const B5 = -1.328068155288572e1;
 const C1 = -7.784894002430293e-3;
 const C2 = -3.223964580411365e-1;
@@ -97,7 +97,18 @@ export function inverseNormalCdf(p: number): number {
   return -(((((C1 * q + C2) * q + C3) * q + C4) * q + C5) * q + C6) / ((((D1 * q + D2) * q + D3) * q + D4) * q + 1);
 }
 
-const LOG_FACT = [0, 0, 0.6931471805599453, 1.791759469228055, 3.1780538303479458, 4.787491742782046, 6.579251212010101, 8.525161361065415, 10.60460290274525, 12.801827480081469];
+const LOG_FACT = [
+  0,
+  0,
+  Math.LN2,
+  1.791759469228055,
+  3.1780538303479458,
+  4.787491742782046,
+  6.579251212010101,
+  8.525161361065415,
+  10.60460290274525,
+  12.801827480081469,
+];
 
 /** ln(k!) for integer k ≥ 0 (table below 10, Stirling series above; error < 1e-10). */
 export function logFactorial(k: number): number {
@@ -107,9 +118,13 @@ export function logFactorial(k: number): number {
 }
 
 function badParam(name: string, expectation: string, value: unknown): TradeKitError {
-  return new TradeKitError('RNG_INVALID_PARAMETER', `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}.`, {
-    details: { field: name, value },
-  });
+  return new TradeKitError(
+    'RNG_INVALID_PARAMETER',
+    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}.`,
+    {
+      details: { field: name, value },
+    },
+  );
 }
 
 /**

@@ -158,7 +158,8 @@ function parseLevels(v: unknown, field: string, loc: RecordLocation): BookLevel[
  * `{ price, size }` objects). Throws `DATA_INVALID_EVENT` naming the field, file and line.
  */
 export function jsonToEvent(record: unknown, loc: RecordLocation = {}): MarketEvent {
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) fail(loc, 'record', 'a JSON object', record);
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    fail(loc, 'record', 'a JSON object', record);
   const o = record as Record<string, unknown>;
   const symbol = o.symbol;
   if (typeof symbol !== 'string' || symbol.length === 0) fail(loc, 'symbol', 'a non-empty string', symbol);
@@ -177,8 +178,16 @@ export function jsonToEvent(record: unknown, loc: RecordLocation = {}): MarketEv
       };
     case 'trade': {
       const side = o.side ?? 'unknown';
-      if (side !== 'buy' && side !== 'sell' && side !== 'unknown') fail(loc, 'side', '"buy", "sell" or "unknown"', side);
-      const e: MarketEvent = { type: 'trade', symbol, ts, price: finite(o, 'price', loc), size: finite(o, 'size', loc), side };
+      if (side !== 'buy' && side !== 'sell' && side !== 'unknown')
+        fail(loc, 'side', '"buy", "sell" or "unknown"', side);
+      const e: MarketEvent = {
+        type: 'trade',
+        symbol,
+        ts,
+        price: finite(o, 'price', loc),
+        size: finite(o, 'size', loc),
+        side,
+      };
       if (o.id !== undefined) e.id = String(o.id);
       return e;
     }
@@ -208,7 +217,13 @@ export function jsonToEvent(record: unknown, loc: RecordLocation = {}): MarketEv
     }
     case 'book_snapshot':
     case 'book_delta':
-      return { type: o.type, symbol, ts, bids: parseLevels(o.bids, 'bids', loc), asks: parseLevels(o.asks, 'asks', loc) };
+      return {
+        type: o.type,
+        symbol,
+        ts,
+        bids: parseLevels(o.bids, 'bids', loc),
+        asks: parseLevels(o.asks, 'asks', loc),
+      };
     default:
       return fail(loc, 'type', 'one of quote, trade, book_snapshot, book_delta, bar, status', o.type);
   }

@@ -4,9 +4,9 @@ import { parseDuration } from './time.js';
 
 /** A parsed timeframe. */
 export type Timeframe =
-  | { kind: 'time'; /** bar length in µs */ micros: number; text: string }
-  | { kind: 'tick'; /** trades per bar */ count: number; text: string }
-  | { kind: 'volume'; /** volume per bar */ volume: number; text: string };
+  | { kind: 'time' /** bar length in µs */; micros: number; text: string }
+  | { kind: 'tick' /** trades per bar */; count: number; text: string }
+  | { kind: 'volume' /** volume per bar */; volume: number; text: string };
 
 /**
  * Parses a bar timeframe. Throws `TIMEFRAME_INVALID` on anything else.
@@ -17,7 +17,8 @@ export function parseTimeframe(text: string): Timeframe {
   const m = /^(\d+(?:\.\d+)?)(t|v)$/.exec(t);
   if (m) {
     const n = Number(m[1]);
-    if (n > 0) return m[2] === 't' ? { kind: 'tick', count: Math.round(n), text: t } : { kind: 'volume', volume: n, text: t };
+    if (n > 0)
+      return m[2] === 't' ? { kind: 'tick', count: Math.round(n), text: t } : { kind: 'volume', volume: n, text: t };
   } else {
     try {
       const micros = parseDuration(t);

@@ -16,7 +16,11 @@ export const infoCommand: TradekitCommand = {
         rngCheck: new Rng(42).uuid(),
       };
       io.stdout.write(
-        opts.json ? `${JSON.stringify(info)}\n` : `${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n')}\n`,
+        opts.json
+          ? `${JSON.stringify(info)}\n`
+          : `${Object.entries(info)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n')}\n`,
       );
     });
   },
