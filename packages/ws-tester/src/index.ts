@@ -1,4 +1,71 @@
-export {};
+/**
+ * @tradekit/ws-tester: WebSocket testing for trading clients — mock servers with fault
+ * injection, a SignalR hub, a fault-injecting proxy, a stability suite, a market feed server
+ * and a load driver.
+ * @packageDocumentation
+ */
+export {
+  type MockServerOptions,
+  type CloseOptions,
+  type CloseInfo,
+  type MessageMatch,
+  type MessageReply,
+  type MockServerEvents,
+  MockServer,
+  MockClient,
+  createMockServer,
+} from './mock/server.js';
+export { type ListenerOptions, type RestartOptions } from './mock/listener.js';
+export { MessageQueue } from './mock/queue.js';
+export {
+  type Duration,
+  type FaultSelector,
+  type FaultRule,
+  type FaultScript,
+  type DropFault,
+  type CloseFault,
+  type RejectFault,
+  type DelayFault,
+  type CorruptFault,
+  type DuplicateFault,
+  type ReorderFault,
+  type LoseFault,
+  type BurstFault,
+  type BandwidthFault,
+  type PingTimeoutFault,
+  type SlowConsumerFault,
+  type RestartEvent,
+  type NormalizedRule,
+  type NormalizedScript,
+  normalizeFaultScript,
+} from './faults/script.js';
+export { type LinkSink, type LinkStats, FaultPlan, FaultyLink } from './faults/link.js';
+export {
+  type ProtocolErrorMessage,
+  type DecodedFrame,
+  decodeJsonFrame,
+  encodeJsonFrame,
+  protocolError,
+  matchesPartial,
+} from './protocol/json.js';
+export { type ProxyOptions, type ProxyStats, WsProxy, createProxy } from './proxy/proxy.js';
+export {
+  type HubMethod,
+  type SignalRServerOptions,
+  type ReceivedInvocation,
+  SignalRConnection,
+  SignalRServer,
+  createSignalRServer,
+} from './signalr/hub.js';
+export {
+  type InvocationMessage,
+  type CompletionMessage,
+  type HubMessage,
+  RECORD_SEPARATOR,
+  SignalRMessageType,
+  encodeRecord,
+  splitRecords,
+} from './signalr/protocol.js';
 export {
   type FeedServerOptions,
   type FeedServerStats,
@@ -41,4 +108,7 @@ export {
   formatLoadSummary,
   parseThreshold,
   evaluateThresholds,
+  type EchoServerOptions,
+  type EchoServer,
+  createEchoServer,
 } from './load/index.js';

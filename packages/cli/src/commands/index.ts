@@ -1,5 +1,6 @@
 /** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
 import type { TradekitCommand } from '../registry.js';
 import { infoCommand } from './info.js';
+import { wsLoadCommand } from './ws-load.js';
 
-export const builtinCommands: TradekitCommand[] = [infoCommand];
+export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand];

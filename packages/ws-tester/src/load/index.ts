@@ -22,3 +22,4 @@ export {
 } from './thresholds.js';
 export type { LoadErrorKind } from './driver.js';
 export type { LatencySummary } from './histogram.js';
+export { type EchoServerOptions, type EchoServer, createEchoServer } from './echo-server.js';

@@ -3,6 +3,7 @@ import { type MarketEvent, isTradeKitError } from '@tradekit/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createFeedServer } from '../feed/server.js';
+import { createEchoServer } from './echo-server.js';
 import { createLatencyRecorder, mergeHistograms } from './histogram.js';
 import { formatLoadSummary, mergeReports } from './report.js';
 import { parseShard, runLoad } from './run.js';
@@ -23,7 +24,11 @@ async function server(onConnection: (ws: import('ws').WebSocket) => void, opts: 
   });
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
 }
-const echoServer = () => server((ws) => ws.on('message', (d, bin) => ws.send(d, { binary: bin })));
+const echoServer = async () => {
+  const echo = await createEchoServer();
+  closers.push(() => echo.close());
+  return echo.url;
+};
 
 async function code(p: unknown): Promise<string> {
   try {

@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { type EchoServer, createEchoServer } from '@tradekit/ws-tester';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../program.js';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c) => {
+    text += String(c);
+  });
+  return { stream, text: () => text };
+}
+
+async function cli(args: string[]) {
+  const out = capture();
+  const err = capture();
+  const code = await runCli(['ws-load', ...args], { stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+let echo: EchoServer;
+beforeAll(async () => {
+  echo = await createEchoServer();
+});
+afterAll(async () => {
+  await echo.close();
+});
+
+describe('tradekit ws-load', () => {
+  it('exits 0 and prints a summary when every threshold passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-load-'));
+    const json = join(dir, 'report.json');
+    const r = await cli(['--url', echo.url, '-c', '3', '-d', '500ms', '--workers', '0', '-t', 'errors<1%', '-t', 'p99<10s', '--json', json]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/connects {3}3\/3 ok/);
+    expect(r.stdout).toContain('PASS  p99<10s');
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.passed).toBe(true);
+    expect(report.messages.received).toBeGreaterThan(0);
+    expect(report.latency.count).toBe(report.messages.received);
+  });
+
+  it('exits 1 when a threshold fails', async () => {
+    const r = await cli(['--url', echo.url, '-c', '2', '-d', '300ms', '--workers', '0', '--rate', '20', '--threshold', 'p50<1us']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL  p50<1us');
+    expect(r.stdout).toContain('corrected for coordinated omission');
+  });
+
+  it('merges shard reports into one and checks thresholds on the whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-load-'));
+    const files = [join(dir, 'a.json'), join(dir, 'b.json')];
+    for (const [i, f] of files.entries()) {
+      const r = await cli(['--url', echo.url, '-c', '4', '-d', '300ms', '--workers', '0', '--shard', `${i + 1}/2`, '--json', f]);
+      expect(r.code).toBe(0);
+    }
+    const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const merged = await cli(['--merge', ...files, '--json', '-', '-t', 'errors<1%']);
+    expect(merged.code).toBe(0);
+    const whole = JSON.parse(merged.stdout);
+    expect(whole.connections).toBe(4);
+    expect(whole.latency.count).toBe(parts[0].latency.count + parts[1].latency.count);
+    expect(whole.shards).toEqual([
+      { index: 1, count: 2 },
+      { index: 2, count: 2 },
+    ]);
+    const failing = await cli(['--merge', ...files, '-t', 'throughput>1000000000']);
+    expect(failing.code).toBe(1);
+  });
+
+  it('exits 2 on bad flags', async () => {
+    expect((await cli(['--url', echo.url, '-c', 'many', '-d', '1s'])).code).toBe(2);
+    expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--mode', 'flood'])).code).toBe(2);
+    expect((await cli(['-c', '1', '-d', '1s'])).code).toBe(2);
+    const badThreshold = await cli(['--url', echo.url, '-c', '1', '-d', '1s', '-t', 'p99<fast']);
+    expect(badThreshold.code).toBe(2);
+    expect(badThreshold.stderr).toContain('WS_THRESHOLD_INVALID');
+    expect((await cli(['--url', 'ws://10.1.2.3:80', '-c', '1', '-d', '1s'])).code).toBe(2);
+    expect((await cli(['--url', echo.url, '-c', '1', '-d', 'forever'])).code).toBe(2);
+    expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--shard', '0/2'])).code).toBe(2);
+  });
+
+  it('exits 1 on an unreadable merge input', async () => {
+    const r = await cli(['--merge', '/nonexistent/a.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('WS_REPORT_INVALID');
+  });
+});
