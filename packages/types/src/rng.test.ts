@@ -62,6 +62,28 @@ describe('Rng', () => {
     expect(p1.fork('a').key).toBe('7/a');
   });
 
+  it('quality: bytes pass a chi-square uniformity test and draws show no serial correlation', () => {
+    const r = new Rng('quality');
+    const counts = new Array<number>(256).fill(0);
+    const bytes = r.bytes(1 << 20);
+    for (const b of bytes) counts[b]!++;
+    const expected = bytes.length / 256;
+    const chi2 = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+    // 255 degrees of freedom: the 0.1% and 99.9% quantiles are about 190 and 330.
+    expect(chi2).toBeGreaterThan(190);
+    expect(chi2).toBeLessThan(330);
+    const xs = draw(200_000, () => r.next() - 0.5);
+    for (const lag of [1, 2, 3, 7]) {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < xs.length; i++) {
+        den += xs[i]! * xs[i]!;
+        if (i >= lag) num += xs[i]! * xs[i - lag]!;
+      }
+      expect(Math.abs(num / den)).toBeLessThan(4 / Math.sqrt(xs.length));
+    }
+  });
+
   it('saves and restores state', () => {
     const rng = new Rng(9);
     rng.next();
