@@ -1,0 +1,44 @@
+import { TradeKitError, describeValue, invalidValue } from '@tradekit/types';
+
+/** Error codes thrown by market-sim; each is listed in `docs/errors/market-sim.md`. */
+export type SimErrorCode =
+  | 'SIM_INVALID_CONFIG'
+  | 'SIM_INVALID_PARAMETER'
+  | 'SIM_INVALID_TICK_SIZE'
+  | 'SIM_UNKNOWN_PRESET'
+  | 'SIM_CORRELATION_NOT_PSD'
+  | 'SIM_CORRELATION_SHAPE'
+  | 'SIM_INVALID_SCENARIO'
+  | 'SIM_INVALID_SERIES';
+
+/** A finite number check that names the field, for process and microstructure parameters. */
+export function requireNumber(
+  field: string,
+  value: unknown,
+  opts: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean } = {},
+  code: SimErrorCode = 'SIM_INVALID_PARAMETER',
+): number {
+  const { min, max, exclusiveMin, integer } = opts;
+  let expectation = integer ? 'an integer' : 'a finite number';
+  if (min !== undefined && max !== undefined) expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
+  else if (min !== undefined) expectation += exclusiveMin ? ` > ${min}` : ` ≥ ${min}`;
+  else if (max !== undefined) expectation += ` ≤ ${max}`;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value)) ||
+    (min !== undefined && (exclusiveMin ? value <= min : value < min)) ||
+    (max !== undefined && value > max)
+  ) {
+    const hint = Number.isNaN(value) ? 'NaN usually comes from a division by zero or a missing value upstream.' : undefined;
+    throw invalidValue(code, field, expectation, value, hint);
+  }
+  return value;
+}
+
+/** A `SIM_*` error with the standard message shape. */
+export function simError(code: SimErrorCode, field: string, expectation: string, value: unknown, hint?: string): TradeKitError {
+  return invalidValue(code, field, expectation, value, hint);
+}
+
+export { TradeKitError, describeValue };
