@@ -130,7 +130,7 @@ async function feedRun(mode: 'feed' | 'broadcast'): Promise<{ rate: number; perC
     sockets.push(ws);
     ws.on('message', (data: Buffer) => {
       // Byte 7 of '{"op":"update"…' vs '{"op":"end"…' tells them apart without parsing.
-      if (data[7] === 0x75) counts[k]++;
+      if (data[7] === 0x75) counts[k] = (counts[k] as number) + 1;
       else if (data[7] === 0x65 && ++ended === FEED_CLIENTS) resolveAll();
     });
     if (mode === 'feed') ws.send(JSON.stringify({ op: 'subscribe', symbols: ['MNQ', 'ES', 'NQ', 'CL'] }));

@@ -203,3 +203,31 @@ describe('mergeHistograms', () => {
     expect(one.count).toBe(5000);
   });
 });
+
+describe('coordinated omission', () => {
+  it('counts a server stall in the latency of every request that was due during it (rate mode)', async () => {
+    // Holds every reply until 400 ms after the first request arrived, then answers at once.
+    let releaseAt: number | undefined;
+    const held: Array<() => void> = [];
+    const url = await server((ws) =>
+      ws.on('message', (d) => {
+        const reply = () => ws.readyState === ws.OPEN && ws.send(d);
+        if (releaseAt === undefined) {
+          releaseAt = 1;
+          setTimeout(() => {
+            releaseAt = 2;
+            for (const r of held.splice(0)) r();
+          }, 400);
+        }
+        if (releaseAt === 2) reply();
+        else held.push(reply);
+      }),
+    );
+    const report = await runLoad({ url, connections: 1, duration: '600ms', rate: 100, workers: 0 });
+    expect(report.errors.total).toBe(0);
+    expect(report.latency.count).toBe(report.messages.sent);
+    // Requests due in the first 200 ms waited ≥ 200 ms each: at least a third of all samples,
+    // so p90 must show the stall (a closed-loop sender would have recorded it once).
+    expect(report.latency.p90).toBeGreaterThanOrEqual(200_000);
+  });
+});
