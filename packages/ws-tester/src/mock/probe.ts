@@ -14,9 +14,11 @@ export interface ProbeFrame {
   binary: boolean;
 }
 
-/** A recording WebSocket client. */
+/** A recording WebSocket client (see {@link openProbe}). */
 export interface Probe {
+  /** The underlying `ws` client socket. */
   socket: WebSocket;
+  /** Every frame received, with an awaitable `next()`. */
   frames: MessageQueue<ProbeFrame>;
   /** Resolves with the close code and reason. */
   closed: Promise<{ code: number; reason: string }>;
@@ -33,7 +35,14 @@ export interface Probe {
   barrier(timeoutMs?: number): Promise<void>;
 }
 
-/** Opens a probe; resolves once open, or rejects with the handshake error (e.g. `Unexpected server response: 401`). */
+/**
+ * Opens a recording `ws` client, to observe faults from the client side in tests. Resolves
+ * once open, or rejects with the handshake error (e.g. `Unexpected server response: 401`).
+ *
+ * @example
+ * const probe = await openProbe(server.url);
+ * const frame = await probe.frames.next();
+ */
 export function openProbe(url: string, options: ClientOptions = {}): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options);
