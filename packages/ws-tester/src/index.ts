@@ -17,6 +17,7 @@ export {
 } from './mock/server.js';
 export { type ListenerOptions, type RestartOptions } from './mock/listener.js';
 export { MessageQueue } from './mock/queue.js';
+export { type Probe, type ProbeFrame, openProbe } from './mock/probe.js';
 export {
   type Duration,
   type FaultSelector,
@@ -57,6 +58,17 @@ export {
   SignalRServer,
   createSignalRServer,
 } from './signalr/hub.js';
+export {
+  type StabilityScenarioName,
+  type StabilityClient,
+  type StabilityContext,
+  type MakeStabilityClient,
+  type StabilityOptions,
+  type ScenarioResult,
+  type StabilityReport,
+  STABILITY_SCENARIOS,
+  runStabilitySuite,
+} from './stability/suite.js';
 export {
   type InvocationMessage,
   type CompletionMessage,

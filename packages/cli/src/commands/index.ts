@@ -2,5 +2,7 @@
 import type { TradekitCommand } from '../registry.js';
 import { infoCommand } from './info.js';
 import { wsLoadCommand } from './ws-load.js';
+import { wsProxyCommand } from './ws-proxy.js';
+import { wsServeCommand } from './ws-serve.js';
 
-export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand];
+export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand];
