@@ -59,6 +59,8 @@ export interface IssueCount {
 export interface DataReport {
   /** Files read (one for a source, all of them in a replay summary). */
   files: string[];
+  /** Events the reader parsed (before the `from` cut and the checks); shows how much a seek skipped. */
+  rows: number;
   /** Events that passed the checks. */
   events: number;
   /** First and last timestamp seen among those events. */
@@ -81,6 +83,7 @@ function issue(): IssueCount {
 export function emptyReport(files: string[] = []): DataReport {
   return {
     files,
+    rows: 0,
     events: 0,
     malformed: issue(),
     outOfOrder: issue(),
@@ -102,6 +105,7 @@ export function combineReports(reports: readonly DataReport[], maxExamples = 5):
   const out = emptyReport();
   for (const r of reports) {
     out.files.push(...r.files);
+    out.rows += r.rows;
     out.events += r.events;
     if (r.firstTs !== undefined && (out.firstTs === undefined || r.firstTs < out.firstTs)) out.firstTs = r.firstTs;
     if (r.lastTs !== undefined && (out.lastTs === undefined || r.lastTs > out.lastTs)) out.lastTs = r.lastTs;
@@ -266,6 +270,7 @@ export class DataChecks {
 
   /** Offers one parsed event (from `line` of the file). */
   accept(e: MarketEvent, line: number): void {
+    this.report.rows++;
     if (e.ts < this.from) return;
     if (this.options.outOfOrder === 'reorder') {
       this.hold(e, line);

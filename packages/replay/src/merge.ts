@@ -28,6 +28,10 @@ export interface ResolvedFilter {
 
 function timeOption(field: string, v: Micros | string | Date | undefined, fallback: number): number {
   if (v === undefined) return fallback;
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) throw invalidOption(field, 'epoch µs, an ISO-8601 time or a Date', v);
+    return v;
+  }
   try {
     return toMicros(v);
   } catch {

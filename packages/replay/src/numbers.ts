@@ -37,7 +37,7 @@ export function parseNumber(s: string, start: number, end: number): number {
       break;
     }
   }
-  if (i < end || digits > 15 || digits === 0) {
+  if (i < end || digits === 0 || (frac > 0 ? digits > 15 : m > Number.MAX_SAFE_INTEGER)) {
     if (i === from) return Number.NaN;
     const text = s.slice(start, end);
     // Number('') is 0 and Number(' 1') is 1: keep NaN for anything but a plain number.

@@ -160,7 +160,8 @@ class Replay implements ReplayController {
   seek(ts: Micros | string | Date): void {
     let t: number;
     try {
-      t = toMicros(ts);
+      // Numbers are epoch µs as everywhere in TradeKit (no unit guessing).
+      t = typeof ts === 'number' && !Number.isNaN(ts) ? ts : toMicros(ts as string | Date);
     } catch {
       throw invalidOption('ts', 'epoch µs, an ISO-8601 time or a Date', ts);
     }
