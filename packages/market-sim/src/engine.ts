@@ -146,9 +146,15 @@ export class SymbolEngine {
     const baseVol = this.stepper.baseVolatility;
     const r0 = this.stepper.step(z, this.logP);
     const volMult = c.volatilityMultiplier * Math.sqrt(season);
-    const r = r0 * volMult + c.drift * this.dtYears + c.jump;
+    const r = r0 * volMult + c.drift * this.dtYears;
+    // A jump happens at the step start (a gap), the diffusion is spread over the step.
+    if (c.jump !== 0) {
+      this.logP += c.jump;
+      this.pStart = Math.exp(this.logP);
+    } else {
+      this.pStart = this.pEnd;
+    }
     this.logP += r;
-    this.pStart = this.pEnd;
     this.pEnd = Math.exp(this.logP);
     this.t0 = t0;
     this.invStep = 1 / (t1 - t0);
