@@ -68,7 +68,8 @@ export class BarAggregator {
   /** Adds one event; returns the bars it closed (trades and bars count, other events only move time). */
   push(e: MarketEvent, out: BarEvent[] = []): BarEvent[] {
     const tf = this.timeframe;
-    if (tf.kind === 'time') this.advanceTo(e.ts, out);
+    // A smaller bar stamped at T still belongs to the bucket that ends at T: only its start moves time.
+    if (tf.kind === 'time') this.advanceTo(e.type === 'bar' ? e.start : e.ts, out);
     let price: number;
     let high: number;
     let low: number;
@@ -116,8 +117,12 @@ export class BarAggregator {
     b.trades += trades;
     b.count++;
     b.end = tf.kind === 'time' ? b.end : e.ts;
-    if ((tf.kind === 'tick' && b.count >= tf.count) || (tf.kind === 'volume' && b.volume >= tf.volume)) {
-      out.push(this.bar(b, e.ts));
+    if (
+      (tf.kind === 'tick' && b.count >= tf.count) ||
+      (tf.kind === 'volume' && b.volume >= tf.volume) ||
+      (tf.kind === 'time' && e.type === 'bar' && e.ts >= b.end)
+    ) {
+      out.push(this.bar(b, tf.kind === 'time' ? b.end : e.ts));
       this.buckets.delete(e.symbol);
     }
     return out;
@@ -188,7 +193,8 @@ export async function* aggregateBars(source: MarketEventSource, options: Aggrega
   const out: BarEvent[] = [];
   for await (const e of iterate(source)) {
     // Time bars closed by this event's arrival come before it; tick/volume bars after it.
-    for (const a of aggs) if (a.timeframe.kind === 'time') a.advanceTo(e.ts, out);
+    const now = e.type === 'bar' ? e.start : e.ts;
+    for (const a of aggs) if (a.timeframe.kind === 'time') a.advanceTo(now, out);
     if (out.length > 0) {
       out.sort(order);
       yield* out;

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { MarketEvent } from '@tradekit/types';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSource, parseEpoch, parseIso, parseNumber, replay, writeEvents } from './index.js';
+import { sampleTrades } from './testing/events.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'replay-readers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function collect(it: AsyncIterable<MarketEvent>): Promise<MarketEvent[]> {
+  const out: MarketEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describe('number and time parsing', () => {
+  it('parseNumber equals Number() on plain decimals and rejects junk', () => {
+    for (const t of ['0', '-0.5', '20000.25', '1e-8', '123456789012345678', '0.1', '.5', '7.']) {
+      expect(parseNumber(t, 0, t.length)).toBe(Number(t));
+    }
+    for (const t of ['', 'abc', '1.2.3', '12a', ' 1']) expect(parseNumber(t, 0, t.length)).toBeNaN();
+  });
+
+  it('parseEpoch converts s/ms/us/ns exactly to µs', () => {
+    const p = (t: string, u: 's' | 'ms' | 'us' | 'ns') => parseEpoch(t, 0, t.length, u);
+    expect(p('1704205800', 's')).toBe(1_704_205_800_000_000);
+    expect(p('1704205800.123456', 's')).toBe(1_704_205_800_123_456);
+    expect(p('1704205800123', 'ms')).toBe(1_704_205_800_123_000);
+    expect(p('1704205800123.5', 'ms')).toBe(1_704_205_800_123_500);
+    expect(p('1704205800123456', 'us')).toBe(1_704_205_800_123_456);
+    expect(p('1704205800123456789', 'ns')).toBe(1_704_205_800_123_456);
+    expect(p('17x', 's')).toBeNaN();
+  });
+
+  it('parseIso handles the UTC fast path and other forms like isoToMicros', () => {
+    const p = (t: string) => parseIso(t, 0, t.length);
+    expect(p('2024-01-02T14:30:00.123456Z')).toBe(1_704_205_800_123_456);
+    expect(p('2024-01-02T14:30:00Z')).toBe(1_704_205_800_000_000);
+    expect(p('2024-01-02 14:30:00.5')).toBe(1_704_205_800_500_000);
+    expect(p('2024-01-02T15:30:00.000001+01:00')).toBe(1_704_205_800_000_001);
+    expect(p('2024-01-02T14:30:00.123456789Z')).toBe(1_704_205_800_123_456);
+    expect(p('2024-13-02T14:30:00Z')).toBeNaN();
+  });
+});
+
+describe('CSV options', () => {
+  it('maps vendor columns, a fixed symbol, ISO timestamps and a custom delimiter', async () => {
+    const f = join(dir, 'vendor.csv');
+    writeFileSync(f, 'Timestamp;Px;Qty;Aggressor\n2024-01-02T14:30:00.000001Z;20000.25;3;B\n2024-01-02T14:30:00.5Z;20000.5;1;S\n');
+    const out = await collect(openSource(f, { delimiter: ';', kind: 'trade', symbol: 'MNQ', columns: { ts: 'Timestamp', price: 'Px', size: 'Qty', side: 'Aggressor' } }));
+    expect(out).toStrictEqual([
+      { type: 'trade', symbol: 'MNQ', ts: 1_704_205_800_000_001, price: 20000.25, size: 3, side: 'buy' },
+      { type: 'trade', symbol: 'MNQ', ts: 1_704_205_800_500_000, price: 20000.5, size: 1, side: 'sell' },
+    ]);
+  });
+
+  it('detects epoch ms, reads headerless files by canonical order, and CRLF line ends', async () => {
+    const f = join(dir, 'noheader.csv');
+    writeFileSync(f, '1704205800123,ES,1,2,3,4\r\n1704205800124,ES,1,2,3,4\r\n');
+    const out = await collect(openSource(f, { kind: 'quote' }));
+    expect(out.map((e) => e.ts)).toEqual([1_704_205_800_123_000, 1_704_205_800_124_000]);
+    expect(out[0]).toMatchObject({ bid: 1, bidSize: 2, ask: 3, askSize: 4 });
+  });
+
+  it('maps columns by index and reads epoch nanoseconds', async () => {
+    const f = join(dir, 'idx.csv');
+    writeFileSync(f, 'a,b,c\n1704205800123456789,5,7\n');
+    const out = await collect(openSource(f, { kind: 'trade', symbol: 'X', columns: { ts: 0, price: 1, size: 2 } }));
+    expect(out).toStrictEqual([{ type: 'trade', symbol: 'X', ts: 1_704_205_800_123_456, price: 5, size: 7, side: 'unknown' }]);
+  });
+
+  it('explains a missing column and an unknown layout', async () => {
+    const f = join(dir, 'cols.csv');
+    writeFileSync(f, 'time,px\n1,2\n');
+    await expect(collect(openSource(f))).rejects.toMatchObject({ code: 'REPLAY_CSV_COLUMNS' });
+    await expect(collect(openSource(f, { kind: 'trade' }))).rejects.toThrow(/Expected a `symbol` column .* or pass `symbol: 'XYZ'`/);
+    await expect(collect(openSource(f, { kind: 'trade', symbol: 'A' }))).rejects.toThrow(/Expected a `price` column .*columns: \{ price:/);
+  });
+
+  it('reads quoted fields with commas, quotes and newlines', async () => {
+    const f = join(dir, 'quoted.csv');
+    writeFileSync(f, 'ts,symbol,status,reason\n1000,A,halt,"circuit, ""breaker""\nlevel 1"\n2000,A,open,\n');
+    const out = await collect(openSource(f, { ts: 'us' }));
+    expect(out).toStrictEqual([
+      { type: 'status', symbol: 'A', ts: 1000, status: 'halt', reason: 'circuit, "breaker"\nlevel 1' },
+      { type: 'status', symbol: 'A', ts: 2000, status: 'open' },
+    ]);
+  });
+
+  it('reports an unknown extension and a missing file with codes', async () => {
+    expect(() => openSource('data.xlsx')).toThrowError(expect.objectContaining({ code: 'REPLAY_UNKNOWN_FORMAT' }));
+    await expect(collect(openSource(join(dir, 'nope.csv')))).rejects.toMatchObject({ code: 'REPLAY_FILE_UNREADABLE' });
+    const bad = join(dir, 'notgz.csv.gz');
+    writeFileSync(bad, 'ts,symbol\n');
+    await expect(collect(openSource(bad))).rejects.toMatchObject({ code: 'REPLAY_BAD_GZIP' });
+  });
+
+  it('reads JSONL with ISO timestamps and gzip detected by extension', async () => {
+    const f = join(dir, 'iso.jsonl.gz');
+    writeFileSync(f, gzipSync('{"type":"trade","symbol":"A","ts":"2024-01-02T14:30:00.000002Z","price":1,"size":2,"side":"sell"}\n'));
+    expect(await collect(openSource(f))).toStrictEqual([{ type: 'trade', symbol: 'A', ts: 1_704_205_800_000_002, price: 1, size: 2, side: 'sell' }]);
+  });
+});
+
+describe('seek', () => {
+  const events = sampleTrades(30_000, 21);
+  const target = (events[20_000] as MarketEvent).ts;
+
+  for (const ext of ['csv', 'jsonl']) {
+    it(`${ext}: binary search starts near the target without reading the file before it`, async () => {
+      const f = join(dir, `seek.${ext}`);
+      await writeEvents(f, events);
+      const src = openSource(f);
+      expect(src.seekMethod).toBe('binary-search');
+      const out: MarketEvent[] = [];
+      for await (const b of src.batches(target)) out.push(...b);
+      expect(out).toStrictEqual(events.slice(20_000));
+      // Only rows after the landing point (≤ 128 KiB before the target) were parsed.
+      expect(src.report.rows).toBeLessThan(10_000 + 4000);
+    });
+  }
+
+  it('gzip seeks by scanning and still lands on the first event at or after the target', async () => {
+    const f = join(dir, 'seek.csv.gz');
+    await writeEvents(f, events);
+    const r = replay(f, { from: target });
+    expect(r.sources[0]?.seekMethod).toBe('scan');
+    const out = await collect(r);
+    expect(out).toStrictEqual(events.slice(20_000));
+    expect(r.summary().rows).toBe(30_000);
+  });
+
+  it('controller seek jumps forwards and backwards in a CSV file', async () => {
+    const f = join(dir, 'seek2.csv');
+    await writeEvents(f, events);
+    const r = replay(f);
+    expect((await r.next()).value).toStrictEqual(events[0]);
+    r.seek(target);
+    expect((await r.next()).value).toStrictEqual(events[20_000]);
+    r.seek((events[5] as MarketEvent).ts);
+    expect((await r.next()).value).toStrictEqual(events[5]);
+    expect((await r.next()).value).toStrictEqual(events[6]);
+    r.seek('2100-01-01T00:00:00Z');
+    expect((await r.next()).done).toBe(true);
+    await r.stop();
+  });
+
+  it('errors after a seek say the line is unknown instead of a wrong number', async () => {
+    const f = join(dir, 'seekbad.csv');
+    const lines = ['ts,symbol,price,size,side,id', ...events.map((e) => `${e.ts},MNQ,1,1,buy,`)];
+    lines[25_000] = `${(events[24_999] as MarketEvent).ts},MNQ,oops,1,buy,`;
+    writeFileSync(f, lines.join('\n'));
+    await expect(collect(replay(f, { from: target }))).rejects.toThrow(/seekbad\.csv \(line unknown after a seek\) column 3 \(price\)/);
+  });
+});
