@@ -46,7 +46,8 @@ export class SymbolEngine {
   private tExcess = 0;
   private readonly beta: number;
   private readonly jumpA: number;
-  private tNextTrade = Number.POSITIVE_INFINITY;
+  private tImm = Number.POSITIVE_INFINITY;
+  private tOff = Number.POSITIVE_INFINITY;
   private quoteRate = 0;
   private tNextQuote = Number.POSITIVE_INFINITY;
 
@@ -162,7 +163,8 @@ export class SymbolEngine {
     const vol = this.stepper.volatility() * volMult;
     const ratio = baseVol > 0 ? vol / baseVol : 1;
     const m = this.spec.micro;
-    const activity = season * c.activityMultiplier * (m.volatilityCoupling > 0 ? ratio ** m.volatilityCoupling : 1);
+    const coupling = m.volatilityCoupling === 1 ? ratio : m.volatilityCoupling > 0 ? ratio ** m.volatilityCoupling : 1;
+    const activity = season * c.activityMultiplier * coupling;
     const thin = c.depthMultiplier < 1 ? 1 / Math.sqrt(c.depthMultiplier) : 1;
     this.spreadTicks = Math.max(
       1,
@@ -183,8 +185,13 @@ export class SymbolEngine {
       if (c.status === 'open') this.needSnapshot = true;
     }
     if (this.status !== 'open') {
-      this.tNextTrade = Number.POSITIVE_INFINITY;
+      // Arrivals restart fresh after the halt; excitation does not survive it.
+      this.mu = 0;
+      this.quoteRate = 0;
+      this.tImm = Number.POSITIVE_INFINITY;
+      this.tOff = Number.POSITIVE_INFINITY;
       this.tNextQuote = Number.POSITIVE_INFINITY;
+      this.excess = 0;
       return;
     }
     if (this.needSnapshot) {
@@ -194,17 +201,21 @@ export class SymbolEngine {
       out.push(this.quoteEvent(t0));
     }
 
-    // Rates changed: redraw next arrivals from t0 (both processes are Markov in their state).
+    // Rates change per step. Pending arrivals are kept in units of integrated hazard and
+    // rescaled (exact for piecewise-constant rates), so a step costs no new random draws.
     const rateScale = activity / 1_000_000;
-    this.mu = m.tradeRate * (1 - m.branching) * rateScale;
-    this.excess *= Math.exp(-this.beta * (t0 - this.tExcess));
-    this.tExcess = t0;
-    this.tNextTrade = this.drawNextTrade(t0);
-    this.quoteRate = m.quoteRate * rateScale;
-    this.tNextQuote = this.quoteRate > 0 ? t0 - Math.log(this.rng.nextOpen()) / this.quoteRate : Number.POSITIVE_INFINITY;
+    const mu = m.tradeRate * (1 - m.branching) * rateScale;
+    this.tImm = this.rescale(this.tImm, t0, this.mu, mu);
+    this.mu = mu;
+    const q = m.quoteRate * rateScale;
+    this.tNextQuote = this.rescale(this.tNextQuote, t0, this.quoteRate, q);
+    this.quoteRate = q;
 
+    const rng = this.rng;
     while (true) {
-      const tt = this.tNextTrade;
+      const ti = this.tImm;
+      const to = this.tOff;
+      const tt = ti < to ? ti : to;
       const tq = this.tNextQuote;
       const t = tt < tq ? tt : tq;
       if (t >= t1) break;
@@ -213,14 +224,25 @@ export class SymbolEngine {
       if (tt < tq) {
         this.recenter(ts, p, out);
         this.trade(ts, out);
-        this.excess = this.excess * Math.exp(-this.beta * (t - this.tExcess)) + this.jumpA;
+        if (ti <= to) this.tImm = t - Math.log(rng.nextOpen()) / this.mu;
+        // Hawkes: the excitation jumps by α; its next offspring is drawn exactly (Dassios–Zhao).
+        const e = this.excess * Math.exp(-this.beta * (t - this.tExcess)) + this.jumpA;
+        this.excess = e;
         this.tExcess = t;
-        this.tNextTrade = this.drawNextTrade(t);
+        const d = 1 + (this.beta * Math.log(rng.nextOpen())) / e;
+        this.tOff = d > 0 ? t - Math.log(d) / this.beta : Number.POSITIVE_INFINITY;
       } else {
         if (!this.recenter(ts, p, out)) this.flicker(ts, out);
-        this.tNextQuote = t - Math.log(this.rng.nextOpen()) / this.quoteRate;
+        this.tNextQuote = t - Math.log(rng.nextOpen()) / this.quoteRate;
       }
     }
+  }
+
+  /** Next arrival after a rate change from `oldRate` to `newRate` at `t0`. */
+  private rescale(next: number, t0: number, oldRate: number, newRate: number): number {
+    if (!(newRate > 0)) return Number.POSITIVE_INFINITY;
+    if (oldRate > 0 && next !== Number.POSITIVE_INFINITY) return t0 + ((next - t0) * oldRate) / newRate;
+    return t0 - Math.log(this.rng.nextOpen()) / newRate;
   }
 
   private seasonFactor(t: number): number {
@@ -233,17 +255,6 @@ export class SymbolEngine {
     const d = 2 * x - 1;
     // U-shape with mean 1 over the session: 1 + a at open and close, 1 − a/2 at midday.
     return 1 + (s.amplitude * (3 * d * d - 1)) / 2;
-  }
-
-  private drawNextTrade(from: number): number {
-    const rng = this.rng;
-    const s2 = this.mu > 0 ? -Math.log(rng.nextOpen()) / this.mu : Number.POSITIVE_INFINITY;
-    let s1 = Number.POSITIVE_INFINITY;
-    if (this.excess > 1e-15) {
-      const d = 1 + (this.beta * Math.log(rng.nextOpen())) / this.excess;
-      if (d > 0) s1 = -Math.log(d) / this.beta;
-    }
-    return from + (s1 < s2 ? s1 : s2);
   }
 
   private freshSize(level: number): number {
