@@ -254,7 +254,10 @@ export class MockServer extends SocketListener {
     for (const client of this.live) client.drop();
   }
 
-  /** Listens to an event: `connection`, `message`, `close` or `protocolError`. Returns an unsubscribe function. */
+  /**
+   * Listens to an event: `connection`, `message`, `close` or `protocolError`. Returns an
+   * unsubscribe function. `message` listeners run before {@link handle} handlers and echo.
+   */
   on<K extends keyof MockServerEvents>(event: K, listener: MockServerEvents[K]): () => void {
     const list = this.listeners[event] as Array<MockServerEvents[K]>;
     list.push(listener);
