@@ -4,7 +4,6 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import {
   type CsvKind,
@@ -45,14 +44,14 @@ export class EventWriter {
   readonly format: WriteFormat;
   /** Events written so far. */
   events = 0;
-  private readonly out: Writable;
-  private readonly file: Writable;
+  private readonly out: NodeJS.WritableStream;
+  private readonly file: NodeJS.WritableStream;
   private buf = '';
   private kind: CsvKind | undefined;
   private closed = false;
 
   constructor(
-    readonly path: string | Writable,
+    readonly path: string | NodeJS.WritableStream,
     options: WriteOptions = {},
   ) {
     const name = typeof path === 'string' ? path : '<stream>';
@@ -127,7 +126,7 @@ export class EventWriter {
  * @example
  * await writeEvents('trades.csv', replay('trades.jsonl'));
  */
-export async function writeEvents(path: string | Writable, events: MarketEventSource, options: WriteOptions = {}): Promise<number> {
+export async function writeEvents(path: string | NodeJS.WritableStream, events: MarketEventSource, options: WriteOptions = {}): Promise<number> {
   const w = new EventWriter(path, options);
   try {
     if (Symbol.asyncIterator in (events as object)) {
