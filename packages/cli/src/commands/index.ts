@@ -1,8 +1,9 @@
 /** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
 import type { TradekitCommand } from '../registry.js';
 import { infoCommand } from './info.js';
+import { replayCommand } from './replay.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
 
-export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand];
+export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand, replayCommand];
