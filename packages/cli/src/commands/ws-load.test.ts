@@ -85,6 +85,24 @@ describe('tradekit ws-load', () => {
     expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--shard', '0/2'])).code).toBe(2);
   });
 
+  it('shows live progress only when stderr is a terminal', async () => {
+    const run = async (tty: boolean) => {
+      const out = capture();
+      const err = capture();
+      Object.assign(err.stream, { isTTY: tty });
+      const code = await runCli(['ws-load', '--url', echo.url, '-c', '1', '-d', '600ms', '--workers', '0'], {
+        stdout: out.stream,
+        stderr: err.stream,
+      });
+      return { code, stderr: err.text() };
+    };
+    const tty = await run(true);
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/\x1b\[2Kws-load \d+%/);
+    const piped = await run(false);
+    expect(piped.stderr).toBe('');
+  });
+
   it('exits 1 on an unreadable merge input', async () => {
     const r = await cli(['--merge', '/nonexistent/a.json']);
     expect(r.code).toBe(1);

@@ -97,15 +97,28 @@ export async function driveConnections(plan: DriverPlan, onProgress?: (c: Driver
 
   const onEcho = (c: Conn, data: WebSocket.RawData) => {
     const now = wall();
-    let msg: { id?: unknown; t?: unknown };
-    try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      err('protocol');
-      return;
+    let id: number;
+    let t: number;
+    if (Buffer.isBuffer(data) && readEcho(data)) {
+      id = echoId;
+      t = echoT;
+    } else {
+      // Not our own frame shape (a request-response server's reply): read it as JSON.
+      let msg: { id?: unknown; t?: unknown };
+      try {
+        msg = JSON.parse(String(data));
+      } catch {
+        err('protocol');
+        return;
+      }
+      if (typeof msg.id !== 'number' || typeof msg.t !== 'number') {
+        err('protocol');
+        return;
+      }
+      id = msg.id;
+      t = msg.t;
     }
-    const id = msg.id;
-    if (typeof id !== 'number' || id < 1 || id > c.lastId || typeof msg.t !== 'number') {
+    if (id < 1 || id > c.lastId) {
       err('protocol');
       return;
     }
@@ -113,7 +126,7 @@ export async function driveConnections(plan: DriverPlan, onProgress?: (c: Driver
     counts.received++;
     // `t` is when the request was due (rate mode) or sent (closed loop): measuring from the due
     // time counts a stalled sender's delay in the latency instead of hiding it (coordinated omission).
-    latency.record(now - msg.t);
+    latency.record(now - t);
     if (!interval && !stopping) send(c, now);
   };
 
@@ -238,6 +251,42 @@ export async function driveConnections(plan: DriverPlan, onProgress?: (c: Driver
   await closeAll(conns);
   onProgress?.(counts);
   return { ...counts, errors: { ...counts.errors }, latency: latency.finish(), connect: connectHist.finish() };
+}
+
+let echoId = 0;
+let echoT = 0;
+
+/**
+ * Reads `{"id":<int>,"t":<int>` from the start of an echoed request without allocating (the hot
+ * path of echo mode); false when the frame has another shape. Results land in echoId / echoT.
+ */
+function readEcho(b: Buffer): boolean {
+  // {"id":
+  if (b.length < 14 || b[0] !== 0x7b || b[1] !== 0x22 || b[2] !== 0x69 || b[3] !== 0x64 || b[4] !== 0x22 || b[5] !== 0x3a) return false;
+  let i = 6;
+  let id = 0;
+  let digits = 0;
+  for (; i < b.length; i++) {
+    const d = (b[i] as number) - 0x30;
+    if (d < 0 || d > 9) break;
+    id = id * 10 + d;
+    digits++;
+  }
+  // ,"t":
+  if (digits === 0 || b[i] !== 0x2c || b[i + 1] !== 0x22 || b[i + 2] !== 0x74 || b[i + 3] !== 0x22 || b[i + 4] !== 0x3a) return false;
+  i += 5;
+  let t = 0;
+  digits = 0;
+  for (; i < b.length; i++) {
+    const d = (b[i] as number) - 0x30;
+    if (d < 0 || d > 9) break;
+    t = t * 10 + d;
+    digits++;
+  }
+  if (digits === 0 || (b[i] !== 0x7d && b[i] !== 0x2c)) return false;
+  echoId = id;
+  echoT = t;
+  return true;
 }
 
 async function closeAll(conns: Conn[]): Promise<void> {

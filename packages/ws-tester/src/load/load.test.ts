@@ -153,6 +153,34 @@ describe('runLoad', () => {
     expect(await code(() => mergeReports([{ version: 2 } as never]))).toBe('WS_REPORT_INVALID');
   });
 
+  it('correlates replies of a request-response server by id, and counts garbage as protocol errors', async () => {
+    const replying = await server((ws) =>
+      ws.on('message', (d) => {
+        const req = JSON.parse(String(d));
+        ws.send(JSON.stringify({ ok: true, result: 42, t: req.t, id: req.id }));
+      }),
+    );
+    const good = await runLoad({ url: replying, connections: 2, duration: '300ms', workers: 0 });
+    expect(good.messages.received).toBeGreaterThan(0);
+    expect(good.latency.count).toBe(good.messages.received);
+    expect(good.errors.total).toBe(0);
+
+    const garbage = await server((ws) => ws.on('message', () => ws.send('nonsense')));
+    const bad = await runLoad({ url: garbage, connections: 2, duration: '200ms', workers: 0, drainTimeout: '50ms' });
+    expect(bad.errors.byKind.protocol).toBe(2);
+    expect(bad.errors.byKind.unanswered).toBe(2);
+    expect(bad.messages.received).toBe(0);
+  });
+
+  it('opens connections at the arrival rate and never past the end of the run', async () => {
+    const url = await echoServer();
+    // Due at 0 ms and 500 ms; the third would be due when the run ends, so it never opens.
+    const report = await runLoad({ url, connections: 10, arrivalRate: 2, duration: '1s', workers: 0 });
+    expect(report.connects.attempted).toBeGreaterThanOrEqual(1);
+    expect(report.connects.attempted).toBeLessThanOrEqual(2);
+    expect(report.connects.failed).toBe(0);
+  });
+
   it('rejects bad options, non-loopback targets and unbounded runs', async () => {
     const ok = { url: 'ws://127.0.0.1:1', connections: 1, duration: '1s', workers: 0 };
     expect(await code(runLoad({ ...ok, url: 'ws://example.com' }))).toBe('WS_LOAD_NOT_LOOPBACK');
