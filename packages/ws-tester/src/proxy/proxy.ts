@@ -3,7 +3,8 @@
  * applying a fault script to what the server sends (and optionally another to what the client
  * sends). The upstream handshake happens first, so an upstream 401 reaches the client as a 401.
  */
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { TradeKitError, describeValue } from '@tradekit/types';
 import { WebSocket } from 'ws';
 import { FaultPlan, type FaultyLink } from '../faults/link.js';
@@ -91,6 +92,25 @@ export class WsProxy extends SocketListener {
     url.pathname = req.pathname === '/' ? url.pathname : `${base}${req.pathname}`;
     for (const [k, v] of req.searchParams) url.searchParams.append(k, v);
     return url.href;
+  }
+
+  /** Plain HTTP requests (e.g. SignalR negotiate) are forwarded to the target as they are. */
+  protected override handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(this.upstreamUrl(req.url ?? '/'));
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    const headers = { ...req.headers, host: url.host };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstream = send(url, { method: req.method ?? 'GET', headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => {
+      this.stats.upstreamFailures++;
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('Bad Gateway: the proxy target cannot be reached.\n');
+    });
+    req.pipe(upstream);
+    return true;
   }
 
   protected override prepareUpgrade(req: IncomingMessage): Promise<number | undefined> {

@@ -175,3 +175,23 @@ describe('SignalRServer robustness against bad frames', () => {
     await p.closed;
   });
 });
+
+describe('SignalR through the fault-injecting proxy', () => {
+  it('negotiates through the proxy and reconnects after the proxy drops the connection', async () => {
+    const { createProxy } = await import('../proxy/proxy.js');
+    const h = await hub();
+    const proxy = await createProxy({ target: h.url.replace(/\/hub$/, ''), faults: [{ type: 'drop', connections: [0], messages: [2] }] });
+    open.push(proxy);
+    const c = client(`${proxy.url.replace('ws', 'http')}/hub`, (b) => b.withAutomaticReconnect([0, 50, 100]));
+    const reconnected = new Promise<string | undefined>((resolve) => c.onreconnected(resolve));
+    await c.start();
+    // the proxy counts frames, not hub messages: 0 = handshake reply, 1 = completion, 2 = tick
+    expect(await c.invoke('Add', 1, 2)).toBe(3);
+    h.invoke('tick', 1); // frame 2: the proxy drops connection 0
+    await reconnected;
+    expect(h.negotiations).toBe(2);
+    const tick = nextEvent(c, 'tick');
+    h.invoke('tick', 2);
+    expect(await tick).toEqual([2]);
+  });
+});
