@@ -41,7 +41,10 @@ interface Child {
 }
 
 async function startServer(mode: string, ...args: string[]): Promise<Child> {
-  const proc = fork(join(here, 'servers.ts'), [mode, ...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(join(here, 'servers.ts'), [mode, ...args], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('message', (m: { port: number }) => resolve(m.port));
     proc.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -108,9 +111,27 @@ async function benchIdle(): Promise<void> {
   // Hold them: the figure that matters is that none is lost while idle.
   await new Promise((r) => setTimeout(r, 3_000));
   const after = await server.request<{ open: number; rss: number }>({ cmd: 'count' }, (m) => 'open' in m);
-  rows.push({ bench: 'idle', name: 'connections held (server count after 3 s idle)', value: after.open, unit: 'conns', note: `target ${IDLE}; client saw ${dropped} drops` });
-  rows.push({ bench: 'idle', name: 'connect rate (batches of 500)', value: IDLE / connectS, unit: 'conns/s', note: `${IDLE} in ${connectS.toFixed(2)} s` });
-  rows.push({ bench: 'idle', name: 'server RSS per connection', value: (after.rss / Math.max(1, after.open)) / 1024, unit: 'KiB', note: `server RSS ${(after.rss / 2 ** 20).toFixed(0)} MiB; count before hold ${before.open}` });
+  rows.push({
+    bench: 'idle',
+    name: 'connections held (server count after 3 s idle)',
+    value: after.open,
+    unit: 'conns',
+    note: `target ${IDLE}; client saw ${dropped} drops`,
+  });
+  rows.push({
+    bench: 'idle',
+    name: 'connect rate (batches of 500)',
+    value: IDLE / connectS,
+    unit: 'conns/s',
+    note: `${IDLE} in ${connectS.toFixed(2)} s`,
+  });
+  rows.push({
+    bench: 'idle',
+    name: 'server RSS per connection',
+    value: after.rss / Math.max(1, after.open) / 1024,
+    unit: 'KiB',
+    note: `server RSS ${(after.rss / 2 ** 20).toFixed(0)} MiB; count before hold ${before.open}`,
+  });
   await closeAll(sockets);
   await server.stop();
 }
@@ -135,7 +156,11 @@ async function feedRun(mode: 'feed' | 'broadcast'): Promise<{ rate: number; perC
     });
     if (mode === 'feed') ws.send(JSON.stringify({ op: 'subscribe', symbols: ['MNQ', 'ES', 'NQ', 'CL'] }));
   }
-  if (mode === 'feed') await server.request<{ stats: { subscriptions: number } }>({ cmd: 'count' }, (m) => m.stats?.subscriptions === FEED_CLIENTS * 4);
+  if (mode === 'feed')
+    await server.request<{ stats: { subscriptions: number } }>(
+      { cmd: 'count' },
+      (m) => m.stats?.subscriptions === FEED_CLIENTS * 4,
+    );
   else await server.request<{ clients: number }>({ cmd: 'count' }, (m) => m.clients === FEED_CLIENTS);
   const t0 = performance.now();
   server.proc.send({ cmd: 'start' });
@@ -151,8 +176,20 @@ async function benchFeed(): Promise<void> {
   const feed = await feedRun('feed');
   const bare = await feedRun('broadcast');
   const complete = feed.perClient.every((c) => c === FEED_EVENTS);
-  rows.push({ bench: 'feed', name: `feed server → ${FEED_CLIENTS} clients (snapshot+seq protocol)`, value: feed.rate, unit: 'msg/s', note: `${FEED_EVENTS} events each; every client got all: ${complete}` });
-  rows.push({ bench: 'feed', name: `bare ws broadcast → ${FEED_CLIENTS} clients (baseline)`, value: bare.rate, unit: 'msg/s', note: `feed at ${((feed.rate / bare.rate) * 100).toFixed(0)}% of bare` });
+  rows.push({
+    bench: 'feed',
+    name: `feed server → ${FEED_CLIENTS} clients (snapshot+seq protocol)`,
+    value: feed.rate,
+    unit: 'msg/s',
+    note: `${FEED_EVENTS} events each; every client got all: ${complete}`,
+  });
+  rows.push({
+    bench: 'feed',
+    name: `bare ws broadcast → ${FEED_CLIENTS} clients (baseline)`,
+    value: bare.rate,
+    unit: 'msg/s',
+    note: `feed at ${((feed.rate / bare.rate) * 100).toFixed(0)}% of bare`,
+  });
 }
 
 /** A bare ws closed loop: C connections, each sends the next request when the echo comes back. */
@@ -196,7 +233,13 @@ async function benchEcho(): Promise<void> {
   // Round trips per second, counted as latencies recorded (every one is in the histogram).
   const rate = (r: (typeof d0)[number]) => r.latency.count / SECONDS;
   const bareMed = median(bare);
-  rows.push({ bench: 'echo', name: `bare ws client loop, ${ECHO_CONNECTIONS} conns (baseline)`, value: bareMed, unit: 'rt/s', note: `median of ${ROUNDS}: ${bare.map((x) => x.toFixed(0)).join(' / ')}` });
+  rows.push({
+    bench: 'echo',
+    name: `bare ws client loop, ${ECHO_CONNECTIONS} conns (baseline)`,
+    value: bareMed,
+    unit: 'rt/s',
+    note: `median of ${ROUNDS}: ${bare.map((x) => x.toFixed(0)).join(' / ')}`,
+  });
   for (const [name, runs] of [
     ['runLoad, main thread (workers: 0)', d0],
     ['runLoad, 1 worker thread', d1],

@@ -22,7 +22,15 @@ function* quotes(n: number): Generator<MarketEvent> {
   const t0 = 1_700_000_000_000_000;
   for (let i = 0; i < n; i++) {
     const p = 17000 + (i % 40) * 0.25;
-    yield { type: 'quote', symbol: symbols[i % symbols.length] as string, ts: t0 + i * 100, bid: p, bidSize: 1 + (i % 7), ask: p + 0.25, askSize: 2 + (i % 5) };
+    yield {
+      type: 'quote',
+      symbol: symbols[i % symbols.length] as string,
+      ts: t0 + i * 100,
+      bid: p,
+      bidSize: 1 + (i % 7),
+      ask: p + 0.25,
+      askSize: 2 + (i % 5),
+    };
   }
 }
 
@@ -45,7 +53,12 @@ async function main(): Promise<void> {
     send({ port: echo.port });
   } else if (mode === 'feed') {
     const n = Number(process.argv[3]);
-    const feed = await createFeedServer({ source: quotes(n), speed: Number.POSITIVE_INFINITY, autoStart: false, maxBufferedBytes: 1 << 30 });
+    const feed = await createFeedServer({
+      source: quotes(n),
+      speed: Number.POSITIVE_INFINITY,
+      autoStart: false,
+      maxBufferedBytes: 1 << 30,
+    });
     process.on('message', (m: { cmd: string }) => {
       if (m.cmd === 'start') {
         const t0 = performance.now();

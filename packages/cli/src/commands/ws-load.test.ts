@@ -34,7 +34,22 @@ describe('tradekit ws-load', () => {
   it('exits 0 and prints a summary when every threshold passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-load-'));
     const json = join(dir, 'report.json');
-    const r = await cli(['--url', echo.url, '-c', '3', '-d', '500ms', '--workers', '0', '-t', 'errors<1%', '-t', 'p99<10s', '--json', json]);
+    const r = await cli([
+      '--url',
+      echo.url,
+      '-c',
+      '3',
+      '-d',
+      '500ms',
+      '--workers',
+      '0',
+      '-t',
+      'errors<1%',
+      '-t',
+      'p99<10s',
+      '--json',
+      json,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/connects {3}3\/3 ok/);
@@ -46,7 +61,20 @@ describe('tradekit ws-load', () => {
   });
 
   it('exits 1 when a threshold fails', async () => {
-    const r = await cli(['--url', echo.url, '-c', '2', '-d', '300ms', '--workers', '0', '--rate', '20', '--threshold', 'p50<1us']);
+    const r = await cli([
+      '--url',
+      echo.url,
+      '-c',
+      '2',
+      '-d',
+      '300ms',
+      '--workers',
+      '0',
+      '--rate',
+      '20',
+      '--threshold',
+      'p50<1us',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL  p50<1us');
     expect(r.stdout).toContain('corrected for coordinated omission');
@@ -56,7 +84,20 @@ describe('tradekit ws-load', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-load-'));
     const files = [join(dir, 'a.json'), join(dir, 'b.json')];
     for (const [i, f] of files.entries()) {
-      const r = await cli(['--url', echo.url, '-c', '4', '-d', '300ms', '--workers', '0', '--shard', `${i + 1}/2`, '--json', f]);
+      const r = await cli([
+        '--url',
+        echo.url,
+        '-c',
+        '4',
+        '-d',
+        '300ms',
+        '--workers',
+        '0',
+        '--shard',
+        `${i + 1}/2`,
+        '--json',
+        f,
+      ]);
       expect(r.code).toBe(0);
     }
     const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
@@ -98,7 +139,7 @@ describe('tradekit ws-load', () => {
     };
     const tty = await run(true);
     expect(tty.code).toBe(0);
-    expect(tty.stderr).toMatch(/\x1b\[2Kws-load \d+%/);
+    expect(tty.stderr).toMatch(/\[2Kws-load \d+%/);
     const piped = await run(false);
     expect(piped.stderr).toBe('');
   });

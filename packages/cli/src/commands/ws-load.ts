@@ -1,6 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TradeKitError, isTradeKitError } from '@tradekit/types';
-import { type LoadOptions, type LoadReport, formatLoadSummary, mergeReports, parseThreshold, runLoad } from '@tradekit/ws-tester';
+import {
+  type LoadOptions,
+  type LoadReport,
+  formatLoadSummary,
+  mergeReports,
+  parseThreshold,
+  runLoad,
+} from '@tradekit/ws-tester';
 import { InvalidArgumentError } from 'commander';
 import type { CommandIO, TradekitCommand } from '../registry.js';
 
@@ -28,12 +35,14 @@ const USAGE_CODES = new Set(['WS_LOAD_INVALID_OPTION', 'WS_THRESHOLD_INVALID', '
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`Expected ${name} to be a whole number, got "${value}".`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`Expected ${name} to be a whole number, got "${value}".`);
   return n;
 };
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected ${name} to be a number > 0, got "${value}".`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`Expected ${name} to be a number > 0, got "${value}".`);
   return n;
 };
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -50,15 +59,22 @@ function readReport(path: string): LoadReport {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TradeKitError('WS_REPORT_INVALID', `Could not read the report ${path}: ${(err as Error).message}`, { cause: err, details: { file: path } });
+    throw new TradeKitError('WS_REPORT_INVALID', `Could not read the report ${path}: ${(err as Error).message}`, {
+      cause: err,
+      details: { file: path },
+    });
   }
   try {
     return JSON.parse(text) as LoadReport;
   } catch (err) {
-    throw new TradeKitError('WS_REPORT_INVALID', `Expected ${path} to hold a JSON load report written by \`tradekit ws-load --json\`; it is not valid JSON.`, {
-      cause: err,
-      details: { file: path },
-    });
+    throw new TradeKitError(
+      'WS_REPORT_INVALID',
+      `Expected ${path} to hold a JSON load report written by \`tradekit ws-load --json\`; it is not valid JSON.`,
+      {
+        cause: err,
+        details: { file: path },
+      },
+    );
   }
 }
 
@@ -72,16 +88,30 @@ export const wsLoadCommand: TradekitCommand = {
       .option('-c, --connections <n>', 'connections to open in total', int('--connections'))
       .option('-d, --duration <duration>', 'run length, e.g. 30s')
       .option('--ramp-up <duration>', 'spread the connects over this long, e.g. 5s')
-      .option('--arrival-rate <n>', 'open this many connections per second instead of --ramp-up', positive('--arrival-rate'))
-      .option('--rate <n>', 'messages per second per connection (latency corrected for coordinated omission); default: closed loop', positive('--rate'))
+      .option(
+        '--arrival-rate <n>',
+        'open this many connections per second instead of --ramp-up',
+        positive('--arrival-rate'),
+      )
+      .option(
+        '--rate <n>',
+        'messages per second per connection (latency corrected for coordinated omission); default: closed loop',
+        positive('--rate'),
+      )
       .option('--mode <mode>', 'echo (send and expect replies) or subscribe (receive a feed)', (v) => {
-        if (v !== 'echo' && v !== 'subscribe') throw new InvalidArgumentError('Expected --mode to be "echo" or "subscribe".');
+        if (v !== 'echo' && v !== 'subscribe')
+          throw new InvalidArgumentError('Expected --mode to be "echo" or "subscribe".');
         return v;
       })
       .option('--symbols <list>', 'comma-separated symbols for --mode subscribe', 'MNQ')
       .option('--message-size <bytes>', 'padding bytes per request', int('--message-size'))
       .option('--pipeline <n>', 'requests in flight per connection in closed loop', int('--pipeline'))
-      .option('-t, --threshold <expr>', 'pass/fail rule, repeatable: p99<50ms, errors<0.1%, throughput>1000', collect, [])
+      .option(
+        '-t, --threshold <expr>',
+        'pass/fail rule, repeatable: p99<50ms, errors<0.1%, throughput>1000',
+        collect,
+        [],
+      )
       .option('--json <file>', 'write the JSON report to a file (- for stdout)')
       .option('--workers <n>', 'worker threads (0 = main thread); default: one per core', int('--workers'))
       .option('--shard <i/n>', 'run shard i of n (combine the JSON reports with --merge)')
@@ -116,7 +146,9 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
   }
   const missing = (['url', 'connections', 'duration'] as const).filter((k) => flags[k] === undefined);
   if (missing.length > 0) {
-    io.stderr.write(`tradekit ws-load: missing ${missing.map((m) => `--${m}`).join(', ')} (or use --merge <files...>)\n`);
+    io.stderr.write(
+      `tradekit ws-load: missing ${missing.map((m) => `--${m}`).join(', ')} (or use --merge <files...>)\n`,
+    );
     io.setExitCode(2);
     return;
   }
@@ -129,7 +161,10 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
     arrivalRate: flags.arrivalRate,
     rate: flags.rate,
     mode: flags.mode,
-    symbols: flags.symbols?.split(',').map((s) => s.trim()).filter(Boolean),
+    symbols: flags.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     messageSize: flags.messageSize,
     pipeline: flags.pipeline,
     thresholds: flags.threshold,

@@ -90,7 +90,12 @@ export function connectFeed(options: FeedSubscriptionOptions): FeedSubscription 
         resolveDone();
         break;
       case 'error':
-        rejectDone(new TradeKitError('WS_FEED_REJECTED', `The feed server rejected the subscription: [${msg.code}] ${msg.message}`));
+        rejectDone(
+          new TradeKitError(
+            'WS_FEED_REJECTED',
+            `The feed server rejected the subscription: [${msg.code}] ${msg.message}`,
+          ),
+        );
         break;
       default:
         break;

@@ -57,8 +57,26 @@ describe('createFeedServer', () => {
   it('folds book snapshots and deltas into the snapshot a late subscriber gets', async () => {
     const t = 1_700_000_000_000_000;
     const events: MarketEvent[] = [
-      { type: 'book_snapshot', symbol: 'X', ts: t, bids: [{ price: 10, size: 1 }, { price: 9, size: 2 }], asks: [{ price: 11, size: 3 }] },
-      { type: 'book_delta', symbol: 'X', ts: t + 1, bids: [{ price: 10, size: 0 }, { price: 9.5, size: 4 }], asks: [{ price: 10.5, size: 1 }] },
+      {
+        type: 'book_snapshot',
+        symbol: 'X',
+        ts: t,
+        bids: [
+          { price: 10, size: 1 },
+          { price: 9, size: 2 },
+        ],
+        asks: [{ price: 11, size: 3 }],
+      },
+      {
+        type: 'book_delta',
+        symbol: 'X',
+        ts: t + 1,
+        bids: [
+          { price: 10, size: 0 },
+          { price: 9.5, size: 4 },
+        ],
+        asks: [{ price: 10.5, size: 1 }],
+      },
       { type: 'trade', symbol: 'X', ts: t + 2, price: 10.5, size: 1, side: 'buy', id: 't1' },
       { type: 'status', symbol: 'X', ts: t + 3, status: 'halt', reason: 'news' },
     ];
@@ -74,7 +92,19 @@ describe('createFeedServer', () => {
       seq: 4,
       quote: null,
       bar: null,
-      book: { type: 'book_snapshot', symbol: 'X', ts: t + 1, bids: [{ price: 9.5, size: 4 }, { price: 9, size: 2 }], asks: [{ price: 10.5, size: 1 }, { price: 11, size: 3 }] },
+      book: {
+        type: 'book_snapshot',
+        symbol: 'X',
+        ts: t + 1,
+        bids: [
+          { price: 9.5, size: 4 },
+          { price: 9, size: 2 },
+        ],
+        asks: [
+          { price: 10.5, size: 1 },
+          { price: 11, size: 3 },
+        ],
+      },
       trade: events[2],
       status: events[3],
     });

@@ -136,7 +136,14 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
 
   const channels = new Map<string, SymbolChannel<FeedClient>>();
   const clients = new Set<FeedClient>();
-  const stats: FeedServerStats = { published: 0, delivered: 0, clients: 0, subscriptions: 0, protocolErrors: 0, slowConsumers: 0 };
+  const stats: FeedServerStats = {
+    published: 0,
+    delivered: 0,
+    clients: 0,
+    subscriptions: 0,
+    protocolErrors: 0,
+    slowConsumers: 0,
+  };
   let stopped = false;
   let started = false;
   let ended = false;
@@ -163,10 +170,14 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
     wss.once('listening', resolve);
     wss.once('error', (err) =>
       reject(
-        new TradeKitError('WS_FEED_LISTEN_FAILED', `Could not listen on ${host}:${port}: ${err.message}. Pick a free port or use 0.`, {
-          cause: err,
-          details: { host, port },
-        }),
+        new TradeKitError(
+          'WS_FEED_LISTEN_FAILED',
+          `Could not listen on ${host}:${port}: ${err.message}. Pick a free port or use 0.`,
+          {
+            cause: err,
+            details: { host, port },
+          },
+        ),
       ),
     );
   });
@@ -218,7 +229,11 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
       return;
     }
     if (isBinary) {
-      sendError(client, 'WS_FEED_BINARY_FRAME', 'Expected a text frame holding JSON, got a binary frame. Send requests as text.');
+      sendError(
+        client,
+        'WS_FEED_BINARY_FRAME',
+        'Expected a text frame holding JSON, got a binary frame. Send requests as text.',
+      );
       return;
     }
     let req: unknown;
@@ -312,7 +327,10 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
   const publish = (event: MarketEvent): void => {
     const ch = channel(event.symbol);
     const sent = clock.now();
-    const frame = ch.apply(event, (seq) => `{"op":"update","seq":${seq},"sent":${sent},"event":${eventToJsonLine(event)}}`);
+    const frame = ch.apply(
+      event,
+      (seq) => `{"op":"update","seq":${seq},"sent":${sent},"event":${eventToJsonLine(event)}}`,
+    );
     stats.published++;
     for (const client of ch.subscribers) {
       const ws = client.ws;

@@ -75,7 +75,10 @@ interface Conn {
 const wall = RealClock.wallMicros;
 
 /** Runs one thread's share of a load test. */
-export async function driveConnections(plan: DriverPlan, onProgress?: (c: DriverCounts) => void): Promise<DriverResult> {
+export async function driveConnections(
+  plan: DriverPlan,
+  onProgress?: (c: DriverCounts) => void,
+): Promise<DriverResult> {
   const latency = await createLatencyRecorder();
   const connectHist = await createLatencyRecorder();
   const counts: DriverCounts = { connectAttempts: 0, connected: 0, disconnects: 0, sent: 0, received: 0, errors: {} };
@@ -159,7 +162,10 @@ export async function driveConnections(plan: DriverPlan, onProgress?: (c: Driver
   const open = (index: number) => {
     counts.connectAttempts++;
     const began = wall();
-    const ws = new WebSocket(plan.url, { perMessageDeflate: false, handshakeTimeout: Math.ceil(plan.connectTimeout / 1000) });
+    const ws = new WebSocket(plan.url, {
+      perMessageDeflate: false,
+      handshakeTimeout: Math.ceil(plan.connectTimeout / 1000),
+    });
     const c: Conn = { ws, open: false, closing: false, nextDue: 0, lastId: 0, outstanding: 0, seqs: undefined };
     conns.push(c);
     let failed = false;
@@ -201,7 +207,9 @@ export async function driveConnections(plan: DriverPlan, onProgress?: (c: Driver
 
   // Connection schedule, global across threads so ramp-up is the same however many threads run.
   const due = plan.indices.map((i) =>
-    plan.arrivalRate ? plan.startAt + (i * 1e6) / plan.arrivalRate : plan.startAt + (plan.total > 1 ? (plan.rampUp * i) / plan.total : 0),
+    plan.arrivalRate
+      ? plan.startAt + (i * 1e6) / plan.arrivalRate
+      : plan.startAt + (plan.total > 1 ? (plan.rampUp * i) / plan.total : 0),
   );
   let nextConn = 0;
   let lastProgress = 0;
@@ -262,7 +270,16 @@ let echoT = 0;
  */
 function readEcho(b: Buffer): boolean {
   // {"id":
-  if (b.length < 14 || b[0] !== 0x7b || b[1] !== 0x22 || b[2] !== 0x69 || b[3] !== 0x64 || b[4] !== 0x22 || b[5] !== 0x3a) return false;
+  if (
+    b.length < 14 ||
+    b[0] !== 0x7b ||
+    b[1] !== 0x22 ||
+    b[2] !== 0x69 ||
+    b[3] !== 0x64 ||
+    b[4] !== 0x22 ||
+    b[5] !== 0x3a
+  )
+    return false;
   let i = 6;
   let id = 0;
   let digits = 0;
@@ -273,7 +290,8 @@ function readEcho(b: Buffer): boolean {
     digits++;
   }
   // ,"t":
-  if (digits === 0 || b[i] !== 0x2c || b[i + 1] !== 0x22 || b[i + 2] !== 0x74 || b[i + 3] !== 0x22 || b[i + 4] !== 0x3a) return false;
+  if (digits === 0 || b[i] !== 0x2c || b[i + 1] !== 0x22 || b[i + 2] !== 0x74 || b[i + 3] !== 0x22 || b[i + 4] !== 0x3a)
+    return false;
   i += 5;
   let t = 0;
   digits = 0;

@@ -35,7 +35,13 @@ export async function createEchoServer(options: EchoServerOptions = {}): Promise
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', (err) =>
-      reject(new TradeKitError('WS_ECHO_LISTEN_FAILED', `Could not listen on ${host}:${port}: ${err.message}. Pick a free port or use 0.`, { cause: err })),
+      reject(
+        new TradeKitError(
+          'WS_ECHO_LISTEN_FAILED',
+          `Could not listen on ${host}:${port}: ${err.message}. Pick a free port or use 0.`,
+          { cause: err },
+        ),
+      ),
     );
   });
   wss.on('error', () => {});

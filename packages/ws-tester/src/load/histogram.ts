@@ -34,7 +34,11 @@ export function initHistograms(): Promise<boolean> {
   return wasmReady;
 }
 
-const BUILD = { lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 } as const;
+const BUILD = {
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 3_600_000_000,
+  numberOfSignificantValueDigits: 3,
+} as const;
 
 /** A histogram of values in µs (1 µs to 1 h, 3 significant digits), WASM when loaded. */
 export async function createLatencyRecorder(): Promise<LatencyRecorder> {
@@ -44,7 +48,7 @@ export async function createLatencyRecorder(): Promise<LatencyRecorder> {
   return {
     record(v) {
       // Sub-microsecond round trips round up to the histogram's floor rather than vanish.
-      h.recordValue(v < 1 ? 1 : v);
+      h.recordValue(Math.max(1, v));
     },
     finish() {
       if (encoded === undefined) {

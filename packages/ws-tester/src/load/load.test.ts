@@ -14,7 +14,10 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
-async function server(onConnection: (ws: import('ws').WebSocket) => void, opts: ConstructorParameters<typeof WebSocketServer>[0] = {}) {
+async function server(
+  onConnection: (ws: import('ws').WebSocket) => void,
+  opts: ConstructorParameters<typeof WebSocketServer>[0] = {},
+) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...opts });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   wss.on('connection', onConnection);
@@ -67,7 +70,13 @@ describe('runLoad', () => {
 
   it('fails the run when a threshold is not met', async () => {
     const url = await echoServer();
-    const report = await runLoad({ url, connections: 2, duration: '200ms', workers: 0, thresholds: ['p50<1us', 'errors<5'] });
+    const report = await runLoad({
+      url,
+      connections: 2,
+      duration: '200ms',
+      workers: 0,
+      thresholds: ['p50<1us', 'errors<5'],
+    });
     expect(report.passed).toBe(false);
     expect(report.thresholds.map((t) => [t.expression, t.passed])).toEqual([
       ['p50<1us', false],
@@ -99,11 +108,19 @@ describe('runLoad', () => {
 
   it('receives a feed in subscribe mode, checking sequence numbers and latency from the send stamp', async () => {
     const events = function* (): Generator<MarketEvent> {
-      for (let i = 0; i < 100_000; i++) yield { type: 'trade', symbol: i % 2 ? 'A' : 'B', ts: i, price: 1, size: 1, side: 'buy' };
+      for (let i = 0; i < 100_000; i++)
+        yield { type: 'trade', symbol: i % 2 ? 'A' : 'B', ts: i, price: 1, size: 1, side: 'buy' };
     };
     const feed = await createFeedServer({ source: events(), rate: 2_000 });
     closers.push(() => feed.close());
-    const report = await runLoad({ url: feed.url, mode: 'subscribe', symbols: ['A', 'B'], connections: 3, duration: '400ms', workers: 0 });
+    const report = await runLoad({
+      url: feed.url,
+      mode: 'subscribe',
+      symbols: ['A', 'B'],
+      connections: 3,
+      duration: '400ms',
+      workers: 0,
+    });
     expect(report.messages.received).toBeGreaterThan(0);
     expect(report.latency.count).toBe(report.messages.received);
     expect(report.errors.byKind.gap ?? 0).toBe(0);
@@ -112,7 +129,13 @@ describe('runLoad', () => {
 
   it('counts disconnects, refused handshakes and unreachable servers by kind', async () => {
     const dropping = await server((ws) => ws.on('message', () => ws.terminate()));
-    const dropped = await runLoad({ url: dropping, connections: 3, duration: '300ms', workers: 0, thresholds: ['disconnects<1'] });
+    const dropped = await runLoad({
+      url: dropping,
+      connections: 3,
+      duration: '300ms',
+      workers: 0,
+      thresholds: ['disconnects<1'],
+    });
     expect(dropped.disconnects).toBe(3);
     expect(dropped.errors.byKind.disconnect).toBe(3);
     expect(dropped.passed).toBe(false);
@@ -120,7 +143,13 @@ describe('runLoad', () => {
     const refusing = await server(() => {}, {
       verifyClient: (_info, cb) => cb(false, 401, 'Unauthorized'),
     });
-    const refused = await runLoad({ url: refusing, connections: 2, duration: '200ms', workers: 0, thresholds: ['errors<0.1%'] });
+    const refused = await runLoad({
+      url: refusing,
+      connections: 2,
+      duration: '200ms',
+      workers: 0,
+      thresholds: ['errors<0.1%'],
+    });
     expect(refused.errors.byKind.handshake).toBe(2);
     expect(refused.connects.failed).toBe(2);
     expect(refused.passed).toBe(false);
@@ -135,7 +164,9 @@ describe('runLoad', () => {
     const url = await echoServer();
     const parts = [];
     for (const shard of ['1/2', '2/2']) {
-      parts.push(await runLoad({ url, connections: 5, duration: '250ms', workers: 0, shard, thresholds: ['errors<1%'] }));
+      parts.push(
+        await runLoad({ url, connections: 5, duration: '250ms', workers: 0, shard, thresholds: ['errors<1%'] }),
+      );
     }
     expect(parts.map((p) => p.connections)).toEqual([3, 2]);
     const merged = mergeReports(JSON.parse(JSON.stringify(parts)));
@@ -210,9 +241,12 @@ describe('parseThreshold', () => {
     expect(parseThreshold(text)).toEqual({ expression: text.trim(), ...expected });
   });
 
-  it.each(['p99<50', 'p99<<5ms', 'latency<5ms', 'errors<5ms', '', 'p99=5ms', 'throughput>5%'])('rejects %j with WS_THRESHOLD_INVALID', async (text) => {
-    expect(await code(() => parseThreshold(text))).toBe('WS_THRESHOLD_INVALID');
-  });
+  it.each(['p99<50', 'p99<<5ms', 'latency<5ms', 'errors<5ms', '', 'p99=5ms', 'throughput>5%'])(
+    'rejects %j with WS_THRESHOLD_INVALID',
+    async (text) => {
+      expect(await code(() => parseThreshold(text))).toBe('WS_THRESHOLD_INVALID');
+    },
+  );
 });
 
 describe('mergeHistograms', () => {

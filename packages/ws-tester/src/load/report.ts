@@ -1,7 +1,13 @@
 import { TradeKitError, describeValue } from '@tradekit/types';
 import type { DriverResult, LoadErrorKind } from './driver.js';
 import { type LatencySummary, mergeHistograms } from './histogram.js';
-import { type Threshold, type ThresholdMetric, type ThresholdResult, evaluateThresholds, parseThreshold } from './thresholds.js';
+import {
+  type Threshold,
+  type ThresholdMetric,
+  type ThresholdResult,
+  evaluateThresholds,
+  parseThreshold,
+} from './thresholds.js';
 
 /** One shard of a run that was split across processes or machines (`--shard i/n`). */
 export interface LoadShard {
@@ -78,7 +84,8 @@ export function buildReport(context: ReportContext, parts: readonly DriverResult
     sent += p.sent;
     received += p.received;
     disconnects += p.disconnects;
-    for (const [k, v] of Object.entries(p.errors)) byKind[k as LoadErrorKind] = (byKind[k as LoadErrorKind] ?? 0) + (v ?? 0);
+    for (const [k, v] of Object.entries(p.errors))
+      byKind[k as LoadErrorKind] = (byKind[k as LoadErrorKind] ?? 0) + (v ?? 0);
   }
   return finish(context, {
     connects: { attempted, succeeded, failed: attempted - succeeded },
@@ -157,9 +164,15 @@ function finish(context: ReportContext, t: Tallies): LoadReport {
  * const whole = mergeReports([shard1, shard2]);
  * console.log(whole.latency.p99, whole.passed);
  */
-export function mergeReports(reports: readonly LoadReport[], options: { thresholds?: readonly string[] } = {}): LoadReport {
+export function mergeReports(
+  reports: readonly LoadReport[],
+  options: { thresholds?: readonly string[] } = {},
+): LoadReport {
   if (!Array.isArray(reports) || reports.length === 0) {
-    throw new TradeKitError('WS_REPORT_INVALID', `Expected \`reports\` to be a non-empty array of load reports, got ${describeValue(reports)}.`);
+    throw new TradeKitError(
+      'WS_REPORT_INVALID',
+      `Expected \`reports\` to be a non-empty array of load reports, got ${describeValue(reports)}.`,
+    );
   }
   for (let i = 0; i < reports.length; i++) checkReport(reports[i], i);
   const first = reports[0] as LoadReport;
@@ -170,7 +183,9 @@ export function mergeReports(reports: readonly LoadReport[], options: { threshol
     }
   }
   const sum = (f: (r: LoadReport) => number) => reports.reduce((a, r) => a + f(r), 0);
-  const thresholdTexts = options.thresholds ?? [...new Set(reports.flatMap((r) => r.thresholds.map((t: ThresholdResult) => t.expression)))];
+  const thresholdTexts = options.thresholds ?? [
+    ...new Set(reports.flatMap((r) => r.thresholds.map((t: ThresholdResult) => t.expression))),
+  ];
   const shards = reports.flatMap((r) => r.shards);
   const started = reports.map((r) => r.startedAt).sort()[0] as string;
   return finish(
@@ -225,14 +240,17 @@ const ms = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us}
 /** A plain-text summary of a report for terminals. */
 export function formatLoadSummary(report: LoadReport): string {
   const lines: string[] = [];
-  const shard = report.shards.length > 0 ? ` shards ${report.shards.map((s) => `${s.index}/${s.count}`).join(',')}` : '';
+  const shard =
+    report.shards.length > 0 ? ` shards ${report.shards.map((s) => `${s.index}/${s.count}`).join(',')}` : '';
   lines.push(
     `ws-load ${report.mode} ${report.url}  connections ${report.connections}  duration ${(report.durationUs / 1e6).toFixed(1)} s${report.rate ? `  rate ${report.rate}/s per connection` : ''}${shard}`,
   );
   lines.push(
     `connects   ${report.connects.succeeded}/${report.connects.attempted} ok   connect p50 ${ms(report.connectTime.p50)}  p99 ${ms(report.connectTime.p99)}  max ${ms(report.connectTime.max)}`,
   );
-  lines.push(`messages   sent ${report.messages.sent}  received ${report.messages.received}  throughput ${report.throughput.toFixed(1)} msg/s`);
+  lines.push(
+    `messages   sent ${report.messages.sent}  received ${report.messages.received}  throughput ${report.throughput.toFixed(1)} msg/s`,
+  );
   const L = report.latency;
   lines.push(
     `latency    p50 ${ms(L.p50)}  p90 ${ms(L.p90)}  p99 ${ms(L.p99)}  p99.9 ${ms(L.p999)}  max ${ms(L.max)}  (n=${L.count}${report.correctedForCoordinatedOmission ? ', corrected for coordinated omission' : ''})`,
@@ -241,10 +259,14 @@ export function formatLoadSummary(report: LoadReport): string {
     .filter(([, v]) => (v ?? 0) > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  lines.push(`errors     ${report.errors.total} (${report.errors.rate.toFixed(3)}%)${kinds ? `: ${kinds}` : ''}   disconnects ${report.disconnects}`);
+  lines.push(
+    `errors     ${report.errors.total} (${report.errors.rate.toFixed(3)}%)${kinds ? `: ${kinds}` : ''}   disconnects ${report.disconnects}`,
+  );
   for (const t of report.thresholds) {
     const unit = t.metric === 'errors%' ? '%' : /^(min|mean|p\d+|max|connect_)/.test(t.metric) ? ' µs' : '';
-    lines.push(`threshold  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (actual ${Math.round(t.actual * 1000) / 1000}${unit})`);
+    lines.push(
+      `threshold  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (actual ${Math.round(t.actual * 1000) / 1000}${unit})`,
+    );
   }
   lines.push(report.passed ? 'result     PASSED' : 'result     FAILED');
   return `${lines.join('\n')}\n`;

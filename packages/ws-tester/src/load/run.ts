@@ -3,7 +3,15 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { RealClock, TradeKitError, describeValue, expectNumber, invalidValue, microsToIso, parseDuration } from '@tradekit/types';
+import {
+  RealClock,
+  TradeKitError,
+  describeValue,
+  expectNumber,
+  invalidValue,
+  microsToIso,
+  parseDuration,
+} from '@tradekit/types';
 import { type DriverCounts, type DriverPlan, type DriverResult, driveConnections } from './driver.js';
 import { initHistograms } from './histogram.js';
 import { type LoadReport, type LoadShard, buildReport } from './report.js';
@@ -95,10 +103,14 @@ function duration(field: string, value: number | string, min: number, max: numbe
   try {
     us = parseDuration(value);
   } catch (err) {
-    throw new TradeKitError('WS_LOAD_INVALID_OPTION', `Expected \`${field}\` to be a duration like "30s" or "500ms", got ${describeValue(value)}.`, {
-      cause: err,
-      details: { field, value },
-    });
+    throw new TradeKitError(
+      'WS_LOAD_INVALID_OPTION',
+      `Expected \`${field}\` to be a duration like "30s" or "500ms", got ${describeValue(value)}.`,
+      {
+        cause: err,
+        details: { field, value },
+      },
+    );
   }
   if (us < min || us > max) {
     throw invalidValue('WS_LOAD_INVALID_OPTION', field, `from ${min / 1e6} s to ${max / 1e6} s`, value);
@@ -148,11 +160,13 @@ function validate(o: LoadOptions): LoadPlan {
     min: 1,
     max: MAX_LOAD_CONNECTIONS,
   });
-  if (o.duration === undefined) throw invalidValue('WS_LOAD_INVALID_OPTION', 'duration', 'a duration like "30s"', o.duration);
+  if (o.duration === undefined)
+    throw invalidValue('WS_LOAD_INVALID_OPTION', 'duration', 'a duration like "30s"', o.duration);
   const durationUs = duration('duration', o.duration, 1_000, MAX_LOAD_DURATION);
   const rampUp = o.rampUp === undefined ? 0 : duration('rampUp', o.rampUp, 0, durationUs);
   const mode = o.mode ?? 'echo';
-  if (mode !== 'echo' && mode !== 'subscribe') throw invalidValue('WS_LOAD_INVALID_OPTION', 'mode', '"echo" or "subscribe"', mode);
+  if (mode !== 'echo' && mode !== 'subscribe')
+    throw invalidValue('WS_LOAD_INVALID_OPTION', 'mode', '"echo" or "subscribe"', mode);
   const opt = (field: string, v: number | undefined, opts: Parameters<typeof expectNumber>[3]) =>
     v === undefined ? undefined : expectNumber('WS_LOAD_INVALID_OPTION', field, v, opts);
   const symbols = o.symbols ?? ['MNQ'];
@@ -176,7 +190,8 @@ function validate(o: LoadOptions): LoadPlan {
     thresholds: (o.thresholds ?? []).map(parseThreshold),
     workers: opt('workers', o.workers, { integer: true, min: 0, max: 256 }) ?? availableParallelism(),
     shard: o.shard === undefined ? undefined : parseShard(o.shard),
-    connectTimeout: o.connectTimeout === undefined ? 5_000_000 : duration('connectTimeout', o.connectTimeout, 1_000, 600_000_000),
+    connectTimeout:
+      o.connectTimeout === undefined ? 5_000_000 : duration('connectTimeout', o.connectTimeout, 1_000, 600_000_000),
     drainTimeout: o.drainTimeout === undefined ? 2_000_000 : duration('drainTimeout', o.drainTimeout, 0, 600_000_000),
     maxOutstanding: opt('maxOutstanding', o.maxOutstanding, { integer: true, min: 1 }) ?? 10_000,
   };
@@ -194,10 +209,14 @@ function validate(o: LoadOptions): LoadPlan {
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const plan = validate(options);
   const all = Array.from({ length: plan.connections }, (_, i) => i);
-  const mine = plan.shard ? all.filter((i) => i % (plan.shard as LoadShard).count === (plan.shard as LoadShard).index - 1) : all;
+  const mine = plan.shard
+    ? all.filter((i) => i % (plan.shard as LoadShard).count === (plan.shard as LoadShard).index - 1)
+    : all;
   const threads = Math.min(plan.workers, mine.length);
   const shares: number[][] = threads === 0 ? [mine] : Array.from({ length: threads }, () => []);
-  if (threads > 0) mine.forEach((i, k) => (shares[k % threads] as number[]).push(i));
+  if (threads > 0) {
+    for (let k = 0; k < mine.length; k++) (shares[k % threads] as number[]).push(mine[k] as number);
+  }
 
   const base = (startAt: number, indices: number[]): DriverPlan => ({
     url: plan.url,
@@ -217,7 +236,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     maxOutstanding: plan.maxOutstanding,
   });
 
-  const latest: DriverCounts[] = shares.map(() => ({ connectAttempts: 0, connected: 0, disconnects: 0, sent: 0, received: 0, errors: {} }));
+  const latest: DriverCounts[] = shares.map(() => ({
+    connectAttempts: 0,
+    connected: 0,
+    disconnects: 0,
+    sent: 0,
+    received: 0,
+    errors: {},
+  }));
   let startAt = 0;
   const progress = (k: number, c: DriverCounts) => {
     latest[k] = c;
@@ -232,7 +258,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       received += l.received;
       for (const v of Object.values(l.errors)) errors += v ?? 0;
     }
-    options.onProgress({ elapsedUs: Math.max(0, RealClock.wallMicros() - startAt), durationUs: plan.durationUs, connected, sent, received, errors });
+    options.onProgress({
+      elapsedUs: Math.max(0, RealClock.wallMicros() - startAt),
+      durationUs: plan.durationUs,
+      connected,
+      sent,
+      received,
+      errors,
+    });
   };
 
   let results: DriverResult[];
@@ -253,9 +286,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
               w.on('message', (m: WorkerMessage) => {
                 if (m.kind === 'progress') progress(k, m.counts);
                 else if (m.kind === 'result') resolve(m.result as DriverResult);
-                else if (m.kind === 'error') reject(new TradeKitError('WS_LOAD_WORKER_FAILED', `A load worker failed: ${m.message}`));
+                else if (m.kind === 'error')
+                  reject(new TradeKitError('WS_LOAD_WORKER_FAILED', `A load worker failed: ${m.message}`));
               });
-              w.once('error', (e) => reject(new TradeKitError('WS_LOAD_WORKER_FAILED', `A load worker crashed: ${e.message}`, { cause: e })));
+              w.once('error', (e) =>
+                reject(new TradeKitError('WS_LOAD_WORKER_FAILED', `A load worker crashed: ${e.message}`, { cause: e })),
+              );
               w.once('exit', (code) =>
                 reject(new TradeKitError('WS_LOAD_WORKER_FAILED', `A load worker exited early with code ${code}.`)),
               );

@@ -39,7 +39,19 @@ export interface ThresholdResult extends Threshold {
   passed: boolean;
 }
 
-const LATENCY_METRICS = new Set(['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max', 'connect_p50', 'connect_p99', 'connect_max']);
+const LATENCY_METRICS = new Set([
+  'min',
+  'mean',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'p999',
+  'max',
+  'connect_p50',
+  'connect_p99',
+  'connect_max',
+]);
 const COUNT_METRICS = new Set(['errors', 'disconnects', 'throughput', 'messages']);
 const ALIASES: Record<string, string> = {
   'p99.9': 'p999',
@@ -66,35 +78,52 @@ const HINT =
  */
 export function parseThreshold(expression: string): Threshold {
   const fail = (why: string): never => {
-    throw new TradeKitError('WS_THRESHOLD_INVALID', `Expected \`threshold\` to be ${why}, got ${describeValue(expression)}. ${HINT}`, {
-      details: { field: 'threshold', value: expression },
-    });
+    throw new TradeKitError(
+      'WS_THRESHOLD_INVALID',
+      `Expected \`threshold\` to be ${why}, got ${describeValue(expression)}. ${HINT}`,
+      {
+        details: { field: 'threshold', value: expression },
+      },
+    );
   };
   if (typeof expression !== 'string') fail('a string');
   const m = RE.exec(expression);
   if (!m) return fail('<metric><op><number><unit>');
-  const [, rawMetric, op, num, rawUnit] = m as unknown as [string, string, ThresholdOperator, string, string | undefined];
+  const [, rawMetric, op, num, rawUnit] = m as unknown as [
+    string,
+    string,
+    ThresholdOperator,
+    string,
+    string | undefined,
+  ];
   const lower = rawMetric.toLowerCase();
   let metric = ALIASES[lower] ?? lower;
   const unit = rawUnit?.toLowerCase();
   let value = Number(num);
   if (LATENCY_METRICS.has(metric)) {
-    if (unit === undefined || !(unit in TIME_UNITS)) return fail(`a latency limit with a unit (us, ms or s) for \`${rawMetric}\``);
+    if (unit === undefined || !(unit in TIME_UNITS))
+      return fail(`a latency limit with a unit (us, ms or s) for \`${rawMetric}\``);
     value *= TIME_UNITS[unit as string] as number;
   } else if (metric === 'errors' && unit === '%') {
     metric = 'errors%';
   } else if (metric === 'errors%') {
     if (unit !== undefined && unit !== '%') return fail('a percentage for `errors%`');
   } else if (COUNT_METRICS.has(metric)) {
-    if (unit !== undefined && !(metric === 'throughput' && unit === '/s')) return fail(`a plain number for \`${rawMetric}\``);
+    if (unit !== undefined && !(metric === 'throughput' && unit === '/s'))
+      return fail(`a plain number for \`${rawMetric}\``);
   } else {
-    return fail(`a known metric (p50, p90, p95, p99, p999, min, mean, max, connect_p99, errors, disconnects, throughput) instead of \`${rawMetric}\``);
+    return fail(
+      `a known metric (p50, p90, p95, p99, p999, min, mean, max, connect_p99, errors, disconnects, throughput) instead of \`${rawMetric}\``,
+    );
   }
   return { expression: expression.trim(), metric: metric as ThresholdMetric, op, value };
 }
 
 /** Checks thresholds against figures keyed by metric. */
-export function evaluateThresholds(thresholds: readonly Threshold[], figures: Record<ThresholdMetric, number>): ThresholdResult[] {
+export function evaluateThresholds(
+  thresholds: readonly Threshold[],
+  figures: Record<ThresholdMetric, number>,
+): ThresholdResult[] {
   return thresholds.map((t) => {
     const actual = figures[t.metric];
     let passed: boolean;
