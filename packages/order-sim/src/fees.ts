@@ -1,0 +1,54 @@
+/**
+ * Fee schedules: per-contract commission, maker/taker rates in basis points (negative = rebate)
+ * and a fixed fee per order, charged on the order's first fill.
+ */
+import { Decimal, invalidValue } from '@tradekit/types';
+
+/** What the exchange charges. All fields default to 0. */
+export interface FeeSpec {
+  /** Money per contract (unit of quantity) per fill, e.g. 0.62 for a micro future. @default 0 */
+  perContract?: number;
+  /** Maker rate in basis points of notional (negative = rebate). @default 0 */
+  makerBps?: number;
+  /** Taker rate in basis points of notional. @default 0 */
+  takerBps?: number;
+  /** Fixed money per order, charged once on its first fill. @default 0 */
+  perOrder?: number;
+}
+
+const BPS = new Decimal(10_000);
+
+/** Computes the fee of each fill as an exact Decimal. */
+export class FeeSchedule {
+  private readonly perContract: Decimal;
+  private readonly maker: Decimal;
+  private readonly taker: Decimal;
+  private readonly perOrder: Decimal;
+  /** The spec this schedule was built from. */
+  readonly spec: Required<FeeSpec>;
+
+  constructor(spec: FeeSpec = {}) {
+    if (typeof spec !== 'object' || spec === null) throw invalidValue('EXCHANGE_CONFIG_INVALID', 'fees', 'an object like { perContract: 0.5 }', spec);
+    const get = (k: keyof FeeSpec, nonNegative: boolean): number => {
+      const v = spec[k] ?? 0;
+      if (typeof v !== 'number' || !Number.isFinite(v) || (nonNegative && v < 0)) {
+        throw invalidValue('EXCHANGE_CONFIG_INVALID', `fees.${k}`, nonNegative ? 'a finite number ≥ 0' : 'a finite number (negative = rebate)', v);
+      }
+      return v;
+    };
+    this.spec = { perContract: get('perContract', true), makerBps: get('makerBps', false), takerBps: get('takerBps', false), perOrder: get('perOrder', true) };
+    this.perContract = new Decimal(this.spec.perContract);
+    this.maker = new Decimal(this.spec.makerBps);
+    this.taker = new Decimal(this.spec.takerBps);
+    this.perOrder = new Decimal(this.spec.perOrder);
+  }
+
+  /** Fee of one fill of `quantity` at `price` (money per point = `multiplier`). */
+  fee(quantity: number, price: Decimal, multiplier: number, liquidity: 'maker' | 'taker', firstFill: boolean): Decimal {
+    const rate = liquidity === 'maker' ? this.maker : this.taker;
+    let fee = this.perContract.times(quantity);
+    if (!rate.isZero()) fee = fee.plus(price.times(quantity).times(multiplier).times(rate).div(BPS));
+    if (firstFill) fee = fee.plus(this.perOrder);
+    return fee;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Positions and accounts: net position per symbol with average entry, realized PnL on
+ * reductions and reversals, unrealized PnL marked to market, fees, equity and buying power.
+ */
+import { type AccountSnapshot, Decimal, type Instrument, type Micros, type Position, lotsToQuantity, ticksToPrice } from '@tradekit/types';
+
+/** A net position in lots with exact money fields. */
+export class PositionLedger {
+  readonly accountId: string;
+  readonly inst: Instrument;
+  /** Signed lots. */
+  lots = 0;
+  avgPrice = new Decimal(0);
+  realized = new Decimal(0);
+  fees = new Decimal(0);
+
+  constructor(accountId: string, inst: Instrument) {
+    this.accountId = accountId;
+    this.inst = inst;
+  }
+
+  /**
+   * Applies a fill of `lots` (signed: + buy, − sell) at `price`. Returns the realized PnL of
+   * this fill (reduction or reversal), before fees.
+   */
+  apply(signedLots: number, price: Decimal, fee: Decimal): Decimal {
+    const inst = this.inst;
+    this.fees = this.fees.plus(fee);
+    let realized = new Decimal(0);
+    const before = this.lots;
+    const after = before + signedLots;
+    if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
+      // Opening or adding: weighted average entry.
+      const total = Math.abs(after);
+      this.avgPrice = this.avgPrice.times(Math.abs(before)).plus(price.times(Math.abs(signedLots))).div(total);
+    } else {
+      const closing = Math.min(Math.abs(before), Math.abs(signedLots));
+      const qty = lotsToQuantity(inst, closing);
+      // Long closes gain (exit − entry); short closes gain (entry − exit).
+      const diff = before > 0 ? price.minus(this.avgPrice) : this.avgPrice.minus(price);
+      realized = diff.times(qty).times(inst.multiplier);
+      this.realized = this.realized.plus(realized);
+      if (after === 0) this.avgPrice = new Decimal(0);
+      else if (Math.sign(after) !== Math.sign(before)) this.avgPrice = price; // reversal: the rest opens at this fill
+    }
+    this.lots = after;
+    return realized;
+  }
+
+  /** Unrealized PnL at `markTick` (NaN = no mark yet → 0). */
+  unrealized(markTick: number): Decimal {
+    if (this.lots === 0 || Number.isNaN(markTick)) return new Decimal(0);
+    const mark = new Decimal(ticksToPrice(this.inst, markTick));
+    const qty = lotsToQuantity(this.inst, Math.abs(this.lots));
+    const diff = this.lots > 0 ? mark.minus(this.avgPrice) : this.avgPrice.minus(mark);
+    return diff.times(qty).times(this.inst.multiplier);
+  }
+
+  /** The public view. */
+  toPosition(markTick: number): Position {
+    const p: Position = {
+      accountId: this.accountId,
+      symbol: this.inst.symbol,
+      quantity: this.lots < 0 ? -lotsToQuantity(this.inst, -this.lots) : lotsToQuantity(this.inst, this.lots),
+      avgPrice: this.avgPrice,
+      realizedPnl: this.realized,
+      unrealizedPnl: this.unrealized(markTick),
+      fees: this.fees,
+    };
+    if (!Number.isNaN(markTick)) p.markPrice = ticksToPrice(this.inst, markTick);
+    return p;
+  }
+}
+
+/** One trading account: starting cash and its positions. */
+export class AccountLedger {
+  readonly id: string;
+  /** Integer key used by the matching core for self-trade prevention. */
+  readonly key: number;
+  readonly currency: string;
+  readonly startingBalance: Decimal;
+  realized = new Decimal(0);
+  fees = new Decimal(0);
+  readonly positions = new Map<string, PositionLedger>();
+
+  constructor(id: string, key: number, startingBalance: Decimal, currency: string) {
+    this.id = id;
+    this.key = key;
+    this.startingBalance = startingBalance;
+    this.currency = currency;
+  }
+
+  position(inst: Instrument): PositionLedger {
+    let p = this.positions.get(inst.symbol);
+    if (p === undefined) {
+      p = new PositionLedger(this.id, inst);
+      this.positions.set(inst.symbol, p);
+    }
+    return p;
+  }
+
+  /** Balance = starting cash + realized PnL − fees. */
+  balance(): Decimal {
+    return this.startingBalance.plus(this.realized).minus(this.fees);
+  }
+
+  /**
+   * A point-in-time snapshot. `markOf` gives a symbol's mark tick, `orderMargin` the margin
+   * held by working orders.
+   */
+  snapshot(ts: Micros, markOf: (symbol: string) => number, orderMargin: Decimal): AccountSnapshot {
+    let unrealized = new Decimal(0);
+    let margin = orderMargin;
+    const positions: Position[] = [];
+    for (const p of this.positions.values()) {
+      const mark = markOf(p.inst.symbol);
+      const pos = p.toPosition(mark);
+      unrealized = unrealized.plus(pos.unrealizedPnl);
+      if (p.lots !== 0 && p.inst.marginPerContract > 0) {
+        margin = margin.plus(new Decimal(p.inst.marginPerContract).times(lotsToQuantity(p.inst, Math.abs(p.lots))));
+      }
+      positions.push(pos);
+    }
+    const balance = this.balance();
+    const equity = balance.plus(unrealized);
+    return {
+      accountId: this.id,
+      currency: this.currency,
+      balance,
+      equity,
+      realizedPnl: this.realized,
+      unrealizedPnl: unrealized,
+      fees: this.fees,
+      marginUsed: margin,
+      buyingPower: equity.minus(margin),
+      positions,
+      ts,
+    };
+  }
+}

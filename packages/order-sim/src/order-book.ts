@@ -1,0 +1,539 @@
+/**
+ * The matching core: one price-time-priority book per instrument on integer ticks and integer
+ * lots. No Decimal, no event objects: executions are reported through a {@link MatchSink}
+ * callback so the exchange decides what to allocate.
+ *
+ * Each price level holds the market's displayed (external) size and an intrusive doubly linked
+ * list of simulated resting orders. A resting order remembers how much displayed size was ahead
+ * of it (`ahead`), which prints and size decreases eat away.
+ */
+import { TradeKitError } from '@tradekit/types';
+
+/** Buy side index in the core (plain numbers keep the hot loop monomorphic). */
+export const BUY = 0;
+/** Sell side index in the core. */
+export const SELL = 1;
+/** A side in the core: {@link BUY} or {@link SELL}. */
+export type CoreSide = 0 | 1;
+
+/** A simulated order resting in the core book; the node of its price level's queue. */
+export class RestingOrder {
+  /** Core id (unique per book). */
+  id: number;
+  /** Integer account key; orders of the same account never match each other. */
+  account: number;
+  side: CoreSide;
+  /** Limit price in ticks. */
+  tick: number;
+  /** Remaining lots. */
+  qty: number;
+  /** Displayed external lots still ahead of this order in the queue. */
+  ahead = 0;
+  prev: RestingOrder | null = null;
+  next: RestingOrder | null = null;
+  level: PriceLevel | null = null;
+  /** The exchange's own record for this order. */
+  ref: unknown;
+
+  constructor(id: number, account: number, side: CoreSide, tick: number, qty: number, ref?: unknown) {
+    this.id = id;
+    this.account = account;
+    this.side = side;
+    this.tick = tick;
+    this.qty = qty;
+    this.ref = ref;
+  }
+}
+
+/** One price of one side: displayed external size plus the FIFO of simulated orders. */
+export class PriceLevel {
+  readonly tick: number;
+  head: RestingOrder | null = null;
+  tail: RestingOrder | null = null;
+  /** Number of simulated orders queued here. */
+  count = 0;
+  /** Displayed external lots at this price (after liquidity consumption). */
+  external = 0;
+  constructor(tick: number) {
+    this.tick = tick;
+  }
+}
+
+/** Receives every execution the core makes. `maker` is `null` for the market's displayed liquidity. */
+export type MatchSink = (maker: RestingOrder | null, tick: number, lots: number) => void;
+
+/**
+ * How a displayed-size decrease at a resting order's price moves it in the queue.
+ * Gets the order, the size before and after; returns the new `ahead`.
+ */
+export type QueueDecreaseModel = (order: RestingOrder, before: number, after: number) => number;
+
+const NONE_BID = Number.NEGATIVE_INFINITY;
+const NONE_ASK = Number.POSITIVE_INFINITY;
+const MAX_LADDER = 1 << 24;
+
+/** One side of the book: a dense ladder of price levels indexed by tick. */
+class BookSide {
+  readonly isBid: boolean;
+  levels: (PriceLevel | undefined)[] = [];
+  base = 0;
+  /** Best tick, or ±Infinity when the side is empty. */
+  best: number;
+  /** Number of levels with orders or external size. */
+  active = 0;
+
+  constructor(isBid: boolean) {
+    this.isBid = isBid;
+    this.best = isBid ? NONE_BID : NONE_ASK;
+  }
+
+  get(tick: number): PriceLevel | undefined {
+    return this.levels[tick - this.base];
+  }
+
+  level(tick: number): PriceLevel {
+    let i = tick - this.base;
+    if (i < 0 || i >= this.levels.length) {
+      this.grow(tick);
+      i = tick - this.base;
+    }
+    let lv = this.levels[i];
+    if (lv === undefined) {
+      lv = new PriceLevel(tick);
+      this.levels[i] = lv;
+    }
+    return lv;
+  }
+
+  private grow(tick: number): void {
+    const old = this.levels;
+    if (old.length === 0) {
+      this.base = tick - 512;
+      this.levels = new Array(1024);
+      return;
+    }
+    const lo = Math.min(this.base, tick);
+    const hi = Math.max(this.base + old.length, tick + 1);
+    const span = hi - lo;
+    if (span > MAX_LADDER) {
+      throw new TradeKitError(
+        'EXCHANGE_PRICE_RANGE',
+        `Expected prices within ${MAX_LADDER} ticks of each other on one book, got tick ${tick} with the book spanning ${this.base}…${this.base + old.length}. Check the instrument's tickSize and the prices fed in.`,
+        { details: { value: tick } },
+      );
+    }
+    const pad = Math.min(span, 4096);
+    const newBase = lo - pad;
+    const next: (PriceLevel | undefined)[] = new Array(span + 2 * pad);
+    const shift = this.base - newBase;
+    for (let i = 0; i < old.length; i++) next[i + shift] = old[i];
+    this.levels = next;
+    this.base = newBase;
+  }
+
+  /** A level just became non-empty. */
+  activate(tick: number): void {
+    this.active++;
+    if (this.isBid ? tick > this.best : tick < this.best) this.best = tick;
+  }
+
+  /** A level just became empty. */
+  deactivate(tick: number): void {
+    this.active--;
+    if (tick !== this.best) return;
+    if (this.active === 0) {
+      this.best = this.isBid ? NONE_BID : NONE_ASK;
+      return;
+    }
+    const levels = this.levels;
+    const step = this.isBid ? -1 : 1;
+    const end = this.isBid ? -1 : levels.length;
+    for (let i = tick - this.base + step; i !== end; i += step) {
+      const lv = levels[i];
+      if (lv !== undefined && (lv.count > 0 || lv.external > 0)) {
+        this.best = lv.tick;
+        return;
+      }
+    }
+    throw new TradeKitError('EXCHANGE_INTERNAL', `Book side lost track of its levels (active ${this.active}). Please report this bug.`);
+  }
+
+  /** The next non-empty level after `tick` going away from the best, or undefined. */
+  nextLevel(tick: number): PriceLevel | undefined {
+    const levels = this.levels;
+    const step = this.isBid ? -1 : 1;
+    const end = this.isBid ? -1 : levels.length;
+    for (let i = tick - this.base + step; i !== end; i += step) {
+      const lv = levels[i];
+      if (lv !== undefined && (lv.count > 0 || lv.external > 0)) return lv;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * A price-time-priority order book on integer ticks with O(1) cancel.
+ *
+ * @example
+ * const book = new OrderBook();
+ * book.add(1, 1, SELL, 100, 5);                 // account 1 rests 5 lots at tick 100
+ * book.match(BUY, 100, 3, 2, (maker, tick, lots) => console.log(maker?.id, tick, lots)); // 1 100 3
+ */
+export class OrderBook {
+  private readonly sides: [BookSide, BookSide] = [new BookSide(true), new BookSide(false)];
+  private readonly byId = new Map<number, RestingOrder>();
+
+  /** Best bid tick (orders or displayed size), or -Infinity. */
+  get bestBid(): number {
+    return this.sides[BUY].best;
+  }
+
+  /** Best ask tick, or +Infinity. */
+  get bestAsk(): number {
+    return this.sides[SELL].best;
+  }
+
+  /** Number of simulated orders resting. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** The resting order with this core id. */
+  get(id: number): RestingOrder | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The level at `tick` on `side`, if one was ever created. */
+  levelAt(side: CoreSide, tick: number): PriceLevel | undefined {
+    return this.sides[side].get(tick);
+  }
+
+  /** Displayed external lots at a price. */
+  externalAt(side: CoreSide, tick: number): number {
+    return this.sides[side].get(tick)?.external ?? 0;
+  }
+
+  /**
+   * Submits a limit order: matches what crosses (`limitTick` ±Infinity for a market order), then
+   * rests the remainder unless `rest` is false. Returns the resting order, or `null` when nothing rests.
+   */
+  add(id: number, account: number, side: CoreSide, limitTick: number, lots: number, sink?: MatchSink, rest = true, ref?: unknown): RestingOrder | null {
+    const left = sink === undefined ? lots : lots - this.match(side, limitTick, lots, account, sink);
+    if (left <= 0 || !rest) return null;
+    const order = new RestingOrder(id, account, side, limitTick, left, ref);
+    this.rest(order);
+    return order;
+  }
+
+  /** Puts an order at the back of its price level's queue, behind the displayed size there. */
+  rest(order: RestingOrder): void {
+    const bs = this.sides[order.side];
+    const lv = bs.level(order.tick);
+    const wasEmpty = lv.count === 0 && lv.external === 0;
+    order.ahead = lv.external;
+    order.level = lv;
+    order.next = null;
+    order.prev = lv.tail;
+    if (lv.tail === null) lv.head = order;
+    else lv.tail.next = order;
+    lv.tail = order;
+    lv.count++;
+    this.byId.set(order.id, order);
+    if (wasEmpty) bs.activate(order.tick);
+  }
+
+  /** Removes a resting order (O(1)). Returns false when it was not resting. */
+  cancel(id: number): boolean {
+    const order = this.byId.get(id);
+    if (order === undefined) return false;
+    this.unlink(order);
+    return true;
+  }
+
+  /** Removes the given resting order from its level. */
+  unlink(order: RestingOrder): void {
+    const lv = order.level;
+    if (lv === null) return;
+    if (order.prev === null) lv.head = order.next;
+    else order.prev.next = order.next;
+    if (order.next === null) lv.tail = order.prev;
+    else order.next.prev = order.prev;
+    order.prev = null;
+    order.next = null;
+    order.level = null;
+    lv.count--;
+    this.byId.delete(order.id);
+    if (lv.count === 0 && lv.external === 0) this.sides[order.side].deactivate(lv.tick);
+  }
+
+  /**
+   * Matches an incoming order against the opposite side, best price first, up to `limitTick`
+   * (inclusive). Orders of the same `account` are skipped (no self-trade). Returns lots filled.
+   */
+  match(side: CoreSide, limitTick: number, lots: number, account: number, sink: MatchSink): number {
+    const opp = this.sides[side === BUY ? SELL : BUY];
+    let rem = lots;
+    let tick = opp.best;
+    while (rem > 0 && (side === BUY ? tick <= limitTick : tick >= limitTick) && Number.isFinite(tick)) {
+      const lv = opp.get(tick) as PriceLevel;
+      rem = this.takeLevel(opp, lv, rem, account, sink);
+      if (rem === 0) break;
+      const nxt = opp.nextLevel(tick);
+      if (nxt === undefined) break;
+      tick = nxt.tick;
+    }
+    return lots - rem;
+  }
+
+  /**
+   * Takes up to `rem` lots from one level in queue order: displayed size ahead of each order,
+   * then the order, then displayed size behind everyone. Returns what is left to fill.
+   */
+  private takeLevel(bs: BookSide, lv: PriceLevel, rem: number, account: number, sink: MatchSink): number {
+    let extTaken = 0;
+    let o = lv.head;
+    while (rem > 0) {
+      if (o === null) {
+        if (lv.external > 0) {
+          const x = lv.external < rem ? lv.external : rem;
+          lv.external -= x;
+          extTaken += x;
+          rem -= x;
+          sink(null, lv.tick, x);
+        }
+        break;
+      }
+      const need = o.ahead - extTaken;
+      if (need > 0 && lv.external > 0) {
+        let x = need < lv.external ? need : lv.external;
+        if (x > rem) x = rem;
+        lv.external -= x;
+        extTaken += x;
+        rem -= x;
+        sink(null, lv.tick, x);
+        if (rem === 0) break;
+      }
+      if (o.account === account) {
+        o = o.next;
+        continue;
+      }
+      const x = o.qty < rem ? o.qty : rem;
+      o.qty -= x;
+      rem -= x;
+      const next = o.next;
+      if (o.qty === 0) this.unlink(o);
+      sink(o, lv.tick, x);
+      o = next;
+    }
+    if (extTaken > 0) {
+      for (let q = lv.head; q !== null; q = q.next) q.ahead = q.ahead > extTaken ? q.ahead - extTaken : 0;
+    }
+    if (lv.count === 0 && lv.external === 0 && bs.best === lv.tick) {
+      // Emptied through displayed size only (unlink handles the case of the last order).
+      bs.deactivate(lv.tick);
+    }
+    return rem;
+  }
+
+  /** Lots that an order could take now up to `limitTick` (for FOK and post-only checks). */
+  available(side: CoreSide, limitTick: number, account: number, upTo = Number.POSITIVE_INFINITY): number {
+    const opp = this.sides[side === BUY ? SELL : BUY];
+    let total = 0;
+    let tick = opp.best;
+    while (Number.isFinite(tick) && (side === BUY ? tick <= limitTick : tick >= limitTick)) {
+      const lv = opp.get(tick) as PriceLevel;
+      total += lv.external;
+      for (let o = lv.head; o !== null; o = o.next) if (o.account !== account) total += o.qty;
+      if (total >= upTo) return total;
+      const nxt = opp.nextLevel(tick);
+      if (nxt === undefined) break;
+      tick = nxt.tick;
+    }
+    return total;
+  }
+
+  /**
+   * Sets the displayed external size at a price (a market-data refresh). A decrease moves resting
+   * orders there forward through `onDecrease` (default: never more than what is displayed).
+   */
+  setExternal(side: CoreSide, tick: number, lots: number, onDecrease?: QueueDecreaseModel): void {
+    const bs = this.sides[side];
+    const lv = lots > 0 ? bs.level(tick) : bs.get(tick);
+    if (lv === undefined) return;
+    const before = lv.external;
+    if (before === lots) return;
+    const wasEmpty = lv.count === 0 && before === 0;
+    lv.external = lots;
+    if (lots < before) {
+      for (let o = lv.head; o !== null; o = o.next) {
+        let a = onDecrease === undefined ? o.ahead : onDecrease(o, before, lots);
+        if (a > lots) a = lots;
+        if (a < 0) a = 0;
+        o.ahead = a;
+      }
+    }
+    const isEmpty = lv.count === 0 && lots === 0;
+    if (wasEmpty && !isEmpty) bs.activate(tick);
+    else if (!wasEmpty && isEmpty) bs.deactivate(tick);
+  }
+
+  /** Removes all displayed external size on one side (before a full book snapshot). */
+  clearExternal(side: CoreSide): void {
+    const bs = this.sides[side];
+    for (const lv of bs.levels) if (lv !== undefined && lv.external > 0) this.setExternal(side, lv.tick, 0);
+  }
+
+  /** Best tick with displayed external size on one side, or NaN when none. */
+  bestExternal(side: CoreSide): number {
+    const bs = this.sides[side];
+    let t = bs.best;
+    while (Number.isFinite(t)) {
+      const lv = bs.get(t) as PriceLevel;
+      if (lv.external > 0) return t;
+      const n = bs.nextLevel(t);
+      if (n === undefined) break;
+      t = n.tick;
+    }
+    return Number.NaN;
+  }
+
+  /** Resting orders on one side in priority order (best price first, FIFO within a price). */
+  restingOrders(side: CoreSide): RestingOrder[] {
+    const out: RestingOrder[] = [];
+    const bs = this.sides[side];
+    let t = bs.best;
+    while (Number.isFinite(t)) {
+      const lv = bs.get(t) as PriceLevel;
+      for (let o = lv.head; o !== null; o = o.next) out.push(o);
+      const n = bs.nextLevel(t);
+      if (n === undefined) break;
+      t = n.tick;
+    }
+    return out;
+  }
+
+  /** Ticks with displayed external size on one side, best first, as `[tick, lots]` pairs. */
+  externalLevels(side: CoreSide): [number, number][] {
+    const out: [number, number][] = [];
+    for (const lv of this.sides[side].levels) if (lv !== undefined && lv.external > 0) out.push([lv.tick, lv.external]);
+    if (side === BUY) out.reverse();
+    return out;
+  }
+
+  /**
+   * A print of `lots` at `tick` on the market: resting orders priced through the print fill first
+   * (best price first), then orders at the print price advance in the queue and fill once the
+   * displayed size ahead of them has traded. `atPrice` false fills only trade-throughs
+   * (risk-averse). The print's volume is shared, never reused. Returns lots filled.
+   */
+  print(tick: number, lots: number, sink: MatchSink, atPrice = true): number {
+    let rem = lots;
+    // Buy orders at or above the print and sell orders at or below it are candidates.
+    for (let s = 0; s < 2 && rem > 0; s++) {
+      const bs = this.sides[s as CoreSide];
+      const isBid = bs.isBid;
+      let t = bs.best;
+      while (rem > 0 && Number.isFinite(t) && (isBid ? t >= tick : t <= tick)) {
+        const lv = bs.get(t) as PriceLevel;
+        const nxt = bs.nextLevel(t);
+        if (t !== tick) {
+          for (let o = lv.head; o !== null && rem > 0; ) {
+            const x = o.qty < rem ? o.qty : rem;
+            o.qty -= x;
+            rem -= x;
+            const next = o.next;
+            if (o.qty === 0) this.unlink(o);
+            sink(o, t, x);
+            o = next;
+          }
+        } else if (atPrice && lv.count > 0) {
+          rem = this.printAtLevel(lv, rem, sink);
+        } else if (!atPrice) {
+          break;
+        }
+        if (nxt === undefined) break;
+        t = nxt.tick;
+      }
+    }
+    return lots - rem;
+  }
+
+  private printAtLevel(lv: PriceLevel, rem: number, sink: MatchSink): number {
+    let traded = 0;
+    for (let o = lv.head; o !== null && rem > 0; ) {
+      const need = o.ahead - traded;
+      if (need > 0) {
+        const x = need < rem ? need : rem;
+        traded += x;
+        rem -= x;
+        if (rem === 0) break;
+      }
+      const x = o.qty < rem ? o.qty : rem;
+      o.qty -= x;
+      rem -= x;
+      const next = o.next;
+      if (o.qty === 0) this.unlink(o);
+      sink(o, lv.tick, x);
+      o = next;
+    }
+    if (traded > 0) for (let q = lv.head; q !== null; q = q.next) q.ahead = q.ahead > traded ? q.ahead - traded : 0;
+    return rem;
+  }
+
+  /**
+   * Resting orders crossed by the opposite side's displayed size (the market moved through them):
+   * buys at or above the best displayed ask fill at their own price against that size.
+   */
+  crossExternal(sink: MatchSink): void {
+    for (let s = 0; s < 2; s++) {
+      const mine = this.sides[s as CoreSide];
+      const opp = this.sides[s === BUY ? SELL : BUY];
+      let t = mine.best;
+      while (Number.isFinite(t)) {
+        const lv = mine.get(t) as PriceLevel;
+        if (lv.count === 0) {
+          const n = mine.nextLevel(t);
+          if (n === undefined) break;
+          t = n.tick;
+          continue;
+        }
+        // Find displayed opposite size priced at or through this level.
+        let avail = 0;
+        let ot = opp.best;
+        while (Number.isFinite(ot) && (mine.isBid ? ot <= t : ot >= t)) {
+          avail += (opp.get(ot) as PriceLevel).external;
+          const n = opp.nextLevel(ot);
+          if (n === undefined) break;
+          ot = n.tick;
+        }
+        if (avail === 0) break;
+        let ot2 = opp.best;
+        for (let o = lv.head; o !== null && avail > 0; ) {
+          const next = o.next;
+          let x = o.qty < avail ? o.qty : avail;
+          avail -= x;
+          // Consume the displayed size that crossed, best first.
+          let y = x;
+          while (y > 0 && Number.isFinite(ot2)) {
+            const olv = opp.get(ot2) as PriceLevel;
+            const take = olv.external < y ? olv.external : y;
+            if (take > 0) this.setExternal(opp.isBid ? BUY : SELL, ot2, olv.external - take);
+            y -= take;
+            if (olv.external === 0) {
+              const n = opp.nextLevel(ot2);
+              ot2 = n === undefined ? Number.NaN : n.tick;
+            }
+          }
+          x -= y;
+          o.qty -= x;
+          if (o.qty === 0) this.unlink(o);
+          sink(o, t, x);
+          o = next;
+        }
+        const n = mine.nextLevel(t);
+        if (n === undefined) break;
+        t = n.tick;
+      }
+    }
+  }
+}
