@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { TradeKitError } from '@tradekit/types';
 
 /** Read size of the file streams. Large chunks keep per-chunk overhead off the hot path. */
-export const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 1 << 19;
 
 /** True when the path names a gzip file (by extension). */
 export function isGzipPath(path: string): boolean {
@@ -37,6 +37,10 @@ export async function assertReadable(path: string): Promise<number> {
 
 /** Streams the decoded text of a file from `start` (bytes), gunzipping when asked. */
 export async function* textChunks(path: string, gzip: boolean, start = 0): AsyncGenerator<string> {
+  if (!gzip) {
+    yield* plainChunks(path, start);
+    return;
+  }
   const raw = createReadStream(path, { start, highWaterMark: CHUNK_BYTES });
   let stream: Readable = raw;
   if (gzip) {
@@ -65,6 +69,35 @@ export async function* textChunks(path: string, gzip: boolean, start = 0): Async
   } finally {
     raw.destroy();
     if (stream !== raw) stream.destroy();
+  }
+}
+
+/**
+ * Plain files are read with one reused buffer: no Buffer per chunk waiting for the GC, which
+ * keeps the external memory flat however large the file.
+ */
+async function* plainChunks(path: string, start: number): AsyncGenerator<string> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'r');
+  } catch (err) {
+    throw notFound(path, err);
+  }
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const decoder = new TextDecoder('utf-8');
+  let position = start;
+  try {
+    while (true) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const text = decoder.decode(buf.subarray(0, bytesRead), { stream: true });
+      if (text.length > 0) yield text;
+    }
+    const rest = decoder.decode();
+    if (rest.length > 0) yield rest;
+  } finally {
+    await fh.close();
   }
 }
 
