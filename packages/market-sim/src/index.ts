@@ -71,3 +71,4 @@ export {
   correlation,
 } from './realism.js';
 export type { SimErrorCode } from './errors.js';
+export { configFromJson, processFromJson, scenarioFromJson } from './json-config.js';

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { csvHeader, jsonToEvent } from '@tradekit/types';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../program.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-sim-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sink(isTTY = false) {
+  let text = '';
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    }),
+    { isTTY, columns: 100 },
+  );
+  return { stream, text: () => text };
+}
+
+async function cli(args: string[], tty = false) {
+  const out = sink(tty);
+  const err = sink(tty);
+  const code = await runCli(args, { stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('tradekit sim', () => {
+  it('writes canonical JSONL to --out with a summary line; same seed → identical file', async () => {
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl');
+    const r = await cli(['sim', '--symbol', 'MNQ', '--preset', 'default', '--seed', '7', '--duration', '10m', '--out', a]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^tradekit sim: wrote [\d,]+ events for MNQ \(preset default, seed 7\), 2024-01-02T00:00:00\.000000Z → 2024-01-02T00:09:59\.\d{6}Z \(9m59\.\d+s\), to .*a\.jsonl\n$/);
+    const lines = readFileSync(a, 'utf8').trimEnd().split('\n');
+    expect(r.stdout).toContain(`wrote ${lines.length.toLocaleString('en-US')} events`);
+    expect(jsonToEvent(JSON.parse(lines[0]!))).toMatchObject({ type: 'status', symbol: 'MNQ', status: 'open' });
+    await cli(['sim', '--symbol', 'MNQ', '--seed', '7', '--duration', '10m', '--out', b]);
+    expect(sha(b)).toBe(sha(a));
+    await cli(['sim', '--symbol', 'MNQ', '--seed', '8', '--duration', '10m', '--out', b]);
+    expect(sha(b)).not.toBe(sha(a));
+  });
+
+  it('--events N stops after N events; without --out JSONL goes to stdout and the summary to stderr', async () => {
+    const r = await cli(['sim', '--events', '250', '--book', '5', '--symbol', 'ES,NQ']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(250);
+    const types = new Set(lines.map((l) => JSON.parse(l).type));
+    expect(types.has('book_snapshot')).toBe(true);
+    expect(new Set(lines.map((l) => JSON.parse(l).symbol))).toEqual(new Set(['ES', 'NQ']));
+    expect(r.stderr).toMatch(/wrote 250 events for ES, NQ .* to stdout/);
+  });
+
+  it('--bars 1m --format csv writes a canonical bar CSV', async () => {
+    const out = join(dir, 'bars.csv');
+    const r = await cli(['sim', '--preset', 'crypto', '--symbol', 'BTC-USD', '--duration', '1h', '--bars', '1m', '--format', 'csv', '--out', out]);
+    expect(r.code).toBe(0);
+    const rows = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(rows[0]).toBe(csvHeader('bar'));
+    expect(rows.length - 1).toBe(60);
+    expect(r.stdout).toContain('wrote 60 1m bars for BTC-USD');
+  });
+
+  it('--format csv without --bars writes one file per kind', async () => {
+    const out = join(dir, 'ticks.csv');
+    const r = await cli(['sim', '--duration', '5m', '--book', '--out', out]);
+    expect(r.code).toBe(0);
+    for (const kind of ['quote', 'trade', 'book', 'status']) expect(existsSync(join(dir, `ticks.${kind}.csv`))).toBe(true);
+  });
+
+  it('--config reads a JSON market config; flags override it', async () => {
+    const cfg = join(dir, 'market.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        seed: 3,
+        duration: '30m',
+        symbols: [{ symbol: 'AAPL', price: 190, process: { type: 'gbm', volatility: 0.3 } }],
+        scenarios: [{ type: 'halt', from: '10m', to: '20m' }],
+      }),
+    );
+    const out = join(dir, 'cfg.jsonl');
+    const r = await cli(['sim', '--config', cfg, '--seed', '4', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('seed 4');
+    const statuses = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'status')
+      .map((e) => e.status);
+    expect(statuses).toEqual(['open', 'halt', 'open']);
+  });
+
+  it('shows a progress bar only on a TTY', async () => {
+    const out = join(dir, 'tty.jsonl');
+    const tty = await cli(['sim', '--duration', '2h', '--out', out], true);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toContain('sim [');
+    const plain = await cli(['sim', '--duration', '2h', '--out', out]);
+    expect(plain.stdout).not.toContain('sim [');
+  });
+
+  it('bad flags exit 2', async () => {
+    for (const args of [
+      ['sim', '--seed'],
+      ['sim', '--duration', 'forever'],
+      ['sim', '--events', '-5'],
+      ['sim', '--format', 'xml'],
+      ['sim', '--bars', '7q'],
+      ['sim', '--frobnicate'],
+      ['sim', '--format', 'csv'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('bad config exits 1 with the TradeKitError message', async () => {
+    const r = await cli(['sim', '--preset', 'lunar', '--duration', '1m']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[SIM_UNKNOWN_PRESET]');
+    expect(r.stderr).toContain('"flash-crash"');
+    const cfg = join(dir, 'bad.json');
+    writeFileSync(cfg, JSON.stringify({ symbols: [{ symbol: 'MNQ', process: { type: 'garch', volatility: -1 } }] }));
+    const r2 = await cli(['sim', '--config', cfg]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('[SIM_INVALID_PARAMETER]');
+    expect(r2.stderr).toContain('`garch.volatility`');
+    const r3 = await cli(['sim', '--config', join(dir, 'missing.json')]);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('[SIM_INVALID_CONFIG]');
+  });
+});
