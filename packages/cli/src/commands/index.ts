@@ -2,8 +2,9 @@
 import type { TradekitCommand } from '../registry.js';
 import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
+import { simCommand } from './sim.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
 
-export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand, replayCommand];
+export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand, replayCommand, simCommand];
