@@ -275,6 +275,28 @@ describe('createFeedServer', () => {
     good.ws.close();
   });
 
+  it('serves a large synchronous source unpaced to several clients, complete and in order', async () => {
+    const n = 5_000;
+    const events = Array.from({ length: n }, (_, i) => quote(i % 3 ? 'A' : 'B', i));
+    const server = await feed({ source: events, speed: Number.POSITIVE_INFINITY, autoStart: false });
+    const clients = await Promise.all([openClient(server.url), openClient(server.url)]);
+    for (const c of clients) {
+      c.send({ op: 'subscribe', symbols: ['A', 'B'] });
+      await c.waitFor((m) => m.filter((x) => x.op === 'snapshot').length === 2);
+    }
+    server.start();
+    for (const c of clients) {
+      await c.waitFor((m) => m.some((x) => x.op === 'end'), 'end');
+      expect(updates(c.messages).map((m) => m.event)).toEqual(events);
+      const seqA = updates(c.messages)
+        .filter((m) => (m.event as MarketEvent).symbol === 'A')
+        .map((m) => m.seq);
+      expect(seqA).toEqual(Array.from({ length: seqA.length }, (_, i) => i + 1));
+      c.ws.close();
+    }
+    expect((await server.done).delivered).toBe(2 * n);
+  });
+
   it('rejects bad options with WS_FEED_INVALID_OPTION', async () => {
     const codeOf = async (p: Promise<unknown>) => {
       try {

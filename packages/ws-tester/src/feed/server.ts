@@ -61,7 +61,9 @@ export interface FeedServerStats {
 export interface FeedServer {
   /** `ws://host:port` to connect to. */
   readonly url: string;
+  /** The address listened on. */
   readonly host: string;
+  /** The port listened on (the one picked when `port` was 0). */
   readonly port: number;
   /** Resolves once the source is exhausted and the `end` message was sent (rejects if the source throws). */
   readonly done: Promise<FeedServerStats>;

@@ -86,6 +86,8 @@ export async function driveConnections(
     counts.errors[kind] = (counts.errors[kind] ?? 0) + n;
   };
   const conns: Conn[] = [];
+  // Open connections by next due send (rate mode): each wake pops only what is due.
+  const schedule = new DueHeap();
   const pad = plan.messageSize > 0 ? `,"p":"${'x'.repeat(plan.messageSize)}"` : '';
   const interval = plan.rate ? 1e6 / plan.rate : 0;
   const subscribeFrame = JSON.stringify({ op: 'subscribe', symbols: plan.symbols });
@@ -186,6 +188,7 @@ export async function driveConnections(
       } else if (interval) {
         // Stagger each connection's schedule so the sends of many connections do not align.
         c.nextDue = wall() + ((index * 7919) % 1000) * (interval / 1000);
+        schedule.push(c);
       } else {
         for (let i = 0; i < plan.pipeline; i++) send(c, wall());
       }
@@ -223,23 +226,31 @@ export async function driveConnections(
       }
       while (nextConn < due.length && (due[nextConn] as number) <= now) open(plan.indices[nextConn++] as number);
       if (interval) {
-        for (const c of conns) {
-          if (!c.open) continue;
-          while (c.nextDue <= now) {
+        let c = schedule.top();
+        while (c && c.nextDue <= now) {
+          if (!c.open) {
+            schedule.pop();
+          } else {
             if (c.outstanding >= plan.maxOutstanding) err('backlog');
             else send(c, Math.round(c.nextDue));
             c.nextDue += interval;
+            schedule.topChanged();
           }
+          c = schedule.top();
         }
       }
       if (onProgress && now - lastProgress >= 200_000) {
         lastProgress = now;
         onProgress(counts);
       }
-      const next = Math.min(plan.endAt, nextConn < due.length ? (due[nextConn] as number) : Number.POSITIVE_INFINITY);
-      // Rate mode needs a fine tick; otherwise wake only for the next connect or the end.
-      const wait = interval ? 1 : Math.max(0, Math.min(200_000, next - now) / 1000);
-      setTimeout(tick, wait);
+      // Wake for the next due send, connect, progress report or the end, whichever comes first.
+      const next = Math.min(
+        plan.endAt,
+        now + 200_000,
+        nextConn < due.length ? (due[nextConn] as number) : Number.POSITIVE_INFINITY,
+        schedule.top()?.nextDue ?? Number.POSITIVE_INFINITY,
+      );
+      setTimeout(tick, Math.max(0, (next - now) / 1000));
     };
     tick();
   });
@@ -259,6 +270,57 @@ export async function driveConnections(
   await closeAll(conns);
   onProgress?.(counts);
   return { ...counts, errors: { ...counts.errors }, latency: latency.finish(), connect: connectHist.finish() };
+}
+
+/** A binary min-heap of connections on `nextDue`. */
+export class DueHeap {
+  private readonly items: Conn[] = [];
+
+  top(): Conn | undefined {
+    return this.items[0];
+  }
+
+  push(c: Conn): void {
+    const a = this.items;
+    a.push(c);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = a[p] as Conn;
+      if (parent.nextDue <= c.nextDue) break;
+      a[i] = parent;
+      i = p;
+    }
+    a[i] = c;
+  }
+
+  pop(): void {
+    const a = this.items;
+    const last = a.pop() as Conn;
+    if (a.length > 0) {
+      a[0] = last;
+      this.topChanged();
+    }
+  }
+
+  /** Restores the order after the top's `nextDue` grew. */
+  topChanged(): void {
+    const a = this.items;
+    const n = a.length;
+    const c = a[0] as Conn;
+    let i = 0;
+    while (true) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let m = l;
+      if (r < n && (a[r] as Conn).nextDue < (a[l] as Conn).nextDue) m = r;
+      if ((a[m] as Conn).nextDue >= c.nextDue) break;
+      a[i] = a[m] as Conn;
+      i = m;
+    }
+    a[i] = c;
+  }
 }
 
 let echoId = 0;

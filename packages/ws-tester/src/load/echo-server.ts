@@ -14,6 +14,7 @@ export interface EchoServerOptions {
 export interface EchoServer {
   /** `ws://host:port`. */
   readonly url: string;
+  /** The port listened on (the one picked when `port` was 0). */
   readonly port: number;
   /** Disconnects every client and closes the port. */
   close(): Promise<void>;
