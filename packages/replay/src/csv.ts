@@ -11,11 +11,10 @@ import {
   type MarketEvent,
   type Micros,
   TradeKitError,
-  detectCsvKind,
   detectEpochUnit,
 } from '@tradekit/types';
 import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
-import { invalidOption, malformedRow } from './errors.js';
+import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, looksIso, parseEpoch, parseIso, parseNumber } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable, isGzipPath, readBytes, searchLineOffset, textChunks } from './text.js';
@@ -233,7 +232,7 @@ export class CsvSource implements EventSource {
     const effective = [...names];
     for (const [k, i] of Object.entries(mapped)) effective[i as number] = k;
     const withAliases = effective.map((n) => ALIASES[n.replace(/_/g, '')] ?? ALIASES[n] ?? n);
-    const kind = o.kind ?? detectCsvKind(o.symbol !== undefined ? [...withAliases, 'symbol'] : withAliases);
+    const kind = o.kind ?? detectKind(o.symbol !== undefined ? [...withAliases, 'symbol'] : withAliases);
     if (kind === undefined) {
       throw columnError(
         this.name,

@@ -2,7 +2,7 @@
  * Error codes of @tradekit/replay and the helpers that build their messages.
  * Every code is listed in docs/errors/replay.md.
  */
-import { TradeKitError, describeValue, invalidValue } from '@tradekit/types';
+import { type CsvKind, TradeKitError, describeValue, detectCsvKind, invalidValue } from '@tradekit/types';
 
 /** Builds a `REPLAY_INVALID_OPTION` error in the standard "Expected … got …" shape. */
 export function invalidOption(field: string, expectation: string, value: unknown, hint?: string): TradeKitError {
@@ -40,4 +40,15 @@ export function malformedRow(
       `Row: ${JSON.stringify(clipRow(text))}. Fix the row, or pass \`malformed: 'skip'\` to skip bad rows and count them in the summary.`,
     { details: { file, line, column, field, value, row: clipRow(text) } },
   );
+}
+
+/**
+ * The canonical kind of a set of column names; like `detectCsvKind`, but a trade file without a
+ * `side` column (common in vendor exports) is still a trade file (its side becomes `unknown`).
+ */
+export function detectKind(names: readonly string[]): CsvKind | undefined {
+  const kind = detectCsvKind(names);
+  if (kind !== undefined) return kind;
+  const set = new Set(names.map((n) => n.trim().toLowerCase()));
+  return set.has('ts') && set.has('symbol') && set.has('price') && set.has('size') && !set.has('kind') ? 'trade' : undefined;
 }

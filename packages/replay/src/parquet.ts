@@ -12,12 +12,11 @@ import {
   type Micros,
   TradeKitError,
   describeValue,
-  detectCsvKind,
   detectEpochUnit,
 } from '@tradekit/types';
 import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
 import type { CsvField } from './csv.js';
-import { invalidOption, malformedRow } from './errors.js';
+import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable } from './text.js';
@@ -115,7 +114,7 @@ export class ParquetSource implements EventSource {
     };
     const present = FIELDS.filter((f) => nameOf(f) !== undefined);
     if (this.options.symbol !== undefined) present.push('symbol');
-    const kind = this.options.kind ?? detectCsvKind(present);
+    const kind = this.options.kind ?? detectKind(present);
     if (!kind) {
       throw new TradeKitError(
         'REPLAY_CSV_COLUMNS',

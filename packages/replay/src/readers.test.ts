@@ -72,6 +72,28 @@ describe('CSV options', () => {
     expect(out).toStrictEqual([{ type: 'trade', symbol: 'X', ts: 1_704_205_800_123_456, price: 5, size: 7, side: 'unknown' }]);
   });
 
+  it('detects a trade file without a side column (side becomes unknown)', async () => {
+    const f = join(dir, 'noside.csv');
+    writeFileSync(f, 'ts,symbol,price,size\n1704205800000000,A,1.5,2\n');
+    expect(await collect(openSource(f))).toStrictEqual([{ type: 'trade', symbol: 'A', ts: 1_704_205_800_000_000, price: 1.5, size: 2, side: 'unknown' }]);
+  });
+
+  it('a one-shot generator source cannot seek back; an array can', async () => {
+    function* gen(): Generator<MarketEvent> {
+      for (let i = 0; i < 3; i++) yield { type: 'trade', symbol: 'G', ts: 1000 + i, price: 1, size: 1, side: 'buy' };
+    }
+    const r = replay(gen());
+    expect((await r.next()).value).toMatchObject({ ts: 1000 });
+    r.seek(1000);
+    await expect(r.next()).rejects.toMatchObject({ code: 'REPLAY_NOT_RESTARTABLE' });
+    const arr = [...gen()];
+    const r2 = replay([arr]);
+    await r2.next();
+    await r2.next();
+    r2.seek(1000);
+    expect((await r2.next()).value).toBe(arr[0]);
+  });
+
   it('explains a missing column and an unknown layout', async () => {
     const f = join(dir, 'cols.csv');
     writeFileSync(f, 'time,px\n1,2\n');
