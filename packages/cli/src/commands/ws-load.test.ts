@@ -124,6 +124,8 @@ describe('tradekit ws-load', () => {
     expect((await cli(['--url', 'ws://10.1.2.3:80', '-c', '1', '-d', '1s'])).code).toBe(2);
     expect((await cli(['--url', echo.url, '-c', '1', '-d', 'forever'])).code).toBe(2);
     expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--shard', '0/2'])).code).toBe(2);
+    expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--request', '[1]'])).code).toBe(2);
+    expect((await cli(['--url', echo.url, '-c', '1', '-d', '1s', '--correlate', 'magic'])).code).toBe(2);
   });
 
   it('shows live progress only when stderr is a terminal', async () => {

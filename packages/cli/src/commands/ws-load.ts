@@ -22,6 +22,8 @@ interface WsLoadFlags {
   symbols?: string;
   messageSize?: number;
   pipeline?: number;
+  request?: Record<string, unknown>;
+  correlate?: 'timestamp' | 'id';
   threshold: string[];
   json?: string;
   workers?: number;
@@ -106,6 +108,22 @@ export const wsLoadCommand: TradekitCommand = {
       .option('--symbols <list>', 'comma-separated symbols for --mode subscribe', 'MNQ')
       .option('--message-size <bytes>', 'padding bytes per request', int('--message-size'))
       .option('--pipeline <n>', 'requests in flight per connection in closed loop', int('--pipeline'))
+      .option('--request <json>', 'extra fields of every request, e.g. \'{"op":"ping"}\'', (v) => {
+        try {
+          const o = JSON.parse(v);
+          if (typeof o === 'object' && o !== null && !Array.isArray(o)) return o as Record<string, unknown>;
+        } catch {}
+        throw new InvalidArgumentError(`Expected --request to be a JSON object like '{"op":"ping"}', got ${v}.`);
+      })
+      .option(
+        '--correlate <how>',
+        'match replies by timestamp (echo servers) or id (servers that reply with the id only)',
+        (v) => {
+          if (v !== 'timestamp' && v !== 'id')
+            throw new InvalidArgumentError('Expected --correlate to be "timestamp" or "id".');
+          return v;
+        },
+      )
       .option(
         '-t, --threshold <expr>',
         'pass/fail rule, repeatable: p99<50ms, errors<0.1%, throughput>1000',
@@ -167,6 +185,8 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
       .filter(Boolean),
     messageSize: flags.messageSize,
     pipeline: flags.pipeline,
+    request: flags.request,
+    correlate: flags.correlate,
     thresholds: flags.threshold,
     workers: flags.workers,
     shard: flags.shard,

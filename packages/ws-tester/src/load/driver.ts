@@ -37,6 +37,10 @@ export interface DriverPlan {
   pipeline: number;
   /** Extra bytes of padding per request. */
   messageSize: number;
+  /** Extra fields of every request, already serialized as `,"k":v…` (or empty). */
+  requestFields: string;
+  /** `id`: remember each request's time by id, for servers whose replies carry only the id. */
+  correlate: 'timestamp' | 'id';
   symbols: string[];
   connectTimeout: number;
   drainTimeout: number;
@@ -70,6 +74,8 @@ interface Conn {
   lastId: number;
   outstanding: number;
   seqs: Map<string, number> | undefined;
+  /** Request time by id, when correlating by id. */
+  pending: Map<number, number> | undefined;
 }
 
 const wall = RealClock.wallMicros;
@@ -97,7 +103,8 @@ export async function driveConnections(
     const id = ++c.lastId;
     c.outstanding++;
     counts.sent++;
-    c.ws.send(`{"id":${id},"t":${t}${pad}}`);
+    c.pending?.set(id, t);
+    c.ws.send(`{"id":${id},"t":${t}${plan.requestFields}${pad}}`);
   };
 
   const onEcho = (c: Conn, data: WebSocket.RawData) => {
@@ -116,12 +123,18 @@ export async function driveConnections(
         err('protocol');
         return;
       }
-      if (typeof msg.id !== 'number' || typeof msg.t !== 'number') {
+      const sentAt = typeof msg.id === 'number' ? c.pending?.get(msg.id) : undefined;
+      if (typeof msg.id !== 'number' || (typeof msg.t !== 'number' && sentAt === undefined)) {
         err('protocol');
         return;
       }
       id = msg.id;
-      t = msg.t;
+      t = sentAt ?? (msg.t as number);
+    }
+    if (c.pending && !c.pending.delete(id)) {
+      // A reply to an id already answered, or never sent.
+      err('protocol');
+      return;
     }
     if (id < 1 || id > c.lastId) {
       err('protocol');
@@ -168,7 +181,16 @@ export async function driveConnections(
       perMessageDeflate: false,
       handshakeTimeout: Math.ceil(plan.connectTimeout / 1000),
     });
-    const c: Conn = { ws, open: false, closing: false, nextDue: 0, lastId: 0, outstanding: 0, seqs: undefined };
+    const c: Conn = {
+      ws,
+      open: false,
+      closing: false,
+      nextDue: 0,
+      lastId: 0,
+      outstanding: 0,
+      seqs: undefined,
+      pending: plan.correlate === 'id' ? new Map() : undefined,
+    };
     conns.push(c);
     let failed = false;
     ws.on('unexpected-response', (_req, res) => {

@@ -203,6 +203,35 @@ describe('runLoad', () => {
     expect(bad.messages.received).toBe(0);
   });
 
+  it('correlates by id for servers whose replies carry only the id', async () => {
+    const seen: unknown[] = [];
+    const rpc = await server((ws) =>
+      ws.on('message', (d) => {
+        const req = JSON.parse(String(d));
+        if (seen.length < 1) seen.push(req);
+        ws.send(JSON.stringify({ id: req.id, result: 'pong' }));
+      }),
+    );
+    const ok = await runLoad({
+      url: rpc,
+      connections: 2,
+      duration: '300ms',
+      workers: 0,
+      correlate: 'id',
+      request: { op: 'ping' },
+    });
+    expect(seen[0]).toMatchObject({ op: 'ping' });
+    expect(ok.messages.received).toBeGreaterThan(0);
+    expect(ok.latency.count).toBe(ok.messages.received);
+    expect(ok.errors.total).toBe(0);
+    // Without id correlation such replies cannot be timed: each counts as a protocol error.
+    const blind = await runLoad({ url: rpc, connections: 1, duration: '200ms', workers: 0, drainTimeout: '50ms' });
+    expect(blind.errors.byKind.protocol).toBe(1);
+    expect(await code(runLoad({ url: rpc, connections: 1, duration: '1s', workers: 0, request: { id: 1 } }))).toBe(
+      'WS_LOAD_INVALID_OPTION',
+    );
+  });
+
   it('opens connections at the arrival rate and never past the end of the run', async () => {
     const url = await echoServer();
     // Due at 0 ms and 500 ms; the third would be due when the run ends, so it never opens.

@@ -47,6 +47,14 @@ export interface LoadOptions {
   pipeline?: number;
   /** Padding bytes added to each request. @default 0 */
   messageSize?: number;
+  /** Extra fields sent in every request besides `id` and `t`, e.g. `{ op: 'ping' }` for a request-response server. */
+  request?: Record<string, unknown>;
+  /**
+   * How replies are matched to requests: `timestamp` reads `t` back from the reply (echo servers);
+   * `id` remembers each request's time by `id`, for servers that answer with the id only.
+   * @default 'timestamp'
+   */
+  correlate?: 'timestamp' | 'id';
   /** Symbols to subscribe to in `subscribe` mode. @default ['MNQ'] */
   symbols?: string[];
   /** Pass/fail rules such as `"p99<50ms"` or `"errors<0.1%"`. */
@@ -129,6 +137,8 @@ interface LoadPlan {
   rate?: number;
   pipeline: number;
   messageSize: number;
+  requestFields: string;
+  correlate: 'timestamp' | 'id';
   symbols: string[];
   thresholds: ReturnType<typeof parseThreshold>[];
   workers: number;
@@ -136,6 +146,28 @@ interface LoadPlan {
   connectTimeout: number;
   drainTimeout: number;
   maxOutstanding: number;
+}
+
+function requestFields(request: unknown): string {
+  if (request === undefined) return '';
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw invalidValue(
+      'WS_LOAD_INVALID_OPTION',
+      'request',
+      'an object of extra request fields like {"op":"ping"}',
+      request,
+    );
+  }
+  if ('id' in request || 't' in request) {
+    throw invalidValue(
+      'WS_LOAD_INVALID_OPTION',
+      'request',
+      'an object without `id` or `t` (the driver sets those)',
+      request,
+    );
+  }
+  const text = JSON.stringify(request);
+  return text === '{}' ? '' : `,${text.slice(1, -1)}`;
 }
 
 function validate(o: LoadOptions): LoadPlan {
@@ -173,6 +205,10 @@ function validate(o: LoadOptions): LoadPlan {
   if (!Array.isArray(symbols) || symbols.length === 0 || !symbols.every((s) => typeof s === 'string' && s.length > 0)) {
     throw invalidValue('WS_LOAD_INVALID_OPTION', 'symbols', 'a non-empty array of symbols', symbols);
   }
+  const correlate = o.correlate ?? 'timestamp';
+  if (correlate !== 'timestamp' && correlate !== 'id') {
+    throw invalidValue('WS_LOAD_INVALID_OPTION', 'correlate', '"timestamp" or "id"', correlate);
+  }
   if (o.thresholds !== undefined && !Array.isArray(o.thresholds)) {
     throw invalidValue('WS_LOAD_INVALID_OPTION', 'thresholds', 'an array of strings like "p99<50ms"', o.thresholds);
   }
@@ -186,6 +222,8 @@ function validate(o: LoadOptions): LoadPlan {
     rate: opt('rate', o.rate, { min: 0, exclusiveMin: true, max: 1_000_000 }),
     pipeline: opt('pipeline', o.pipeline, { integer: true, min: 1, max: 10_000 }) ?? 1,
     messageSize: opt('messageSize', o.messageSize, { integer: true, min: 0, max: 16 << 20 }) ?? 0,
+    requestFields: requestFields(o.request),
+    correlate,
     symbols,
     thresholds: (o.thresholds ?? []).map(parseThreshold),
     workers: opt('workers', o.workers, { integer: true, min: 0, max: 256 }) ?? availableParallelism(),
@@ -230,6 +268,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     rate: plan.rate,
     pipeline: plan.pipeline,
     messageSize: plan.messageSize,
+    requestFields: plan.requestFields,
+    correlate: plan.correlate,
     symbols: plan.symbols,
     connectTimeout: plan.connectTimeout,
     drainTimeout: plan.drainTimeout,
