@@ -12,7 +12,10 @@ describe('vitest matchers', () => {
     await expect(mockServer).toReceiveMessage({ op: 'subscribe', symbol: 'MNQ', depth: { levels: 10, agg: true } });
     await expect(mockServer).toReceiveMessage({ symbol: 'ES' }, { partial: true });
     await expect(mockServer).toReceiveMessage(expect.objectContaining({ op: 'ping' }));
-    expect(mockServer).toHaveReceivedMessages([{ op: 'ping', id: 3 }, { op: 'subscribe', symbol: 'ES' }]);
+    expect(mockServer).toHaveReceivedMessages([
+      { op: 'ping', id: 3 },
+      { op: 'subscribe', symbol: 'ES' },
+    ]);
     expect(mockServer).toHaveReceivedMessages([{ depth: { levels: 10 } }], { partial: true });
     expect(mockServer).not.toHaveReceivedMessages([{ op: 'unsubscribe' }]);
     p.socket.close();
@@ -25,7 +28,9 @@ describe('vitest matchers', () => {
     p.socket.close();
   });
 
-  test('"received nothing": not.toReceiveMessage() passes on silence and fails on a message', async ({ mockServer }) => {
+  test('"received nothing": not.toReceiveMessage() passes on silence and fails on a message', async ({
+    mockServer,
+  }) => {
     const p = await openProbe(mockServer.url);
     await expect(mockServer).not.toReceiveMessage(undefined, { timeout: 50 });
     p.socket.send('{"late":true}');
@@ -44,7 +49,9 @@ describe('vitest matchers', () => {
   test('a mismatch shows what came', async ({ mockServer }) => {
     const p = await openProbe(mockServer.url);
     p.socket.send('{"op":"b"}');
-    await expect(expect(mockServer).toReceiveMessage({ op: 'a' })).rejects.toThrow(/to equal \{"op": "a"\}, received \{"op": "b"\}/);
+    await expect(expect(mockServer).toReceiveMessage({ op: 'a' })).rejects.toThrow(
+      /to equal \{"op": "a"\}, received \{"op": "b"\}/,
+    );
     p.socket.close();
   });
 

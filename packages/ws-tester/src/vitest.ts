@@ -61,10 +61,17 @@ function sourceOf(received: unknown): Source {
   return { kind: r.inbox ? 'the mock server' : 'the mock client', queue: q };
 }
 
-function same(equals: (a: unknown, b: unknown) => boolean, actual: unknown, expected: unknown, partial: boolean): boolean {
+function same(
+  equals: (a: unknown, b: unknown) => boolean,
+  actual: unknown,
+  expected: unknown,
+  partial: boolean,
+): boolean {
   if (!partial) return equals(actual, expected);
   if (typeof expected === 'object' && expected !== null && !Array.isArray(expected)) {
-    return matchesPartial(actual, expected) || equals(actual, expect.objectContaining(expected as Record<string, unknown>));
+    return (
+      matchesPartial(actual, expected) || equals(actual, expect.objectContaining(expected as Record<string, unknown>))
+    );
   }
   return matchesPartial(actual, expected) || equals(actual, expected);
 }
@@ -81,10 +88,18 @@ function show(utils: MatcherUtils, value: unknown): string {
 
 /** The matcher implementations, for `expect.extend(wsMatchers)` in a setup file if you prefer. */
 export const wsMatchers = {
-  async toReceiveMessage(this: { isNot: boolean; equals: (a: unknown, b: unknown) => boolean; utils: MatcherUtils }, received: unknown, expected?: unknown, options: ReceiveMessageOptions = {}) {
+  async toReceiveMessage(
+    this: { isNot: boolean; equals: (a: unknown, b: unknown) => boolean; utils: MatcherUtils },
+    received: unknown,
+    expected?: unknown,
+    options: ReceiveMessageOptions = {},
+  ) {
     const { kind, queue } = sourceOf(received);
     const timeout = options.timeout ?? 1000;
-    const what = expected === undefined ? 'a message' : `a message ${options.partial ? 'containing' : 'equal to'} ${show(this.utils, expected)}`;
+    const what =
+      expected === undefined
+        ? 'a message'
+        : `a message ${options.partial ? 'containing' : 'equal to'} ${show(this.utils, expected)}`;
     let message: unknown;
     try {
       message = await queue.nextWithin(timeout, 'a message');
@@ -97,7 +112,8 @@ export const wsMatchers = {
     if (expected === undefined) {
       return {
         pass: true,
-        message: () => `Expected ${kind} to receive nothing within ${timeout} ms, but it received ${show(this.utils, message)}.`,
+        message: () =>
+          `Expected ${kind} to receive nothing within ${timeout} ms, but it received ${show(this.utils, message)}.`,
       };
     }
     const pass = same(this.equals, message, expected, options.partial ?? false);
@@ -112,10 +128,18 @@ export const wsMatchers = {
     };
   },
 
-  toHaveReceivedMessages(this: { equals: (a: unknown, b: unknown) => boolean; utils: MatcherUtils }, received: unknown, expected: unknown[], options: { partial?: boolean } = {}) {
+  toHaveReceivedMessages(
+    this: { equals: (a: unknown, b: unknown) => boolean; utils: MatcherUtils },
+    received: unknown,
+    expected: unknown[],
+    options: { partial?: boolean } = {},
+  ) {
     const { kind, queue } = sourceOf(received);
     if (!Array.isArray(expected)) {
-      throw new TradeKitError('WS_MATCHER_INVALID', `Expected \`expected\` to be an array of messages, got ${describeValue(expected)}.`);
+      throw new TradeKitError(
+        'WS_MATCHER_INVALID',
+        `Expected \`expected\` to be an array of messages, got ${describeValue(expected)}.`,
+      );
     }
     const missing = expected.filter((e) => !queue.items.some((m) => same(this.equals, m, e, options.partial ?? false)));
     const pass = missing.length === 0;

@@ -1,6 +1,13 @@
 import { createProxy } from '@tradekit/ws-tester';
 import type { TradekitCommand } from '../registry.js';
-import { type FaultFlags, addFaultOptions, duration, faultScriptFromFlags, untilStopped, wholeNumber } from './ws-serve.js';
+import {
+  type FaultFlags,
+  addFaultOptions,
+  duration,
+  faultScriptFromFlags,
+  untilStopped,
+  wholeNumber,
+} from './ws-serve.js';
 
 interface ProxyFlags extends FaultFlags {
   target: string;
@@ -23,12 +30,19 @@ export const wsProxyCommand: TradekitCommand = {
       .option('-q, --quiet', 'no summary line on stop');
     addFaultOptions(command);
     command.action(async (flags: ProxyFlags) => {
-      const proxy = await createProxy({ target: flags.target, port: flags.port, host: flags.host, faults: faultScriptFromFlags(flags) });
+      const proxy = await createProxy({
+        target: flags.target,
+        port: flags.port,
+        host: flags.host,
+        faults: faultScriptFromFlags(flags),
+      });
       io.stdout.write(`listening on ${proxy.url} → ${proxy.target.href}\n`);
       const why = await untilStopped(flags.duration);
       await proxy.stop();
       const s = proxy.stats;
-      io.stdout.write(`stopped (${why}): ${s.connections} connections, ${s.downstreamFrames} frames down, ${s.upstreamFrames} up, ${s.upstreamFailures} upstream failures\n`);
+      io.stdout.write(
+        `stopped (${why}): ${s.connections} connections, ${s.downstreamFrames} frames down, ${s.upstreamFrames} up, ${s.upstreamFailures} upstream failures\n`,
+      );
     });
   },
 };

@@ -40,13 +40,28 @@ describe('tradekit ws-serve', () => {
     p.socket.send('{"op":"ping"}');
     expect((await p.frames.next()).data).toBe('{"op":"ping"}');
     p.socket.send('{bad');
-    expect(JSON.parse((await p.frames.next()).data as string)).toMatchObject({ type: 'error', code: 'WS_INVALID_JSON' });
+    expect(JSON.parse((await p.frames.next()).data as string)).toMatchObject({
+      type: 'error',
+      code: 'WS_INVALID_JSON',
+    });
     expect(await code).toBe(0);
     expect(out.text()).toMatch(/stopped \(duration\): 1 connection attempts, 1 messages received, 1 protocol errors/);
   });
 
   it('applies fault flags: --drop-after and --delay', async () => {
-    const { out, code } = run(['ws-serve', '--port', '0', '--echo', '--drop-after', '2', '--delay', '1ms', '--duration', '2s', '-q']);
+    const { out, code } = run([
+      'ws-serve',
+      '--port',
+      '0',
+      '--echo',
+      '--drop-after',
+      '2',
+      '--delay',
+      '1ms',
+      '--duration',
+      '2s',
+      '-q',
+    ]);
     const p = await openProbe(await out.url);
     for (const m of ['a', 'b', 'c']) p.socket.send(m);
     expect((await p.closed).code).toBe(1006);
@@ -60,7 +75,19 @@ describe('tradekit ws-serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-serve-'));
     const file = join(dir, 'faults.json');
     writeFileSync(file, JSON.stringify({ rules: [{ type: 'close', code: 4002, reason: 'scripted', messages: [0] }] }));
-    const { out, code } = run(['ws-serve', '--port', '0', '--echo', '--fault-script', file, '--reject-first', '1', '--duration', '2s', '-q']);
+    const { out, code } = run([
+      'ws-serve',
+      '--port',
+      '0',
+      '--echo',
+      '--fault-script',
+      file,
+      '--reject-first',
+      '1',
+      '--duration',
+      '2s',
+      '-q',
+    ]);
     const url = await out.url;
     await expect(openProbe(url)).rejects.toThrow(/401/);
     const p = await openProbe(url);
@@ -78,13 +105,28 @@ describe('tradekit ws-serve', () => {
     p.socket.send('{"protocol":"json","version":1}\u001e');
     expect((await p.frames.next()).data).toBe('{}\u001e');
     p.socket.send('{"type":1,"invocationId":"1","target":"Echo","arguments":["hi"]}\u001e');
-    expect(JSON.parse(((await p.frames.next()).data as string).slice(0, -1))).toEqual({ type: 3, invocationId: '1', result: 'hi' });
+    expect(JSON.parse(((await p.frames.next()).data as string).slice(0, -1))).toEqual({
+      type: 3,
+      invocationId: '1',
+      result: 'hi',
+    });
     process.emit('SIGINT');
     expect(await code).toBe(0);
   });
 
   it('serves a market-sim feed with --feed', async () => {
-    const { out, code } = run(['ws-serve', '--port', '0', '--feed', '--symbols', 'MNQ', '--rate', '2000', '--duration', '3s']);
+    const { out, code } = run([
+      'ws-serve',
+      '--port',
+      '0',
+      '--feed',
+      '--symbols',
+      'MNQ',
+      '--rate',
+      '2000',
+      '--duration',
+      '3s',
+    ]);
     const p = await openProbe(await out.url);
     p.socket.send(JSON.stringify({ op: 'subscribe', symbols: ['MNQ'] }));
     const first = JSON.parse((await p.frames.next()).data as string);
@@ -111,7 +153,17 @@ describe('tradekit ws-serve', () => {
 describe('tradekit ws-proxy', () => {
   it('proxies to --target with faults and stops on --duration', async () => {
     await using target = await createMockServer({ echo: true });
-    const { out, code } = run(['ws-proxy', '--target', target.url, '--port', '0', '--duplicate-every', '2', '--duration', '500ms']);
+    const { out, code } = run([
+      'ws-proxy',
+      '--target',
+      target.url,
+      '--port',
+      '0',
+      '--duplicate-every',
+      '2',
+      '--duration',
+      '500ms',
+    ]);
     const p = await openProbe(await out.url);
     for (const m of ['0', '1', '2']) p.socket.send(m);
     while (p.frames.items.length < 4) await p.frames.next();

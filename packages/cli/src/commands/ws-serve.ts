@@ -32,7 +32,8 @@ export interface FaultFlags {
 
 export const wholeNumber = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`Expected ${name} to be a whole number, got "${value}".`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`Expected ${name} to be a whole number, got "${value}".`);
   return n;
 };
 
@@ -46,20 +47,33 @@ export const duration = (name: string) => (value: string) => {
 
 const probability = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`Expected ${name} to be a number from 0 to 1, got "${value}".`);
+  if (!(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`Expected ${name} to be a number from 0 to 1, got "${value}".`);
   return n;
 };
 
 /** Adds the fault flags to a command. */
 export function addFaultOptions(command: Command): Command {
   return command
-    .option('--drop-after <n>', 'drop each connection abruptly (1006) after it was sent n messages', wholeNumber('--drop-after'))
-    .option('--close-after <n>', 'close each connection cleanly after n messages (see --close-code)', wholeNumber('--close-after'))
+    .option(
+      '--drop-after <n>',
+      'drop each connection abruptly (1006) after it was sent n messages',
+      wholeNumber('--drop-after'),
+    )
+    .option(
+      '--close-after <n>',
+      'close each connection cleanly after n messages (see --close-code)',
+      wholeNumber('--close-after'),
+    )
     .option('--close-code <code>', 'close code for --close-after', wholeNumber('--close-code'))
     .option('--delay <duration>', 'delay every message, e.g. 50ms', duration('--delay'))
     .option('--jitter <duration>', 'extra random delay per message, uniform in [0, jitter)', duration('--jitter'))
     .option('--reject <status>', 'answer every upgrade with this HTTP status (e.g. 401)', wholeNumber('--reject'))
-    .option('--reject-first <n>', 'answer the first n upgrades with 401, accept later ones', wholeNumber('--reject-first'))
+    .option(
+      '--reject-first <n>',
+      'answer the first n upgrades with 401, accept later ones',
+      wholeNumber('--reject-first'),
+    )
     .option('--corrupt-every <n>', 'send every n-th message as invalid JSON', wholeNumber('--corrupt-every'))
     .option('--duplicate-every <n>', 'send every n-th message twice', wholeNumber('--duplicate-every'))
     .option('--loss-rate <p>', 'lose each message with probability p (seeded)', probability('--loss-rate'))
@@ -77,18 +91,26 @@ export function faultScriptFromFlags(flags: FaultFlags): FaultScript {
     try {
       text = readFileSync(flags.faultScript, 'utf8');
     } catch (err) {
-      throw new TradeKitError('WS_FAULT_INVALID', `Could not read the fault script ${flags.faultScript}: ${(err as Error).message}`, {
-        cause: err,
-        details: { file: flags.faultScript },
-      });
+      throw new TradeKitError(
+        'WS_FAULT_INVALID',
+        `Could not read the fault script ${flags.faultScript}: ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { file: flags.faultScript },
+        },
+      );
     }
     try {
       script = JSON.parse(text) as FaultScript;
     } catch (err) {
-      throw new TradeKitError('WS_FAULT_INVALID', `Expected ${flags.faultScript} to be a JSON fault script like {"rules":[{"type":"delay","delay":"50ms"}]}; it is not valid JSON.`, {
-        cause: err,
-        details: { file: flags.faultScript },
-      });
+      throw new TradeKitError(
+        'WS_FAULT_INVALID',
+        `Expected ${flags.faultScript} to be a JSON fault script like {"rules":[{"type":"delay","delay":"50ms"}]}; it is not valid JSON.`,
+        {
+          cause: err,
+          details: { file: flags.faultScript },
+        },
+      );
     }
   }
   const rules: FaultRule[] = [...(Array.isArray(script) ? (script as FaultRule[]) : (script.rules ?? []))];
@@ -96,14 +118,17 @@ export function faultScriptFromFlags(flags: FaultFlags): FaultScript {
   if (flags.rejectFirst !== undefined && flags.rejectFirst > 0) {
     rules.push({ type: 'reject', status: 401, connections: Array.from({ length: flags.rejectFirst }, (_, i) => i) });
   }
-  if (flags.delay !== undefined || flags.jitter !== undefined) rules.push({ type: 'delay', delay: flags.delay ?? 0, jitter: flags.jitter ?? 0 });
+  if (flags.delay !== undefined || flags.jitter !== undefined)
+    rules.push({ type: 'delay', delay: flags.delay ?? 0, jitter: flags.jitter ?? 0 });
   if (flags.bandwidth !== undefined) rules.push({ type: 'bandwidth', bytesPerSecond: flags.bandwidth });
-  if (flags.corruptEvery !== undefined) rules.push({ type: 'corrupt', kind: 'invalid-json', every: flags.corruptEvery, from: 1 });
+  if (flags.corruptEvery !== undefined)
+    rules.push({ type: 'corrupt', kind: 'invalid-json', every: flags.corruptEvery, from: 1 });
   if (flags.duplicateEvery !== undefined) rules.push({ type: 'duplicate', every: flags.duplicateEvery, from: 1 });
   if (flags.lossRate !== undefined) rules.push({ type: 'lose', probability: flags.lossRate });
   if (flags.pingTimeout) rules.push({ type: 'ping-timeout' });
   if (flags.dropAfter !== undefined) rules.push({ type: 'drop', from: flags.dropAfter });
-  if (flags.closeAfter !== undefined) rules.push({ type: 'close', from: flags.closeAfter, code: flags.closeCode ?? 1000 });
+  if (flags.closeAfter !== undefined)
+    rules.push({ type: 'close', from: flags.closeAfter, code: flags.closeCode ?? 1000 });
   const seedText = flags.seed ?? (Array.isArray(script) ? undefined : script.seed);
   const seed = seedText === undefined ? 0 : /^-?\d+$/.test(String(seedText)) ? Number(seedText) : String(seedText);
   const out: FaultScript = { seed, rules, timeline: Array.isArray(script) ? [] : (script.timeline ?? []) };
@@ -169,16 +194,31 @@ export const wsServeCommand: TradekitCommand = {
     addFaultOptions(command);
     command.action(async (flags: ServeFlags) => {
       const faults = faultScriptFromFlags(flags);
-      const common = { port: flags.port, host: flags.host, faults, ...(flags.maxPayload ? { maxPayload: flags.maxPayload } : {}) };
+      const common = {
+        port: flags.port,
+        host: flags.host,
+        faults,
+        ...(flags.maxPayload ? { maxPayload: flags.maxPayload } : {}),
+      };
       let url: string;
       let stop: () => Promise<void>;
       let summary: () => string;
       if (flags.feed) {
         if ((faults.rules ?? []).length > 0) {
-          throw new TradeKitError('WS_CONFIG_INVALID', 'Expected no fault flags with --feed: the feed server has its own protocol. Put `tradekit ws-proxy` with faults in front of it instead.');
+          throw new TradeKitError(
+            'WS_CONFIG_INVALID',
+            'Expected no fault flags with --feed: the feed server has its own protocol. Put `tradekit ws-proxy` with faults in front of it instead.',
+          );
         }
         const seed = /^-?\d+$/.test(flags.seed ?? '0') ? Number(flags.seed ?? 0) : (flags.seed as string);
-        const market = createMarket({ seed, symbols: flags.symbols.split(',').map((s) => s.trim()).filter(Boolean), duration: null });
+        const market = createMarket({
+          seed,
+          symbols: flags.symbols
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          duration: null,
+        });
         const feed = await createFeedServer({
           source: market,
           port: flags.port,
@@ -204,12 +244,15 @@ export const wsServeCommand: TradekitCommand = {
         summary = () => `${hub.connectionAttempts} connection attempts, ${hub.invocations.length} invocations`;
       } else {
         const server = await createMockServer({ ...common, json: flags.json ?? false, echo: flags.echo ?? false });
-        server.on('connection', (c) => log(io, flags.quiet, `connection ${c.index} from ${c.request.socket.remoteAddress}`));
+        server.on('connection', (c) =>
+          log(io, flags.quiet, `connection ${c.index} from ${c.request.socket.remoteAddress}`),
+        );
         server.on('close', (c, code) => log(io, flags.quiet, `connection ${c.index} closed (${code})`));
         server.on('protocolError', (e, c) => log(io, flags.quiet, `connection ${c.index}: ${e.code}`));
         url = server.url;
         stop = () => server.stop();
-        summary = () => `${server.connectionAttempts} connection attempts, ${server.messages.length} messages received, ${server.protocolErrors.length} protocol errors`;
+        summary = () =>
+          `${server.connectionAttempts} connection attempts, ${server.messages.length} messages received, ${server.protocolErrors.length} protocol errors`;
       }
       io.stdout.write(`listening on ${url}\n`);
       const why = await untilStopped(flags.duration);

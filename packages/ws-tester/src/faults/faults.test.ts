@@ -10,10 +10,16 @@ import { type Probe, openProbe } from '../mock/probe.js';
 import type { FaultRule, FaultScript } from './script.js';
 import { normalizeFaultScript } from './script.js';
 
-const texts = (p: Probe) => p.frames.items.map((f) => (typeof f.data === 'string' ? f.data : `<binary ${f.data.length}>`));
+const texts = (p: Probe) =>
+  p.frames.items.map((f) => (typeof f.data === 'string' ? f.data : `<binary ${f.data.length}>`));
 
 async function setup(faults: FaultScript | FaultRule[], options: { clock?: VirtualClock; maxPayload?: number } = {}) {
-  const server = await createMockServer({ json: true, echo: true, faults, ...(options.clock ? { clock: options.clock } : {}) });
+  const server = await createMockServer({
+    json: true,
+    echo: true,
+    faults,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const probe = await openProbe(server.url, options.maxPayload ? { maxPayload: options.maxPayload } : {});
   const client = await server.connected;
   return { server, probe, client };
@@ -120,13 +126,16 @@ describe('fault injection on the mock server, seen by a real client', () => {
     expect(JSON.stringify({ seq: 1, text: 'abcdef' }).startsWith(f1?.data as string)).toBe(true);
     expect(() => JSON.parse(f1?.data as string)).toThrow();
     expect(f2?.binary).toBe(true);
-    expect(JSON.parse((f2?.data as Buffer).toString())).toEqual({ seq: 2, text: 'abcdef' });
+    expect(JSON.parse(String(f2?.data))).toEqual({ seq: 2, text: 'abcdef' });
     expect(JSON.parse(f3?.data as string)).toEqual({ seq: 3, text: 'abcdef' });
     await server.stop();
   });
 
   it('oversized frames exceed the client maxPayload: the client closes with 1009', async () => {
-    const { server, probe, client } = await setup([{ type: 'corrupt', kind: 'oversized', bytes: 64 * 1024, messages: [1] }], { maxPayload: 16 * 1024 });
+    const { server, probe, client } = await setup(
+      [{ type: 'corrupt', kind: 'oversized', bytes: 64 * 1024, messages: [1] }],
+      { maxPayload: 16 * 1024 },
+    );
     client.send({ seq: 0 });
     client.send({ seq: 1 });
     // ws stops reading after a payload error, so it reports 1006 locally after sending 1009 itself
@@ -150,7 +159,9 @@ describe('fault injection on the mock server, seen by a real client', () => {
   });
 
   it('bursts: one message is followed by many at once', async () => {
-    const { server, probe, client } = await setup([{ type: 'burst', messages: [1], count: 500, message: { type: 'spam' } }]);
+    const { server, probe, client } = await setup([
+      { type: 'burst', messages: [1], count: 500, message: { type: 'spam' } },
+    ]);
     client.send({ seq: 0 });
     client.send({ seq: 1 });
     client.send({ seq: 2 });
@@ -245,7 +256,10 @@ describe('fault injection on the mock server, seen by a real client', () => {
 
   it('a timeline restart refuses connections while down', async () => {
     const clock = new VirtualClock();
-    await using server = await createMockServer({ clock, faults: { timeline: [{ type: 'restart', at: '1s', downtime: '1s' }] } });
+    await using server = await createMockServer({
+      clock,
+      faults: { timeline: [{ type: 'restart', at: '1s', downtime: '1s' }] },
+    });
     const probe = await openProbe(server.url);
     clock.advanceBy(1_000_000);
     expect((await probe.closed).code).toBe(1006);
@@ -273,11 +287,17 @@ describe('normalizeFaultScript', () => {
     [{ rules: [{ type: 'corrupt', kind: 'zap' }] }, 'faults.rules[0].kind'],
     [{ timeline: [{ type: 'restart' }] }, 'faults.timeline[0].at'],
   ])('rejects %j naming %s', (script, field) => {
-    expect(() => normalizeFaultScript(script as FaultScript)).toThrow(expect.objectContaining({ code: 'WS_FAULT_INVALID', details: expect.objectContaining({ field }) }));
+    expect(() => normalizeFaultScript(script as FaultScript)).toThrow(
+      expect.objectContaining({ code: 'WS_FAULT_INVALID', details: expect.objectContaining({ field }) }),
+    );
   });
 
   it('is JSON round-trippable', () => {
-    const script: FaultScript = { seed: 3, rules: [{ type: 'drop', connections: [0], from: 10 }], timeline: [{ type: 'restart', at: '2s' }] };
+    const script: FaultScript = {
+      seed: 3,
+      rules: [{ type: 'drop', connections: [0], from: 10 }],
+      timeline: [{ type: 'restart', at: '2s' }],
+    };
     expect(normalizeFaultScript(JSON.parse(JSON.stringify(script)))).toEqual(normalizeFaultScript(script));
   });
 });

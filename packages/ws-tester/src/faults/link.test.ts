@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { FaultPlan } from './link.js';
 import type { FaultRule } from './script.js';
 
-function run(rules: FaultRule[], messages: number, seed: number | string = 0): { out: string[]; times: number[]; ended: string | undefined } {
+function run(
+  rules: FaultRule[],
+  messages: number,
+  seed: number | string = 0,
+): { out: string[]; times: number[]; ended: string | undefined } {
   const clock = new VirtualClock();
   const out: string[] = [];
   const times: number[] = [];
@@ -44,31 +48,42 @@ const timingRule: fc.Arbitrary<FaultRule> = fc.oneof(
 describe('FaultyLink invariants', () => {
   it('delay, jitter and bandwidth never lose, duplicate or reorder messages, and never deliver early', () => {
     fc.assert(
-      fc.property(fc.array(timingRule, { maxLength: 3 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (rules, n, seed) => {
-        const { out, times } = run(rules, n, seed);
-        expect(out).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
-        const minDelay = rules.reduce((s, r) => s + (r.type === 'delay' ? (r.delay as number) : 0), 0);
-        times.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(i * 1000 + minDelay));
-        for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1] as number);
-      }),
+      fc.property(
+        fc.array(timingRule, { maxLength: 3 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer(),
+        (rules, n, seed) => {
+          const { out, times } = run(rules, n, seed);
+          expect(out).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
+          const minDelay = rules.reduce((s, r) => s + (r.type === 'delay' ? (r.delay as number) : 0), 0);
+          for (const [i, t] of times.entries()) expect(t).toBeGreaterThanOrEqual(i * 1000 + minDelay);
+          for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1] as number);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('duplicate and burst add exactly times / count frames per selected message', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 30 }), (times, count, every, n) => {
-        const { out } = run(
-          [
-            { type: 'duplicate', times, every },
-            { type: 'burst', count, every, message: 'B' },
-          ],
-          n,
-        );
-        const selected = Math.floor((n - 1) / every) + 1;
-        expect(out.length).toBe(n + selected * (times + count));
-        expect(out.filter((m) => m === 'B').length).toBe(selected * count);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 30 }),
+        (times, count, every, n) => {
+          const { out } = run(
+            [
+              { type: 'duplicate', times, every },
+              { type: 'burst', count, every, message: 'B' },
+            ],
+            n,
+          );
+          const selected = Math.floor((n - 1) / every) + 1;
+          expect(out.length).toBe(n + selected * (times + count));
+          expect(out.filter((m) => m === 'B').length).toBe(selected * count);
+        },
+      ),
     );
   });
 
@@ -98,7 +113,9 @@ describe('FaultyLink invariants', () => {
     ];
     const digest = (seed: number) => {
       const r = run(rules, 500, seed);
-      return createHash('sha256').update(JSON.stringify([r.out, r.times])).digest('hex');
+      return createHash('sha256')
+        .update(JSON.stringify([r.out, r.times]))
+        .digest('hex');
     };
     expect(digest(42)).toBe(digest(42));
     expect(digest(42)).not.toBe(digest(43));

@@ -5,7 +5,13 @@
  */
 import { type Clock, RealClock, Rng, type TimerHandle } from '@tradekit/types';
 import { encodeJsonFrame } from '../protocol/json.js';
-import { type FaultScript, type FaultRule, type NormalizedRule, type NormalizedScript, normalizeFaultScript } from './script.js';
+import {
+  type FaultScript,
+  type FaultRule,
+  type NormalizedRule,
+  type NormalizedScript,
+  normalizeFaultScript,
+} from './script.js';
 
 /** Where a {@link FaultyLink} writes: the real socket. */
 export interface LinkSink {
@@ -65,7 +71,11 @@ export class FaultPlan {
     for (const rule of this.script.rules) {
       if (rule.type !== 'reject') continue;
       if (rule.connections && !rule.connections.includes(connection)) continue;
-      if (rule.probability !== undefined && !this.rng.fork(`reject/${rule.index}/${connection}`).bernoulli(rule.probability)) continue;
+      if (
+        rule.probability !== undefined &&
+        !this.rng.fork(`reject/${rule.index}/${connection}`).bernoulli(rule.probability)
+      )
+        continue;
       return rule.status ?? 0;
     }
     return undefined;
@@ -81,12 +91,23 @@ export class FaultPlan {
 }
 
 function isNormalized(s: unknown): s is NormalizedScript {
-  return typeof s === 'object' && s !== null && !Array.isArray(s) && Array.isArray((s as NormalizedScript).timeline) &&
-    (s as NormalizedScript).rules?.every((r) => typeof (r as NormalizedRule).index === 'number');
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    !Array.isArray(s) &&
+    Array.isArray((s as NormalizedScript).timeline) &&
+    (s as NormalizedScript).rules?.every((r) => typeof (r as NormalizedRule).index === 'number')
+  );
 }
 
 function selects(rule: NormalizedRule, index: number, rng: Rng | undefined): boolean {
-  const r = rule as NormalizedRule & { messages?: number[]; from?: number; to?: number; every?: number; probability?: number };
+  const r = rule as NormalizedRule & {
+    messages?: number[];
+    from?: number;
+    to?: number;
+    every?: number;
+    probability?: number;
+  };
   if (r.messages && !r.messages.includes(index)) return false;
   if (r.from !== undefined && index < r.from) return false;
   if (r.to !== undefined && index > r.to) return false;
@@ -95,7 +116,11 @@ function selects(rule: NormalizedRule, index: number, rng: Rng | undefined): boo
   return true;
 }
 
-function corrupt(kind: string, data: string | Buffer, bytes: number | undefined): { data: string | Buffer; binary: boolean } {
+function corrupt(
+  kind: string,
+  data: string | Buffer,
+  bytes: number | undefined,
+): { data: string | Buffer; binary: boolean } {
   const text = typeof data === 'string' ? data : data.toString('utf8');
   switch (kind) {
     case 'invalid-json':
@@ -103,7 +128,12 @@ function corrupt(kind: string, data: string | Buffer, bytes: number | undefined)
       return { data: `{"corrupt":${text}`, binary: false };
     case 'truncate':
       // Cut by characters so the text frame stays valid UTF-8: the damage is to the payload, not the framing.
-      return { data: Array.from(text).slice(0, Math.max(1, Math.floor(Array.from(text).length / 2))).join(''), binary: false };
+      return {
+        data: Array.from(text)
+          .slice(0, Math.max(1, Math.floor(Array.from(text).length / 2)))
+          .join(''),
+        binary: false,
+      };
     case 'binary':
       return { data: Buffer.from(text, 'utf8'), binary: true };
     default: {
@@ -200,12 +230,19 @@ export class FaultyLink {
           break;
         }
         case 'burst': {
-          const extra = rule.message === undefined ? items[0] : { data: typeof rule.message === 'string' ? rule.message : encodeJsonFrame(rule.message), binary: false };
+          const extra =
+            rule.message === undefined
+              ? items[0]
+              : {
+                  data: typeof rule.message === 'string' ? rule.message : encodeJsonFrame(rule.message),
+                  binary: false,
+                };
           for (let i = 0; i < rule.count; i++) items.push(extra as { data: string | Buffer; binary: boolean });
           break;
         }
         case 'delay':
-          delay += (rule.delayUs ?? 0) + (rule.jitterUs ? (this.ruleRngs.get(rule.index) as Rng).next() * rule.jitterUs : 0);
+          delay +=
+            (rule.delayUs ?? 0) + (rule.jitterUs ? (this.ruleRngs.get(rule.index) as Rng).next() * rule.jitterUs : 0);
           break;
         case 'reorder':
           reorder = true;
@@ -262,7 +299,8 @@ export class FaultyLink {
     if (this.ended) return;
     this.count(rule.type);
     this.ended = true;
-    if (rule.type === 'close') this.enqueue({ due: 0, kind: 'close', code: rule.code ?? 1000, reason: rule.reason ?? '' }, 0);
+    if (rule.type === 'close')
+      this.enqueue({ due: 0, kind: 'close', code: rule.code ?? 1000, reason: rule.reason ?? '' }, 0);
     else this.enqueue({ due: 0, kind: 'terminate' }, 0);
   }
 

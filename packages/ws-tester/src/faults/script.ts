@@ -220,10 +220,14 @@ function duration(field: string, value: unknown): number {
   try {
     return parseDuration(value);
   } catch (err) {
-    throw new TradeKitError('WS_FAULT_INVALID', `Expected \`${field}\` to be a duration like "50ms" or a number of µs ≥ 0, got ${describeValue(value)}.`, {
-      cause: err,
-      details: { field, value },
-    });
+    throw new TradeKitError(
+      'WS_FAULT_INVALID',
+      `Expected \`${field}\` to be a duration like "50ms" or a number of µs ≥ 0, got ${describeValue(value)}.`,
+      {
+        cause: err,
+        details: { field, value },
+      },
+    );
   }
 }
 
@@ -249,7 +253,8 @@ function nonNegInt(field: string, value: unknown, min = 0): void {
 export function normalizeFaultScript(script: FaultScript | FaultRule[] | undefined): NormalizedScript {
   if (script === undefined) return { seed: 0, rules: [], timeline: [] };
   const input: FaultScript = Array.isArray(script) ? { rules: script } : script;
-  if (typeof input !== 'object' || input === null) throw bad('faults', 'a fault script object or an array of rules', input);
+  if (typeof input !== 'object' || input === null)
+    throw bad('faults', 'a fault script object or an array of rules', input);
   const seed = input.seed ?? 0;
   if (typeof seed !== 'number' && typeof seed !== 'string') throw bad('faults.seed', 'a number or a string', seed);
   const rawRules = input.rules ?? [];
@@ -262,7 +267,10 @@ export function normalizeFaultScript(script: FaultScript | FaultRule[] | undefin
     if (typeof event !== 'object' || event === null || event.type !== 'restart') {
       throw bad(`${f}.type`, '"restart"', (event as { type?: unknown } | null)?.type);
     }
-    return { atUs: duration(`${f}.at`, event.at), downtimeUs: event.downtime === undefined ? 0 : duration(`${f}.downtime`, event.downtime) };
+    return {
+      atUs: duration(`${f}.at`, event.at),
+      downtimeUs: event.downtime === undefined ? 0 : duration(`${f}.downtime`, event.downtime),
+    };
   });
   return { seed, rules, timeline };
 }
@@ -290,8 +298,21 @@ function normalizeRule(rule: FaultRule, index: number): NormalizedRule {
       out.jitterUs = rule.jitter === undefined ? 0 : duration(`${f}.jitter`, rule.jitter);
       break;
     case 'close':
-      if (rule.code !== undefined && !(Number.isInteger(rule.code) && (rule.code === 1000 || (rule.code >= 3000 && rule.code <= 4999) || (rule.code >= 1001 && rule.code <= 1014 && rule.code !== 1004 && rule.code !== 1005 && rule.code !== 1006)))) {
-        throw bad(`${f}.code`, 'a close code a server may send (1000, 1001–1003, 1007–1014, or 3000–4999)', rule.code, '1005 and 1006 are never sent on the wire; use a `drop` rule for 1006.');
+      if (
+        rule.code !== undefined &&
+        !(
+          Number.isInteger(rule.code) &&
+          (rule.code === 1000 ||
+            (rule.code >= 3000 && rule.code <= 4999) ||
+            (rule.code >= 1001 && rule.code <= 1014 && rule.code !== 1004 && rule.code !== 1005 && rule.code !== 1006))
+        )
+      ) {
+        throw bad(
+          `${f}.code`,
+          'a close code a server may send (1000, 1001–1003, 1007–1014, or 3000–4999)',
+          rule.code,
+          '1005 and 1006 are never sent on the wire; use a `drop` rule for 1006.',
+        );
       }
       if (rule.reason !== undefined && (typeof rule.reason !== 'string' || Buffer.byteLength(rule.reason) > 123)) {
         throw bad(`${f}.reason`, 'a string of at most 123 bytes', rule.reason);
@@ -299,7 +320,12 @@ function normalizeRule(rule: FaultRule, index: number): NormalizedRule {
       break;
     case 'reject':
       if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) {
-        throw bad(`${f}.status`, 'an HTTP error status from 400 to 599', rule.status, 'Omit it to reset the connection instead.');
+        throw bad(
+          `${f}.status`,
+          'an HTTP error status from 400 to 599',
+          rule.status,
+          'Omit it to reset the connection instead.',
+        );
       }
       break;
     case 'corrupt':
@@ -315,7 +341,9 @@ function normalizeRule(rule: FaultRule, index: number): NormalizedRule {
       if (!Number.isInteger(rule.count) || rule.count < 1) throw bad(`${f}.count`, 'an integer ≥ 1', rule.count);
       break;
     case 'bandwidth':
-      if (!(typeof rule.bytesPerSecond === 'number' && rule.bytesPerSecond > 0 && Number.isFinite(rule.bytesPerSecond))) {
+      if (
+        !(typeof rule.bytesPerSecond === 'number' && rule.bytesPerSecond > 0 && Number.isFinite(rule.bytesPerSecond))
+      ) {
         throw bad(`${f}.bytesPerSecond`, 'a finite number > 0', rule.bytesPerSecond);
       }
       break;

@@ -49,18 +49,30 @@ export interface ListenerConnection {
   link: FaultyLink;
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 function refuse(socket: Socket, status: number): void {
   const text = STATUS_TEXT[status] ?? 'Rejected';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
 }
 
 function checkPort(port: unknown): number {
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) {
-    throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`port\` to be an integer from 0 to 65535, got ${describeValue(port)}. Use 0 for a free port.`, {
-      details: { field: 'port', value: port },
-    });
+    throw new TradeKitError(
+      'WS_CONFIG_INVALID',
+      `Expected \`port\` to be an integer from 0 to 65535, got ${describeValue(port)}. Use 0 for a free port.`,
+      {
+        details: { field: 'port', value: port },
+      },
+    );
   }
   return port as number;
 }
@@ -86,9 +98,13 @@ export abstract class SocketListener {
     this.boundPort = checkPort(options.port ?? 0);
     const maxPayload = options.maxPayload ?? 1024 * 1024;
     if (!Number.isInteger(maxPayload) || maxPayload < 1) {
-      throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`maxPayload\` to be an integer number of bytes ≥ 1, got ${describeValue(maxPayload)}.`, {
-        details: { field: 'maxPayload', value: maxPayload },
-      });
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`maxPayload\` to be an integer number of bytes ≥ 1, got ${describeValue(maxPayload)}.`,
+        {
+          details: { field: 'maxPayload', value: maxPayload },
+        },
+      );
     }
     this.plan = new FaultPlan(options.faults, options.clock ?? new RealClock());
     this.authenticate = options.authenticate;
@@ -111,7 +127,9 @@ export abstract class SocketListener {
   async listen(): Promise<this> {
     await this.bind();
     for (const event of this.plan.script.timeline) {
-      this.timelineTimers.push(this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs));
+      this.timelineTimers.push(
+        this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
+      );
     }
     return this;
   }
@@ -237,10 +255,14 @@ export abstract class SocketListener {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(
-          new TradeKitError('WS_LISTEN_FAILED', `Could not listen on ${this.host}:${this.boundPort}: ${err.message}. Pick another \`port\`, or 0 for a free one.`, {
-            cause: err,
-            details: { field: 'port', value: this.boundPort },
-          }),
+          new TradeKitError(
+            'WS_LISTEN_FAILED',
+            `Could not listen on ${this.host}:${this.boundPort}: ${err.message}. Pick another \`port\`, or 0 for a free one.`,
+            {
+              cause: err,
+              details: { field: 'port', value: this.boundPort },
+            },
+          ),
         );
       };
       this.http.once('error', onError);
@@ -260,9 +282,10 @@ export abstract class SocketListener {
     }
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     if (code === undefined) for (const s of this.sockets) s.destroy();
-    else setTimeout(() => {
-      for (const s of this.sockets) s.destroy();
-    }, 1000).unref();
+    else
+      setTimeout(() => {
+        for (const s of this.sockets) s.destroy();
+      }, 1000).unref();
     this.http.closeAllConnections();
     await closed;
   }

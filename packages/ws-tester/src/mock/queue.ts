@@ -57,9 +57,15 @@ export class MessageQueue<T> {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new TradeKitError('WS_TIMEOUT', `Expected ${what} within ${timeoutMs} ms, but none came. Raise \`timeout\` if the peer is slow.`, {
-          details: { timeoutMs },
-        }));
+        reject(
+          new TradeKitError(
+            'WS_TIMEOUT',
+            `Expected ${what} within ${timeoutMs} ms, but none came. Raise \`timeout\` if the peer is slow.`,
+            {
+              details: { timeoutMs },
+            },
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });

@@ -64,7 +64,10 @@ describe('MockServer', () => {
     });
     const p = await openProbe(server.url);
     p.socket.send('{"op":"boom"}');
-    expect(JSON.parse((await p.frames.next()).data as string)).toMatchObject({ type: 'error', code: 'WS_HANDLER_FAILED' });
+    expect(JSON.parse((await p.frames.next()).data as string)).toMatchObject({
+      type: 'error',
+      code: 'WS_HANDLER_FAILED',
+    });
     p.socket.send('{"op":"fine"}');
     expect(JSON.parse((await p.frames.next()).data as string)).toEqual({ op: 'fine' });
   });
@@ -148,7 +151,9 @@ describe('MockServer robustness against bad frames', () => {
     bad.socket.send('{not json');
     bad.socket.send(Buffer.from('{"type":"subscribe"}'));
     bad.socket.send('{"type":"launch-missiles"}');
-    const errors = [await bad.frames.next(), await bad.frames.next(), await bad.frames.next()].map((f) => JSON.parse(f.data as string));
+    const errors = [await bad.frames.next(), await bad.frames.next(), await bad.frames.next()].map((f) =>
+      JSON.parse(f.data as string),
+    );
     expect(errors.map((e) => e.code)).toEqual(['WS_INVALID_JSON', 'WS_BINARY_NOT_EXPECTED', 'WS_UNKNOWN_MESSAGE_TYPE']);
     expect(errors[0].type).toBe('error');
     good.socket.send('{"type":"subscribe","symbol":"MNQ"}');

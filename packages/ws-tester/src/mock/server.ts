@@ -7,7 +7,14 @@ import type { IncomingMessage } from 'node:http';
 import { TradeKitError, describeValue } from '@tradekit/types';
 import { WebSocket } from 'ws';
 import type { LinkStats } from '../faults/link.js';
-import { type ProtocolErrorMessage, decodeJsonFrame, encodeJsonFrame, frameToText, matchesPartial, protocolError } from '../protocol/json.js';
+import {
+  type ProtocolErrorMessage,
+  decodeJsonFrame,
+  encodeJsonFrame,
+  frameToText,
+  matchesPartial,
+  protocolError,
+} from '../protocol/json.js';
 import { type ListenerConnection, type ListenerOptions, SocketListener } from './listener.js';
 import { MessageQueue } from './queue.js';
 
@@ -37,12 +44,26 @@ export interface CloseOptions {
 }
 
 /** A matcher for {@link MockServer.handle}: a predicate, or a value matched partially (JSON) or exactly. */
-// biome-ignore lint/suspicious/noExplicitAny: test handlers read fields of messages they just matched
-export type MessageMatch = ((message: any, client: MockClient) => boolean) | Record<string, unknown> | unknown[] | string | number | boolean | null;
+export type MessageMatch =
+  // biome-ignore lint/suspicious/noExplicitAny: test handlers read fields of messages they just matched
+  | ((message: any, client: MockClient) => boolean)
+  | Record<string, unknown>
+  | unknown[]
+  | string
+  | number
+  | boolean
+  | null;
 
 /** A reply for {@link MockServer.handle}: a value, or a function of the message (return undefined to send nothing). */
-// biome-ignore lint/suspicious/noExplicitAny: see MessageMatch
-export type MessageReply = ((message: any, client: MockClient) => unknown) | Record<string, unknown> | unknown[] | string | number | boolean | null;
+export type MessageReply =
+  // biome-ignore lint/suspicious/noExplicitAny: see MessageMatch
+  | ((message: any, client: MockClient) => unknown)
+  | Record<string, unknown>
+  | unknown[]
+  | string
+  | number
+  | boolean
+  | null;
 
 /** Events of a {@link MockServer}. */
 export interface MockServerEvents {
@@ -287,7 +308,10 @@ export class MockServer extends SocketListener {
 
   override async stop(): Promise<void> {
     await super.stop();
-    const err = new TradeKitError('WS_SERVER_STOPPED', 'The mock server stopped while a message or connection was awaited. Await it before `stop()`.');
+    const err = new TradeKitError(
+      'WS_SERVER_STOPPED',
+      'The mock server stopped while a message or connection was awaited. Await it before `stop()`.',
+    );
     this.inbox.close(err);
     this.arrivals.close(err);
     for (const c of this.arrivals.items) c.received.close(err);
@@ -316,7 +340,10 @@ export class MockServer extends SocketListener {
       }
       message = decoded.value;
       if (this.knownTypes) {
-        const type = typeof message === 'object' && message !== null ? (message as Record<string, unknown>)[this.typeField] : undefined;
+        const type =
+          typeof message === 'object' && message !== null
+            ? (message as Record<string, unknown>)[this.typeField]
+            : undefined;
         if (typeof type !== 'string' || !this.knownTypes.has(type)) {
           this.reject(
             client,
@@ -329,24 +356,38 @@ export class MockServer extends SocketListener {
         }
       }
     } else {
-      message = isBinary ? Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer) : frameToText(data);
+      message = isBinary ? (Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer)) : frameToText(data);
     }
     client.received.push(message);
     this.inbox.push(message);
     for (const l of this.listeners.message) l(message, client);
     let replied = false;
     for (const h of this.handlers) {
-      const hit = typeof h.match === 'function' ? (h.match as (m: unknown, c: MockClient) => boolean)(message, client) : this.json ? matchesPartial(message, h.match) : message === h.match;
+      const hit =
+        typeof h.match === 'function'
+          ? (h.match as (m: unknown, c: MockClient) => boolean)(message, client)
+          : this.json
+            ? matchesPartial(message, h.match)
+            : message === h.match;
       if (!hit) continue;
       replied = true;
       // A throwing handler is the test's bug, not the client's: report it to the sender, keep serving.
       const fail = (err: unknown) =>
-        this.reject(client, protocolError('WS_HANDLER_FAILED', `The mock server's handler threw: ${err instanceof Error ? err.message : String(err)}.`));
+        this.reject(
+          client,
+          protocolError(
+            'WS_HANDLER_FAILED',
+            `The mock server's handler threw: ${err instanceof Error ? err.message : String(err)}.`,
+          ),
+        );
       const deliver = (value: unknown) => {
         if (value !== undefined && client.isOpen) client.send(value);
       };
       try {
-        const value = typeof h.reply === 'function' ? (h.reply as (m: unknown, c: MockClient) => unknown)(message, client) : h.reply;
+        const value =
+          typeof h.reply === 'function'
+            ? (h.reply as (m: unknown, c: MockClient) => unknown)(message, client)
+            : h.reply;
         // Plain replies go out at once so they keep their order with echoes and later messages.
         if (value instanceof Promise) value.then(deliver).catch(fail);
         else deliver(value);

@@ -57,7 +57,12 @@ const runs: Record<string, () => Promise<number>> = {
     return rate;
   },
   'mock server, fault path (delay 0 + selector)': async () => {
-    const s = await createMockServer({ faults: [{ type: 'duplicate', messages: [N + 1] }, { type: 'delay', delay: 0 }] });
+    const s = await createMockServer({
+      faults: [
+        { type: 'duplicate', messages: [N + 1] },
+        { type: 'delay', delay: 0 },
+      ],
+    });
     const rate = await receive(s.url, async () => {
       const c = await s.connected;
       await pump(() => c.sendRaw(payload));

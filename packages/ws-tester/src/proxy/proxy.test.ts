@@ -17,11 +17,19 @@ afterEach(async () => {
 
 /** A plain ws server: echoes, and answers "count N" with N numbered messages; records what it saw. */
 async function upstream(options: { requireToken?: string } = {}) {
-  const seen: { urls: string[]; auth: Array<string | undefined>; protocols: string[]; closes: number[] } = { urls: [], auth: [], protocols: [], closes: [] };
+  const seen: { urls: string[]; auth: Array<string | undefined>; protocols: string[]; closes: number[] } = {
+    urls: [],
+    auth: [],
+    protocols: [],
+    closes: [],
+  };
   const wss = new WebSocketServer({
     port: 0,
     host: '127.0.0.1',
-    verifyClient: options.requireToken ? (info: { req: { headers: Record<string, unknown> } }) => info.req.headers.authorization === `Bearer ${options.requireToken}` : undefined,
+    verifyClient: options.requireToken
+      ? (info: { req: { headers: Record<string, unknown> } }) =>
+          info.req.headers.authorization === `Bearer ${options.requireToken}`
+      : undefined,
   });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   wss.on('connection', (ws, req) => {
@@ -37,10 +45,13 @@ async function upstream(options: { requireToken?: string } = {}) {
       else ws.send(data, { binary });
     });
   });
-  cleanup.push(() => new Promise<void>((r) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close(() => r());
-  }));
+  cleanup.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  );
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, seen, wss };
 }
 
@@ -59,7 +70,10 @@ describe('WsProxy', () => {
   it('relays both ways, forwarding path, query, subprotocol and the Authorization header', async () => {
     const up = await upstream();
     const proxy = await proxyTo(`${up.url}/base`);
-    const p = await openProbe(`${proxy.url}/stream?x=1`, { headers: { authorization: 'Bearer t' }, protocols: ['v1.json'] } as never);
+    const p = await openProbe(`${proxy.url}/stream?x=1`, {
+      headers: { authorization: 'Bearer t' },
+      protocols: ['v1.json'],
+    } as never);
     expect(p.socket.protocol).toBe('v1.json');
     p.socket.send('hello');
     expect((await p.frames.next()).data).toBe('hello');

@@ -62,21 +62,31 @@ export class WsProxy extends SocketListener {
     try {
       target = new URL(options.target);
     } catch (err) {
-      throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`target\` to be a ws:// or wss:// URL, got ${describeValue(options.target)}.`, {
-        cause: err,
-        details: { field: 'target', value: options.target },
-      });
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`target\` to be a ws:// or wss:// URL, got ${describeValue(options.target)}.`,
+        {
+          cause: err,
+          details: { field: 'target', value: options.target },
+        },
+      );
     }
     if (target.protocol === 'http:') target.protocol = 'ws:';
     if (target.protocol === 'https:') target.protocol = 'wss:';
     if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
-      throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`target\` to be a ws:// or wss:// URL, got ${describeValue(options.target)}.`, {
-        details: { field: 'target', value: options.target },
-      });
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`target\` to be a ws:// or wss:// URL, got ${describeValue(options.target)}.`,
+        {
+          details: { field: 'target', value: options.target },
+        },
+      );
     }
     this.target = target;
     this.upPlan = new FaultPlan(options.upstreamFaults, this.plan.clock);
-    this.forward = (options.forwardHeaders ?? ['authorization', 'cookie', 'user-agent', 'origin']).map((h) => h.toLowerCase());
+    this.forward = (options.forwardHeaders ?? ['authorization', 'cookie', 'user-agent', 'origin']).map((h) =>
+      h.toLowerCase(),
+    );
   }
 
   /** `ws://127.0.0.1:<port>` — point the client here instead of at the target. */
@@ -120,7 +130,13 @@ export class WsProxy extends SocketListener {
       if (typeof v === 'string') headers[name] = v;
     }
     const protocolHeader = req.headers['sec-websocket-protocol'];
-    const protocols = typeof protocolHeader === 'string' ? protocolHeader.split(',').map((p) => p.trim()).filter(Boolean) : [];
+    const protocols =
+      typeof protocolHeader === 'string'
+        ? protocolHeader
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : [];
     return new Promise((resolve) => {
       const upstream = new WebSocket(this.upstreamUrl(req.url ?? '/'), protocols, { headers });
       const entry: Pending = { upstream, early: [] };
@@ -207,9 +223,13 @@ export class WsProxy extends SocketListener {
  */
 export async function createProxy(options: ProxyOptions): Promise<WsProxy> {
   if (typeof options !== 'object' || options === null || typeof options.target !== 'string') {
-    throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`target\` to be a ws:// URL string, got ${describeValue((options as { target?: unknown } | null)?.target)}.`, {
-      details: { field: 'target' },
-    });
+    throw new TradeKitError(
+      'WS_CONFIG_INVALID',
+      `Expected \`target\` to be a ws:// URL string, got ${describeValue((options as { target?: unknown } | null)?.target)}.`,
+      {
+        details: { field: 'target' },
+      },
+    );
   }
   return new WsProxy(options).listen();
 }

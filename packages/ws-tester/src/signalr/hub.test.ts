@@ -1,7 +1,13 @@
 /**
  * An unmodified @microsoft/signalr client (from npm) against the test hub.
  */
-import { HttpTransportType, type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import {
+  HttpTransportType,
+  type HubConnection,
+  HubConnectionBuilder,
+  HubConnectionState,
+  LogLevel,
+} from '@microsoft/signalr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openProbe } from '../mock/probe.js';
 import { type SignalRServer, type SignalRServerOptions, createSignalRServer } from './hub.js';
@@ -30,7 +36,11 @@ async function hub(options: SignalRServerOptions = {}): Promise<SignalRServer> {
   return h;
 }
 
-function client(url: string, configure: (b: HubConnectionBuilder) => HubConnectionBuilder = (b) => b, options: object = {}): HubConnection {
+function client(
+  url: string,
+  configure: (b: HubConnectionBuilder) => HubConnectionBuilder = (b) => b,
+  options: object = {},
+): HubConnection {
   const c = configure(new HubConnectionBuilder().withUrl(url, options).configureLogging(LogLevel.None)).build();
   open.push(c);
   return c;
@@ -143,19 +153,22 @@ describe('SignalRServer robustness against bad frames', () => {
     ['invalid JSON', `{"type":1,${RECORD_SEPARATOR}`, /valid JSON/],
     ['unknown message type', `{"type":99}${RECORD_SEPARATOR}`, /hub message `type`/],
     ['binary frame', Buffer.from('{"type":6}\u001e'), /Binary frames/],
-  ])('%s: Close message with the error and 1007 to that client only; others keep working', async (_name, frame, error) => {
-    const h = await hub();
-    const good = client(h.url);
-    await good.start();
-    const bad = await rawClient(h);
-    bad.socket.send(frame);
-    const closeMsg = JSON.parse(((await bad.frames.next()).data as string).replace(RECORD_SEPARATOR, ''));
-    expect(closeMsg).toMatchObject({ type: 7, allowReconnect: false });
-    expect(closeMsg.error).toMatch(error);
-    expect((await bad.closed).code).toBe(1007);
-    expect(await good.invoke('Add', 4, 5)).toBe(9);
-    expect(good.state).toBe(HubConnectionState.Connected);
-  });
+  ])(
+    '%s: Close message with the error and 1007 to that client only; others keep working',
+    async (_name, frame, error) => {
+      const h = await hub();
+      const good = client(h.url);
+      await good.start();
+      const bad = await rawClient(h);
+      bad.socket.send(frame);
+      const closeMsg = JSON.parse(((await bad.frames.next()).data as string).replace(RECORD_SEPARATOR, ''));
+      expect(closeMsg).toMatchObject({ type: 7, allowReconnect: false });
+      expect(closeMsg.error).toMatch(error);
+      expect((await bad.closed).code).toBe(1007);
+      expect(await good.invoke('Add', 4, 5)).toBe(9);
+      expect(good.state).toBe(HubConnectionState.Connected);
+    },
+  );
 
   it('oversized frames close that client with 1009', async () => {
     const h = await hub({ maxPayload: 4096 });
@@ -180,7 +193,10 @@ describe('SignalR through the fault-injecting proxy', () => {
   it('negotiates through the proxy and reconnects after the proxy drops the connection', async () => {
     const { createProxy } = await import('../proxy/proxy.js');
     const h = await hub();
-    const proxy = await createProxy({ target: h.url.replace(/\/hub$/, ''), faults: [{ type: 'drop', connections: [0], messages: [2] }] });
+    const proxy = await createProxy({
+      target: h.url.replace(/\/hub$/, ''),
+      faults: [{ type: 'drop', connections: [0], messages: [2] }],
+    });
     open.push(proxy);
     const c = client(`${proxy.url.replace('ws', 'http')}/hub`, (b) => b.withAutomaticReconnect([0, 50, 100]));
     const reconnected = new Promise<string | undefined>((resolve) => c.onreconnected(resolve));

@@ -66,7 +66,9 @@ export class SignalRConnection {
     this.connectionId = connectionId;
     this.index = connection.index;
     this.accessToken = accessToken;
-    this.closed = new Promise((resolve) => connection.socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      connection.socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** True while the socket is open. */
@@ -152,9 +154,13 @@ export class SignalRServer extends SocketListener {
     super(options);
     const hub = options.hub ?? '/hub';
     if (typeof hub !== 'string' || !hub.startsWith('/')) {
-      throw new TradeKitError('WS_CONFIG_INVALID', `Expected \`hub\` to be a path starting with "/", got ${describeValue(hub)}.`, {
-        details: { field: 'hub', value: hub },
-      });
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`hub\` to be a path starting with "/", got ${describeValue(hub)}.`,
+        {
+          details: { field: 'hub', value: hub },
+        },
+      );
     }
     this.hubPath = hub.replace(/\/+$/, '') || '/';
     for (const [name, fn] of Object.entries(options.methods ?? {})) this.method(name, fn);
@@ -263,7 +269,11 @@ export class SignalRServer extends SocketListener {
         if (!conn.handshakeDone) {
           const hs = message as { protocol?: unknown; version?: unknown };
           if (hs?.protocol !== 'json') {
-            conn.writeDirect(encodeRecord({ error: `Requested protocol ${describeValue(hs?.protocol)} is not available; this hub speaks "json".` }));
+            conn.writeDirect(
+              encodeRecord({
+                error: `Requested protocol ${describeValue(hs?.protocol)} is not available; this hub speaks "json".`,
+              }),
+            );
             conn.socket.close(1000);
             return;
           }
@@ -288,11 +298,18 @@ export class SignalRServer extends SocketListener {
     switch (m?.type) {
       case SignalRMessageType.Invocation: {
         if (typeof m.target !== 'string' || !Array.isArray(m.arguments)) {
-          this.fail(conn, `Expected an invocation with a string \`target\` and an \`arguments\` array, got ${describeValue(message)}.`);
+          this.fail(
+            conn,
+            `Expected an invocation with a string \`target\` and an \`arguments\` array, got ${describeValue(message)}.`,
+          );
           return;
         }
         const invocationId = typeof m.invocationId === 'string' ? m.invocationId : undefined;
-        const received: ReceivedInvocation = { target: m.target, arguments: m.arguments, connectionId: conn.connectionId };
+        const received: ReceivedInvocation = {
+          target: m.target,
+          arguments: m.arguments,
+          connectionId: conn.connectionId,
+        };
         if (invocationId !== undefined) received.invocationId = invocationId;
         conn.invocations.push(received);
         this.inbox.push(received);
@@ -301,7 +318,11 @@ export class SignalRServer extends SocketListener {
       }
       case SignalRMessageType.StreamInvocation:
         if (typeof m.invocationId === 'string') {
-          conn.sendMessage({ type: SignalRMessageType.Completion, invocationId: m.invocationId, error: 'Streaming hub methods are not supported by this test hub.' });
+          conn.sendMessage({
+            type: SignalRMessageType.Completion,
+            invocationId: m.invocationId,
+            error: 'Streaming hub methods are not supported by this test hub.',
+          });
         }
         return;
       case SignalRMessageType.Ping:
@@ -329,7 +350,10 @@ export class SignalRServer extends SocketListener {
       complete({ error: `Unknown hub method '${target}'` });
       return;
     }
-    const onError = (err: unknown) => complete({ error: `An unexpected error occurred invoking '${target}' on the server. ${err instanceof Error ? err.message : String(err)}` });
+    const onError = (err: unknown) =>
+      complete({
+        error: `An unexpected error occurred invoking '${target}' on the server. ${err instanceof Error ? err.message : String(err)}`,
+      });
     try {
       const value = fn(args, conn);
       if (value instanceof Promise) value.then((result) => complete(result === undefined ? {} : { result }), onError);
@@ -355,7 +379,10 @@ export class SignalRServer extends SocketListener {
 
   override async stop(): Promise<void> {
     await super.stop();
-    const err = new TradeKitError('WS_SERVER_STOPPED', 'The SignalR server stopped while a connection or invocation was awaited.');
+    const err = new TradeKitError(
+      'WS_SERVER_STOPPED',
+      'The SignalR server stopped while a connection or invocation was awaited.',
+    );
     this.arrivals.close(err);
     this.inbox.close(err);
   }

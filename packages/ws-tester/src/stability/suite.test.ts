@@ -77,7 +77,14 @@ describe('runStabilitySuite', () => {
     const report = await runStabilitySuite(goodClient, { highRateMessages: 5000, downtimeMs: 100, authWindowMs: 300 });
     for (const s of report.scenarios) expect({ name: s.name, errors: s.errors }).toEqual({ name: s.name, errors: [] });
     expect(report.passed).toBe(true);
-    expect(report.scenarios.map((s) => s.name)).toEqual(['normal', 'high-rate', 'connection-drop', 'reconnection', 'auth-failure', 'malformed']);
+    expect(report.scenarios.map((s) => s.name)).toEqual([
+      'normal',
+      'high-rate',
+      'connection-drop',
+      'reconnection',
+      'auth-failure',
+      'malformed',
+    ]);
     const byName = Object.fromEntries(report.scenarios.map((s) => [s.name, s]));
     expect(byName['high-rate']?.figures.messagesPerSecond).toBeGreaterThan(0);
     expect(byName['connection-drop']?.figures.reconnectMs).toBeGreaterThanOrEqual(0);
@@ -113,7 +120,11 @@ describe('runStabilitySuite', () => {
   });
 
   it('validates its options with WS_STABILITY_INVALID', async () => {
-    await expect(runStabilitySuite(goodClient, { scenarios: ['nope' as never] })).rejects.toMatchObject({ code: 'WS_STABILITY_INVALID' });
-    await expect(runStabilitySuite(goodClient, { messages: 0 })).rejects.toMatchObject({ code: 'WS_STABILITY_INVALID' });
+    await expect(runStabilitySuite(goodClient, { scenarios: ['nope' as never] })).rejects.toMatchObject({
+      code: 'WS_STABILITY_INVALID',
+    });
+    await expect(runStabilitySuite(goodClient, { messages: 0 })).rejects.toMatchObject({
+      code: 'WS_STABILITY_INVALID',
+    });
   });
 });

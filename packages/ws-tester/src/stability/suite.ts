@@ -7,7 +7,14 @@ import { TradeKitError, describeValue } from '@tradekit/types';
 import { type MockServer, createMockServer } from '../mock/server.js';
 
 /** The scenarios, in the order they run. */
-export const STABILITY_SCENARIOS = ['normal', 'high-rate', 'connection-drop', 'reconnection', 'auth-failure', 'malformed'] as const;
+export const STABILITY_SCENARIOS = [
+  'normal',
+  'high-rate',
+  'connection-drop',
+  'reconnection',
+  'auth-failure',
+  'malformed',
+] as const;
 
 /** Name of one scenario. */
 export type StabilityScenarioName = (typeof STABILITY_SCENARIOS)[number];
@@ -31,7 +38,10 @@ export interface StabilityContext {
 }
 
 /** Builds a fresh client connected (or connecting) to `url`. */
-export type MakeStabilityClient = (url: string, context: StabilityContext) => StabilityClient | Promise<StabilityClient>;
+export type MakeStabilityClient = (
+  url: string,
+  context: StabilityContext,
+) => StabilityClient | Promise<StabilityClient>;
 
 /** Options for {@link runStabilitySuite}. */
 export interface StabilityOptions {
@@ -101,7 +111,12 @@ function ticksOf(client: StabilityClient, errors: string[]): number[] {
         continue;
       }
     }
-    if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'tick' && typeof (m as { seq?: unknown }).seq === 'number') {
+    if (
+      typeof m === 'object' &&
+      m !== null &&
+      (m as { type?: unknown }).type === 'tick' &&
+      typeof (m as { seq?: unknown }).seq === 'number'
+    ) {
       out.push((m as { seq: number }).seq);
     }
   }
@@ -164,7 +179,10 @@ async function deliver(ctx: Ctx, from: number, to: number): Promise<boolean> {
   return checkRange(ticksOf(ctx.client, ctx.errors), from, to, ctx.errors) && ok;
 }
 
-const scenarios: Record<StabilityScenarioName, { server?: Parameters<typeof createMockServer>[0]; run(ctx: Ctx): Promise<boolean> }> = {
+const scenarios: Record<
+  StabilityScenarioName,
+  { server?: Parameters<typeof createMockServer>[0]; run(ctx: Ctx): Promise<boolean> }
+> = {
   normal: {
     async run(ctx) {
       if (!(await waitConnected(ctx, 'connect'))) return false;
@@ -211,7 +229,8 @@ const scenarios: Record<StabilityScenarioName, { server?: Parameters<typeof crea
       const t0 = now();
       // A restart announced with 1012 (service restart), then the port is closed for a while.
       await ctx.server.restart({ code: 1012, downtime: ctx.opts.downtimeMs * 1000 });
-      if (!(await waitConnected(ctx, `reconnect after a server restart with ${ctx.opts.downtimeMs} ms downtime`))) return false;
+      if (!(await waitConnected(ctx, `reconnect after a server restart with ${ctx.opts.downtimeMs} ms downtime`)))
+        return false;
       ctx.figures.reconnectMs = now() - t0;
       await sendTicks(ctx.server, 11, 20);
       return deliver(ctx, 11, 20);
@@ -266,7 +285,11 @@ const scenarios: Record<StabilityScenarioName, { server?: Parameters<typeof crea
           }),
       );
       await Promise.all(settled);
-      if (ctx.server.clients.length === 0 && !(await waitConnected(ctx, 'reconnect after closing on a malformed frame'))) return false;
+      if (
+        ctx.server.clients.length === 0 &&
+        !(await waitConnected(ctx, 'reconnect after closing on a malformed frame'))
+      )
+        return false;
       await sendTicks(ctx.server, 2, 5);
       ctx.figures.malformedFrames = 5;
       return deliver(ctx, 2, 5);
@@ -278,18 +301,26 @@ function checkOptions(options: StabilityOptions): Required<StabilityOptions> {
   const positive = (field: keyof StabilityOptions, value: unknown, def: number): number => {
     if (value === undefined) return def;
     if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new TradeKitError('WS_STABILITY_INVALID', `Expected \`${field}\` to be an integer ≥ 1, got ${describeValue(value)}.`, {
-        details: { field, value },
-      });
+      throw new TradeKitError(
+        'WS_STABILITY_INVALID',
+        `Expected \`${field}\` to be an integer ≥ 1, got ${describeValue(value)}.`,
+        {
+          details: { field, value },
+        },
+      );
     }
     return value as number;
   };
   const list = options.scenarios ?? [...STABILITY_SCENARIOS];
   for (const s of list) {
     if (!(STABILITY_SCENARIOS as readonly string[]).includes(s)) {
-      throw new TradeKitError('WS_STABILITY_INVALID', `Expected \`scenarios\` to hold names from ${STABILITY_SCENARIOS.join(', ')}, got ${describeValue(s)}.`, {
-        details: { field: 'scenarios', value: s },
-      });
+      throw new TradeKitError(
+        'WS_STABILITY_INVALID',
+        `Expected \`scenarios\` to hold names from ${STABILITY_SCENARIOS.join(', ')}, got ${describeValue(s)}.`,
+        {
+          details: { field: 'scenarios', value: s },
+        },
+      );
     }
   }
   return {
@@ -314,11 +345,18 @@ function checkOptions(options: StabilityOptions): Required<StabilityOptions> {
  * });
  * expect(report.passed).toBe(true);
  */
-export async function runStabilitySuite(makeClient: MakeStabilityClient, options: StabilityOptions = {}): Promise<StabilityReport> {
+export async function runStabilitySuite(
+  makeClient: MakeStabilityClient,
+  options: StabilityOptions = {},
+): Promise<StabilityReport> {
   if (typeof makeClient !== 'function') {
-    throw new TradeKitError('WS_STABILITY_INVALID', `Expected \`makeClient\` to be a function (url) => client, got ${describeValue(makeClient)}.`, {
-      details: { field: 'makeClient', value: makeClient },
-    });
+    throw new TradeKitError(
+      'WS_STABILITY_INVALID',
+      `Expected \`makeClient\` to be a function (url) => client, got ${describeValue(makeClient)}.`,
+      {
+        details: { field: 'makeClient', value: makeClient },
+      },
+    );
   }
   const opts = checkOptions(options);
   const results: ScenarioResult[] = [];
