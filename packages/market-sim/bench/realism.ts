@@ -10,7 +10,10 @@ import { loadBtcUsd1m, loadSp500Daily } from '../test/real-data.js';
 const seed = Number(process.argv[2] ?? 1);
 const columns: Array<[string, RealismReport]> = [
   [`sim default (seed ${seed}, 5d)`, realism(createMarket({ seed, duration: '5d' }), { multiples: [1, 5, 60] })],
-  [`sim gbm (seed ${seed}, 5d)`, realism(createMarket({ seed, duration: '5d', preset: 'gbm' }), { multiples: [1, 5, 60] })],
+  [
+    `sim gbm (seed ${seed}, 5d)`,
+    realism(createMarket({ seed, duration: '5d', preset: 'gbm' }), { multiples: [1, 5, 60] }),
+  ],
   ['BTC-USD 1m (Jan 2016)', realism(loadBtcUsd1m(), { multiples: [1, 5, 60] })],
   ['S&P 500 1d (2000–2020)', realism(loadSp500Daily(), { multiples: [1, 5, 20] })],
 ];
@@ -26,16 +29,26 @@ const rows: Array<[string, (r: RealismReport) => string]> = [
   ['ACF(r) lag 1', (r) => f(r.scales[0]!.acfReturns[0], 3)],
   ['max |ACF(r)| lags 2–20', (r) => f(Math.max(...r.scales[0]!.acfReturns.slice(1, 20).map(Math.abs)), 3)],
   ['3/√N band', (r) => f(r.scales[0]!.acfBound, 3)],
-  ['lags 2–20 inside band', (r) => `${r.scales[0]!.acfReturns.slice(1, 20).filter((a) => Math.abs(a) < r.scales[0]!.acfBound).length}/19`],
+  [
+    'lags 2–20 inside band',
+    (r) => `${r.scales[0]!.acfReturns.slice(1, 20).filter((a) => Math.abs(a) < r.scales[0]!.acfBound).length}/19`,
+  ],
   ['ACF(|r|) lag 1', (r) => f(r.scales[0]!.acfAbsReturns[0], 3)],
   ['ACF(|r|) lag 10', (r) => f(r.scales[0]!.acfAbsReturns[9], 3)],
   ['ACF(|r|) lag 20', (r) => f(r.scales[0]!.acfAbsReturns[19], 3)],
   ['ACF(|r|) lag 50', (r) => f(r.scales[0]!.acfAbsReturns[49], 3)],
   ['min ACF(|r|) lags 1–20', (r) => f(Math.min(...r.scales[0]!.acfAbsReturns.slice(0, 20)), 3)],
   ['corr(volume, |r|)', (r) => f(r.scales[0]!.volumeAbsReturnCorrelation, 3)],
-  ...(['heavyTails', 'tailIndexInRange', 'noLinearAutocorrelation', 'volatilityClustering', 'aggregationalGaussianity', 'volumeVolatilityCorrelation'] as const).map(
-    (k): [string, (r: RealismReport) => string] => [`check: ${k}`, (r) => (r.checks[k] ? 'pass' : 'FAIL')],
-  ),
+  ...(
+    [
+      'heavyTails',
+      'tailIndexInRange',
+      'noLinearAutocorrelation',
+      'volatilityClustering',
+      'aggregationalGaussianity',
+      'volumeVolatilityCorrelation',
+    ] as const
+  ).map((k): [string, (r: RealismReport) => string] => [`check: ${k}`, (r) => (r.checks[k] ? 'pass' : 'FAIL')]),
 ];
 
 const w0 = Math.max(...rows.map(([n]) => n.length));

@@ -25,14 +25,29 @@ function bareGbmOnTicks(n: number): number {
     ts += 100_000;
     let e: MarketEvent;
     if (i & 1) e = { type: 'trade', symbol: 'MNQ', ts, price: (ticks * tickUnits) / scale, size: 1, side: 'buy' };
-    else e = { type: 'quote', symbol: 'MNQ', ts, bid: (ticks * tickUnits) / scale, bidSize: 10, ask: ((ticks + 1) * tickUnits) / scale, askSize: 12 };
+    else
+      e = {
+        type: 'quote',
+        symbol: 'MNQ',
+        ts,
+        bid: (ticks * tickUnits) / scale,
+        bidSize: 10,
+        ask: ((ticks + 1) * tickUnits) / scale,
+        askSize: 12,
+      };
     sink += e.ts & 1;
   }
   return sink;
 }
 
 function drain(levels: number, n: number): { count: number; quotesTrades: number } {
-  const market = createMarket({ seed: 1, symbols: ['MNQ'], duration: null, maxEvents: n, book: levels > 0 ? { levels } : false });
+  const market = createMarket({
+    seed: 1,
+    symbols: ['MNQ'],
+    duration: null,
+    maxEvents: n,
+    book: levels > 0 ? { levels } : false,
+  });
   let count = 0;
   let qt = 0;
   for (const e of market) {
@@ -62,23 +77,46 @@ const base = measure(() => {
   bareGbmOnTicks(EVENTS);
   return EVENTS;
 });
-rows.push({ name: 'baseline: bare GBM-on-ticks loop', eventsPerSec: base.eventsPerSec, note: 'quote/trade objects only, no book, no Hawkes' });
+rows.push({
+  name: 'baseline: bare GBM-on-ticks loop',
+  eventsPerSec: base.eventsPerSec,
+  note: 'quote/trade objects only, no book, no Hawkes',
+});
 let mix = { count: 0, quotesTrades: 0 };
 const off = measure(() => {
   mix = drain(0, EVENTS);
   return mix.count;
 });
-rows.push({ name: 'market-sim, book off (quotes+trades)', eventsPerSec: off.eventsPerSec, target: 3_000_000, note: `${((mix.quotesTrades / mix.count) * 100).toFixed(0)}% quotes+trades` });
+rows.push({
+  name: 'market-sim, book off (quotes+trades)',
+  eventsPerSec: off.eventsPerSec,
+  target: 3_000_000,
+  note: `${((mix.quotesTrades / mix.count) * 100).toFixed(0)}% quotes+trades`,
+});
 const on = measure(() => {
   mix = drain(10, EVENTS);
   return mix.count;
 });
-rows.push({ name: 'market-sim, 10-level book (all events)', eventsPerSec: on.eventsPerSec, target: 1_000_000, note: `${((mix.quotesTrades / mix.count) * 100).toFixed(0)}% quotes+trades, rest book deltas` });
-rows.push({ name: 'market-sim, 10-level book (quotes+trades only)', eventsPerSec: (on.eventsPerSec * mix.quotesTrades) / mix.count, target: 1_000_000, note: 'same run, deltas not counted' });
+rows.push({
+  name: 'market-sim, 10-level book (all events)',
+  eventsPerSec: on.eventsPerSec,
+  target: 1_000_000,
+  note: `${((mix.quotesTrades / mix.count) * 100).toFixed(0)}% quotes+trades, rest book deltas`,
+});
+rows.push({
+  name: 'market-sim, 10-level book (quotes+trades only)',
+  eventsPerSec: (on.eventsPerSec * mix.quotesTrades) / mix.count,
+  target: 1_000_000,
+  note: 'same run, deltas not counted',
+});
 
 const w = Math.max(...rows.map((r) => r.name.length));
-console.log(`market-sim sync iterator, one symbol (MNQ, default preset), ${EVENTS.toLocaleString('en')} events × ${REPS} runs, median`);
-console.log(`${'case'.padEnd(w)}  ${'events/s'.padStart(12)}  ${'vs baseline'.padStart(11)}  ${'target'.padStart(8)}  note`);
+console.log(
+  `market-sim sync iterator, one symbol (MNQ, default preset), ${EVENTS.toLocaleString('en')} events × ${REPS} runs, median`,
+);
+console.log(
+  `${'case'.padEnd(w)}  ${'events/s'.padStart(12)}  ${'vs baseline'.padStart(11)}  ${'target'.padStart(8)}  note`,
+);
 for (const r of rows) {
   const target = r.target ? `${r.target / 1e6}M ${r.eventsPerSec >= r.target ? 'ok' : 'MISS'}` : '';
   console.log(

@@ -46,7 +46,16 @@ export function* aggregateBars(events: Iterable<MarketEvent>, timeframe: string)
     }
     if (!b) {
       const start = tf.kind === 'time' ? Math.floor(e.ts / tf.micros) * tf.micros : e.ts;
-      b = { start, end: tf.kind === 'time' ? start + tf.micros : 0, open: e.price, high: e.price, low: e.price, close: e.price, volume: 0, trades: 0 };
+      b = {
+        start,
+        end: tf.kind === 'time' ? start + tf.micros : 0,
+        open: e.price,
+        high: e.price,
+        low: e.price,
+        close: e.price,
+        volume: 0,
+        trades: 0,
+      };
       open.set(e.symbol, b);
     }
     if (e.price > b.high) b.high = e.price;

@@ -11,8 +11,15 @@ const EVENTS_PER_RUN = 250_000; // 1 M events per preset
 const scenarioArb = fc.oneof(
   fc.constant<Scenario[]>([]),
   fc.integer({ min: 0, max: 120 }).map((m) => [flashCrash({ from: `${m}m`, to: `${m + 30}m`, drop: 0.08, halt: 0.1 })]),
-  fc.integer({ min: 0, max: 120 }).map((m) => [lowLiquidity({ from: `${m}m`, to: `${m + 60}m` }), halt({ from: `${m + 70}m`, to: `${m + 75}m` })]),
-  fc.integer({ min: 0, max: 120 }).map((m) => [newsSpike({ from: `${m}m`, to: `${m + 20}m`, size: 0.01 }), volatile({ from: `${m + 5}m`, to: `${m + 90}m` })]),
+  fc
+    .integer({ min: 0, max: 120 })
+    .map((m) => [lowLiquidity({ from: `${m}m`, to: `${m + 60}m` }), halt({ from: `${m + 70}m`, to: `${m + 75}m` })]),
+  fc
+    .integer({ min: 0, max: 120 })
+    .map((m) => [
+      newsSpike({ from: `${m}m`, to: `${m + 20}m`, size: 0.01 }),
+      volatile({ from: `${m + 5}m`, to: `${m + 90}m` }),
+    ]),
 );
 
 describe('book invariants hold for every preset (property test, 1 M events each)', () => {
@@ -26,7 +33,15 @@ describe('book invariants hold for every preset (property test, 1 M events each)
           fc.constantFrom('MNQ', 'BTC-USD', 'EURUSD', 'AAPL'),
           scenarioArb,
           (seed, levels, symbol, scenarios) => {
-            const market = createMarket({ preset, seed, symbols: [symbol], book: { levels }, duration: '3d', maxEvents: EVENTS_PER_RUN, scenarios });
+            const market = createMarket({
+              preset,
+              seed,
+              symbols: [symbol],
+              book: { levels },
+              duration: '3d',
+              maxEvents: EVENTS_PER_RUN,
+              scenarios,
+            });
             const checker = new BookInvariantChecker(market.instruments);
             for (const e of market) checker.check(e);
             const report = checker.report();

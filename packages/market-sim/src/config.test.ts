@@ -35,7 +35,9 @@ describe('config validation', () => {
     expect(err.code).toBe('SIM_INVALID_CONFIG');
     expect(err.message).toContain('`symbols[0].price`');
     expect(err.message).toContain('`NaN` (number)');
-    const err2 = errorOf(() => createMarket({ symbols: [{ symbol: 'MNQ', microstructure: { tradeRate: Number.NaN } }] }));
+    const err2 = errorOf(() =>
+      createMarket({ symbols: [{ symbol: 'MNQ', microstructure: { tradeRate: Number.NaN } }] }),
+    );
     expect(err2.details.field).toBe('symbols[0].microstructure.tradeRate');
   });
 
@@ -59,9 +61,25 @@ describe('config validation', () => {
   });
 
   it('bad correlation shapes have their own code', () => {
-    expect(errorOf(() => createMarket({ symbols: ['ES', 'NQ'], correlation: [[1, 0.5]] })).code).toBe('SIM_CORRELATION_SHAPE');
-    expect(errorOf(() => choleskyCorrelation([[1, 0.5], [0.4, 1]])).message).toContain('symmetric');
-    expect(errorOf(() => choleskyCorrelation([[2, 0], [0, 1]])).details.field).toBe('correlation[0][0]');
+    expect(errorOf(() => createMarket({ symbols: ['ES', 'NQ'], correlation: [[1, 0.5]] })).code).toBe(
+      'SIM_CORRELATION_SHAPE',
+    );
+    expect(
+      errorOf(() =>
+        choleskyCorrelation([
+          [1, 0.5],
+          [0.4, 1],
+        ]),
+      ).message,
+    ).toContain('symmetric');
+    expect(
+      errorOf(() =>
+        choleskyCorrelation([
+          [2, 0],
+          [0, 1],
+        ]),
+      ).details.field,
+    ).toBe('correlation[0][0]');
   });
 
   it('Cholesky factor reproduces the matrix', () => {

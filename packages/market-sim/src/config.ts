@@ -124,7 +124,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   futures: {
     description: 'index futures: 18 % volatility, 1-tick spread, deep book, strong open/close',
     process: () => garch({ volatility: 0.18, alpha: 0.004, halfLife: '2h', df: 3 }),
-    microstructure: { tradeRate: 4, quoteRate: 8, depth: 40, seasonality: { amplitude: 1.2, open: '14:30', close: '21:00' } },
+    microstructure: {
+      tradeRate: 4,
+      quoteRate: 8,
+      depth: 40,
+      seasonality: { amplitude: 1.2, open: '14:30', close: '21:00' },
+    },
   },
   'low-liquidity': {
     description: 'thin, wide, slow market with sparse book levels',
@@ -141,7 +146,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   'flash-crash': {
     description: 'default market with a 7 % flash crash, short halt and partial rebound in the middle',
     process: () => garch(),
-    scenarios: (d) => [flashCrash({ from: Math.round(d * 0.45), to: Math.round(d * 0.55), drop: 0.07, rebound: 0.6, halt: 0.1 })],
+    scenarios: (d) => [
+      flashCrash({ from: Math.round(d * 0.45), to: Math.round(d * 0.55), drop: 0.07, rebound: 0.6, halt: 0.1 }),
+    ],
   },
   'mean-revert': {
     description: 'Ornstein–Uhlenbeck around the start price (range-bound market)',
@@ -158,7 +165,7 @@ export const PRESET_NAMES: readonly string[] = Object.freeze(Object.keys(PRESETS
 
 /** Looks up a preset; throws `SIM_UNKNOWN_PRESET` listing the valid names. */
 export function getPreset(name: string): Preset {
-  const p = Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!p) {
     throw simError('SIM_UNKNOWN_PRESET', 'preset', `one of ${PRESET_NAMES.map((n) => `"${n}"`).join(', ')}`, name);
   }
@@ -225,11 +232,16 @@ const DEFAULT_MICRO = {
 };
 
 function hhmm(field: string, v: unknown): number {
-  if (typeof v !== 'string' || !/^\d{2}:\d{2}$/.test(v)) throw simError('SIM_INVALID_CONFIG', field, 'a time "HH:MM"', v);
+  if (typeof v !== 'string' || !/^\d{2}:\d{2}$/.test(v))
+    throw simError('SIM_INVALID_CONFIG', field, 'a time "HH:MM"', v);
   return Number(v.slice(0, 2)) * 60 + Number(v.slice(3, 5));
 }
 
-function resolveMicro(field: string, preset: Microstructure | undefined, user: Microstructure | undefined): ResolvedSymbol['micro'] {
+function resolveMicro(
+  field: string,
+  preset: Microstructure | undefined,
+  user: Microstructure | undefined,
+): ResolvedSymbol['micro'] {
   const m = { ...DEFAULT_MICRO, ...preset, ...user };
   const num = (key: keyof typeof DEFAULT_MICRO, opts: Parameters<typeof requireNumber>[2]) =>
     requireNumber(`${field}.${key}`, m[key], opts);
@@ -287,7 +299,8 @@ function resolveDuration(field: string, v: number | string, allowZero = false): 
 
 /** Validates a config and fills every default. Throws a `SIM_*` TradeKitError naming the field. */
 export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
-  if (typeof config !== 'object' || config === null) throw simError('SIM_INVALID_CONFIG', 'config', 'an object', config);
+  if (typeof config !== 'object' || config === null)
+    throw simError('SIM_INVALID_CONFIG', 'config', 'an object', config);
   const presetName = config.preset ?? 'default';
   const preset = getPreset(presetName);
   const seed = config.seed ?? 1;
@@ -313,7 +326,8 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
     if (typeof sc !== 'object' || sc === null || typeof sc.symbol !== 'string' || sc.symbol.length === 0) {
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}]`, 'a ticker string or { symbol: string, ... }', raw);
     }
-    if (seen.has(sc.symbol)) throw simError('SIM_INVALID_CONFIG', `symbols[${i}].symbol`, 'a ticker not listed twice', sc.symbol);
+    if (seen.has(sc.symbol))
+      throw simError('SIM_INVALID_CONFIG', `symbols[${i}].symbol`, 'a ticker not listed twice', sc.symbol);
     seen.add(sc.symbol);
     const known = KNOWN_TICKERS[sc.symbol];
     const spec: InstrumentSpec = { tickSize: 0.01, ...known?.spec, ...sc.instrument, symbol: sc.symbol };
@@ -330,27 +344,54 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
       instrument = defineInstrument(spec);
     } catch (err) {
       if (isTradeKitError(err)) {
-        const e = simError('SIM_INVALID_CONFIG', `symbols[${i}].instrument`, 'a valid instrument', sc.instrument, err.message);
+        const e = simError(
+          'SIM_INVALID_CONFIG',
+          `symbols[${i}].instrument`,
+          'a valid instrument',
+          sc.instrument,
+          err.message,
+        );
         (e as { cause?: unknown }).cause = err;
         throw e;
       }
       throw err;
     }
-    const price = requireNumber(`symbols[${i}].price`, sc.price ?? known?.price ?? 100, { min: 0, exclusiveMin: true }, 'SIM_INVALID_CONFIG');
+    const price = requireNumber(
+      `symbols[${i}].price`,
+      sc.price ?? known?.price ?? 100,
+      { min: 0, exclusiveMin: true },
+      'SIM_INVALID_CONFIG',
+    );
     if (price / instrument.tickSize < 10) {
-      throw simError('SIM_INVALID_CONFIG', `symbols[${i}].price`, `at least 10 ticks (${10 * instrument.tickSize})`, price);
+      throw simError(
+        'SIM_INVALID_CONFIG',
+        `symbols[${i}].price`,
+        `at least 10 ticks (${10 * instrument.tickSize})`,
+        price,
+      );
     }
     const process = sc.process ?? preset.process();
     if (typeof process !== 'object' || process === null || typeof process.start !== 'function') {
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}].process`, 'a process such as garch() or gbm()', process);
     }
-    return { instrument, price, process, micro: resolveMicro(`symbols[${i}].microstructure`, preset.microstructure, sc.microstructure) };
+    return {
+      instrument,
+      price,
+      process,
+      micro: resolveMicro(`symbols[${i}].microstructure`, preset.microstructure, sc.microstructure),
+    };
   });
   const book = config.book ?? preset.book ?? false;
   let bookLevels = 0;
   if (book !== false) {
-    if (typeof book !== 'object' || book === null) throw simError('SIM_INVALID_CONFIG', 'book', 'false or { levels: number }', book);
-    bookLevels = requireNumber('book.levels', book.levels ?? 10, { min: 1, max: 1000, integer: true }, 'SIM_INVALID_CONFIG');
+    if (typeof book !== 'object' || book === null)
+      throw simError('SIM_INVALID_CONFIG', 'book', 'false or { levels: number }', book);
+    bookLevels = requireNumber(
+      'book.levels',
+      book.levels ?? 10,
+      { min: 1, max: 1000, integer: true },
+      'SIM_INVALID_CONFIG',
+    );
   }
   const durationForPreset = Number.isFinite(durationUs) ? durationUs : 86_400_000_000;
   const scenarios = [...(preset.scenarios?.(durationForPreset) ?? []), ...(config.scenarios ?? [])];

@@ -62,7 +62,12 @@ export function choleskyCorrelation(matrix: unknown, symbols?: readonly string[]
       }
     }
     if (Math.abs((row[i] as number) - 1) > 1e-9) {
-      throw simError('SIM_CORRELATION_SHAPE', `correlation[${i}][${i}]`, '1 (a symbol is fully correlated with itself)', row[i]);
+      throw simError(
+        'SIM_CORRELATION_SHAPE',
+        `correlation[${i}][${i}]`,
+        '1 (a symbol is fully correlated with itself)',
+        row[i],
+      );
     }
     c.push(row as number[]);
   }

@@ -7,7 +7,13 @@ import type { BookLevel, MarketEvent, MarketStatus, Rng } from '@tradekit/types'
 import type { ResolvedSymbol } from './config.js';
 import type { ProcessStepper } from './process.js';
 import { US_PER_YEAR } from './process.js';
-import { type MarketConditions, type PlacedScenario, type ScenarioStep, neutralConditions, resetConditions } from './scenario.js';
+import {
+  type MarketConditions,
+  type PlacedScenario,
+  type ScenarioStep,
+  neutralConditions,
+  resetConditions,
+} from './scenario.js';
 
 const US_PER_MINUTE = 60_000_000;
 const MAX_SWEEP = 3;
@@ -34,7 +40,7 @@ export class SymbolEngine {
   private logP: number;
   private pStart: number;
   private pEnd: number;
-  private t0 = 0;
+
   private invStep: number;
   private status: MarketStatus = 'open';
   private started = false;
@@ -70,7 +76,14 @@ export class SymbolEngine {
   private dBids: BookLevel[] = [];
   private dAsks: BookLevel[] = [];
 
-  constructor(spec: ResolvedSymbol, rng: Rng, stepUs: number, bookLevels: number, scenarios: PlacedScenario[], statusEvents: boolean) {
+  constructor(
+    spec: ResolvedSymbol,
+    rng: Rng,
+    stepUs: number,
+    bookLevels: number,
+    scenarios: PlacedScenario[],
+    statusEvents: boolean,
+  ) {
     this.spec = spec;
     const inst = spec.instrument;
     this.symbol = inst.symbol;
@@ -157,7 +170,7 @@ export class SymbolEngine {
     }
     this.logP += r;
     this.pEnd = Math.exp(this.logP);
-    this.t0 = t0;
+
     this.invStep = 1 / (t1 - t0);
 
     const vol = this.stepper.volatility() * volMult;
@@ -168,7 +181,10 @@ export class SymbolEngine {
     const thin = c.depthMultiplier < 1 ? 1 / Math.sqrt(c.depthMultiplier) : 1;
     this.spreadTicks = Math.max(
       1,
-      Math.round(m.spreadTicks * c.spreadMultiplier * thin * (1 + m.spreadVolatilitySensitivity * Math.max(0, ratio - 1)) + c.spreadAddTicks),
+      Math.round(
+        m.spreadTicks * c.spreadMultiplier * thin * (1 + m.spreadVolatilitySensitivity * Math.max(0, ratio - 1)) +
+          c.spreadAddTicks,
+      ),
     );
     this.spacing = Math.max(1, Math.round(c.levelSpacing));
     this.depthMean = Math.max(1, m.depth * c.depthMultiplier);
@@ -178,10 +194,17 @@ export class SymbolEngine {
     if (!this.started) {
       this.started = true;
       this.status = c.status;
-      if (this.statusEvents) out.push({ type: 'status', symbol: this.symbol, ts: t0, status: c.status, reason: c.reason ?? 'market start' });
+      if (this.statusEvents)
+        out.push({ type: 'status', symbol: this.symbol, ts: t0, status: c.status, reason: c.reason ?? 'market start' });
     } else if (c.status !== this.status) {
       this.status = c.status;
-      out.push({ type: 'status', symbol: this.symbol, ts: t0, status: c.status, reason: c.reason ?? (c.status === 'open' ? 'resumed' : c.status) });
+      out.push({
+        type: 'status',
+        symbol: this.symbol,
+        ts: t0,
+        status: c.status,
+        reason: c.reason ?? (c.status === 'open' ? 'resumed' : c.status),
+      });
       if (c.status === 'open') this.needSnapshot = true;
     }
     if (this.status !== 'open') {
@@ -215,9 +238,9 @@ export class SymbolEngine {
     while (true) {
       const ti = this.tImm;
       const to = this.tOff;
-      const tt = ti < to ? ti : to;
+      const tt = Math.min(ti, to);
       const tq = this.tNextQuote;
-      const t = tt < tq ? tt : tq;
+      const t = Math.min(tt, tq);
       if (t >= t1) break;
       const ts = Math.floor(t);
       const p = this.pStart + (this.pEnd - this.pStart) * (t - t0) * this.invStep;
@@ -259,7 +282,7 @@ export class SymbolEngine {
 
   private freshSize(level: number): number {
     const lots = Math.round(this.depthMean * (this.profile[level] as number) * (0.4 + 1.2 * this.rng.next()));
-    return lots < 1 ? 1 : lots;
+    return Math.max(lots, 1);
   }
 
   private price(ticks: number): number {
@@ -328,7 +351,11 @@ export class SymbolEngine {
     if (
       bid === this.bidPx[0] &&
       ask === this.askPx[0] &&
-      (n === 1 || (this.bidPx[1] === bid - sp && this.askPx[1] === ask + sp && this.bidPx[n - 1] === bid - (n - 1) * sp && this.askPx[n - 1] === ask + (n - 1) * sp))
+      (n === 1 ||
+        (this.bidPx[1] === bid - sp &&
+          this.askPx[1] === ask + sp &&
+          this.bidPx[n - 1] === bid - (n - 1) * sp &&
+          this.askPx[n - 1] === ask + (n - 1) * sp))
     ) {
       return false;
     }
@@ -424,23 +451,24 @@ export class SymbolEngine {
     const rng = this.rng;
     const buy = rng.next() < this.buyProb;
     const m = this.spec.micro;
-    let lots = Math.floor(m.minTradeLots * Math.pow(rng.nextOpen(), this.sizeExp));
+    let lots = Math.floor(m.minTradeLots * rng.nextOpen() ** this.sizeExp);
     if (lots > m.maxTradeLots) lots = m.maxTradeLots;
     const px = buy ? this.askPx : this.bidPx;
     const sz = buy ? this.askSz : this.bidSz;
     const dir = buy ? this.spacing : -this.spacing;
     const n = this.levels;
     const side = buy ? 'buy' : 'sell';
-    const sweep = n < MAX_SWEEP ? n : MAX_SWEEP;
+    const sweep = Math.min(n, MAX_SWEEP);
     for (let k = 0; k < sweep && lots > 0; k++) {
       const avail = sz[0] as number;
-      const take = lots < avail ? lots : avail;
+      const take = Math.min(lots, avail);
       const p = px[0] as number;
       out.push({ type: 'trade', symbol: this.symbol, ts, price: this.price(p), size: this.size(take), side });
       lots -= take;
       if (take < avail) {
         sz[0] = avail - take;
-        if (this.emitBook) (buy ? this.dAsks : this.dBids).push({ price: this.price(p), size: this.size(avail - take) });
+        if (this.emitBook)
+          (buy ? this.dAsks : this.dBids).push({ price: this.price(p), size: this.size(avail - take) });
       } else {
         // Level emptied: the next one becomes the touch and a fresh level appears at the back.
         for (let i = 1; i < n; i++) {

@@ -1,4 +1,4 @@
-import { TradeKitError, describeValue, invalidValue } from '@tradekit/types';
+import { type TradeKitError, invalidValue, parseDuration } from '@tradekit/types';
 
 /** Error codes thrown by market-sim; each is listed in `docs/errors/market-sim.md`. */
 export type SimErrorCode =
@@ -20,7 +20,8 @@ export function requireNumber(
 ): number {
   const { min, max, exclusiveMin, integer } = opts;
   let expectation = integer ? 'an integer' : 'a finite number';
-  if (min !== undefined && max !== undefined) expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
+  if (min !== undefined && max !== undefined)
+    expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
   else if (min !== undefined) expectation += exclusiveMin ? ` > ${min}` : ` ≥ ${min}`;
   else if (max !== undefined) expectation += ` ≤ ${max}`;
   if (
@@ -30,15 +31,33 @@ export function requireNumber(
     (min !== undefined && (exclusiveMin ? value <= min : value < min)) ||
     (max !== undefined && value > max)
   ) {
-    const hint = Number.isNaN(value) ? 'NaN usually comes from a division by zero or a missing value upstream.' : undefined;
+    const hint = Number.isNaN(value)
+      ? 'NaN usually comes from a division by zero or a missing value upstream.'
+      : undefined;
     throw invalidValue(code, field, expectation, value, hint);
   }
   return value;
 }
 
 /** A `SIM_*` error with the standard message shape. */
-export function simError(code: SimErrorCode, field: string, expectation: string, value: unknown, hint?: string): TradeKitError {
+export function simError(
+  code: SimErrorCode,
+  field: string,
+  expectation: string,
+  value: unknown,
+  hint?: string,
+): TradeKitError {
   return invalidValue(code, field, expectation, value, hint);
 }
 
-export { TradeKitError, describeValue };
+/** Parses a duration parameter (`"30m"` or µs) > 0, naming the field on error. */
+export function requireDuration(field: string, value: unknown, code: SimErrorCode = 'SIM_INVALID_PARAMETER'): number {
+  let us: number;
+  try {
+    us = parseDuration(value as string | number);
+  } catch {
+    throw invalidValue(code, field, 'a duration like "30m", "2h" or a number of µs', value);
+  }
+  if (!(us > 0)) throw invalidValue(code, field, 'a duration > 0', value);
+  return us;
+}

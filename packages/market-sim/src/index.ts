@@ -55,7 +55,14 @@ export {
 export { choleskyCorrelation } from './correlation.js';
 export { type Market, type StreamOptions, createMarket } from './market.js';
 export { aggregateBars } from './bars.js';
-export { type WriteOptions, type CsvWriteOptions, type WriteSummary, writeJsonl, writeCsv, csvPathFor } from './writers.js';
+export {
+  type WriteOptions,
+  type CsvWriteOptions,
+  type WriteSummary,
+  writeJsonl,
+  writeCsv,
+  csvPathFor,
+} from './writers.js';
 export {
   type PriceSeries,
   type ReturnFacts,

@@ -5,7 +5,16 @@
 import type { MarketConfig, SymbolConfig } from './config.js';
 import { simError } from './errors.js';
 import { type PriceProcess, garch, gbm, jumpDiffusion, ornsteinUhlenbeck, regimeSwitching } from './process.js';
-import { type Scenario, flashCrash, halt, lowLiquidity, newsSpike, sessionGap, trending, volatile } from './scenario.js';
+import {
+  type Scenario,
+  flashCrash,
+  halt,
+  lowLiquidity,
+  newsSpike,
+  sessionGap,
+  trending,
+  volatile,
+} from './scenario.js';
 
 const PROCESS_TYPES = ['gbm', 'garch', 'jumpDiffusion', 'ornsteinUhlenbeck', 'regimeSwitching'] as const;
 // biome-ignore lint/suspicious/noExplicitAny: scenario factories take differently-typed params
@@ -28,7 +37,12 @@ function isObject(v: unknown): v is Json {
 /** Builds a process from `{ type, ...params }`; throws `SIM_INVALID_CONFIG` naming the field. */
 export function processFromJson(value: unknown, field = 'process'): PriceProcess {
   if (!isObject(value) || typeof value.type !== 'string') {
-    throw simError('SIM_INVALID_CONFIG', field, `an object { "type": ${PROCESS_TYPES.map((t) => `"${t}"`).join(' | ')}, ...params }`, value);
+    throw simError(
+      'SIM_INVALID_CONFIG',
+      field,
+      `an object { "type": ${PROCESS_TYPES.map((t) => `"${t}"`).join(' | ')}, ...params }`,
+      value,
+    );
   }
   const { type, ...params } = value;
   switch (type) {
@@ -42,10 +56,12 @@ export function processFromJson(value: unknown, field = 'process'): PriceProcess
       return ornsteinUhlenbeck(params);
     case 'regimeSwitching': {
       const regimes = params.regimes;
-      if (!Array.isArray(regimes)) throw simError('SIM_INVALID_CONFIG', `${field}.regimes`, 'an array of { process, meanDuration }', regimes);
+      if (!Array.isArray(regimes))
+        throw simError('SIM_INVALID_CONFIG', `${field}.regimes`, 'an array of { process, meanDuration }', regimes);
       return regimeSwitching({
         regimes: regimes.map((r: unknown, i: number) => {
-          if (!isObject(r)) throw simError('SIM_INVALID_CONFIG', `${field}.regimes[${i}]`, 'an object { process, meanDuration }', r);
+          if (!isObject(r))
+            throw simError('SIM_INVALID_CONFIG', `${field}.regimes[${i}]`, 'an object { process, meanDuration }', r);
           return {
             process: processFromJson(r.process, `${field}.regimes[${i}].process`),
             meanDuration: r.meanDuration as string | number,
@@ -56,15 +72,25 @@ export function processFromJson(value: unknown, field = 'process'): PriceProcess
       });
     }
     default:
-      throw simError('SIM_INVALID_CONFIG', `${field}.type`, `one of ${PROCESS_TYPES.map((t) => `"${t}"`).join(', ')}`, type);
+      throw simError(
+        'SIM_INVALID_CONFIG',
+        `${field}.type`,
+        `one of ${PROCESS_TYPES.map((t) => `"${t}"`).join(', ')}`,
+        type,
+      );
   }
 }
 
 /** Builds a scenario from `{ type, from, to, ...params }`. */
 export function scenarioFromJson(value: unknown, field = 'scenario'): Scenario {
   const names = Object.keys(SCENARIO_TYPES);
-  if (!isObject(value) || typeof value.type !== 'string' || !Object.prototype.hasOwnProperty.call(SCENARIO_TYPES, value.type)) {
-    throw simError('SIM_INVALID_SCENARIO', `${field}.type`, `one of ${names.map((t) => `"${t}"`).join(', ')}`, isObject(value) ? value.type : value);
+  if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(SCENARIO_TYPES, value.type)) {
+    throw simError(
+      'SIM_INVALID_SCENARIO',
+      `${field}.type`,
+      `one of ${names.map((t) => `"${t}"`).join(', ')}`,
+      isObject(value) ? value.type : value,
+    );
   }
   const { type, ...params } = value;
   return (SCENARIO_TYPES[type] as (p: unknown) => Scenario)(params);

@@ -119,7 +119,9 @@ describe('createMarket', () => {
     const events = createMarket({ seed: 1, duration: '1m', book: { levels: 10 } }).take(200);
     const snap = events.find((e) => e.type === 'book_snapshot');
     expect(snap).toBeDefined();
-    expect(events.findIndex((e) => e.type === 'book_snapshot')).toBeLessThan(events.findIndex((e) => e.type === 'book_delta'));
+    expect(events.findIndex((e) => e.type === 'book_snapshot')).toBeLessThan(
+      events.findIndex((e) => e.type === 'book_delta'),
+    );
     if (snap?.type === 'book_snapshot') {
       expect(snap.bids).toHaveLength(10);
       expect(snap.asks).toHaveLength(10);
@@ -129,7 +131,11 @@ describe('createMarket', () => {
   it('trades cluster in time (Hawkes): inter-arrival times are over-dispersed', () => {
     const gaps: number[] = [];
     let last = Number.NaN;
-    for (const e of createMarket({ seed: 2, duration: '6h', symbols: [{ symbol: 'MNQ', microstructure: { seasonality: false } }] })) {
+    for (const e of createMarket({
+      seed: 2,
+      duration: '6h',
+      symbols: [{ symbol: 'MNQ', microstructure: { seasonality: false } }],
+    })) {
       if (e.type !== 'trade') continue;
       if (!Number.isNaN(last) && e.ts !== last) gaps.push(e.ts - last);
       last = e.ts;

@@ -2,14 +2,7 @@
  * `createMarket`: a seeded, re-iterable description of a synthetic market. Iterating it runs the
  * simulation from the seed; every iteration gives the same events.
  */
-import {
-  type BarEvent,
-  type Clock,
-  type Instrument,
-  type MarketEvent,
-  Rng,
-  VirtualClock,
-} from '@tradekit/types';
+import { type BarEvent, type Clock, type Instrument, type MarketEvent, Rng, VirtualClock } from '@tradekit/types';
 import { aggregateBars } from './bars.js';
 import { type MarketConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { choleskyCorrelation } from './correlation.js';
@@ -165,7 +158,7 @@ class SimulatedMarket implements Market {
     const names = this.instruments.map((i) => i.symbol);
     this.chol = this.config.correlation === undefined ? undefined : choleskyCorrelation(this.config.correlation, names);
     // Place scenarios once here so bad windows fail at creation, not mid-iteration.
-    this.config.scenarios.forEach((s, i) => placeScenario(s, i, this.config.start, this.config.end));
+    for (const [i, s] of this.config.scenarios.entries()) placeScenario(s, i, this.config.start, this.config.end);
   }
 
   [Symbol.iterator](): Iterator<MarketEvent> {

@@ -39,7 +39,7 @@ describe('price processes', () => {
       s2 += v * v;
       s4 += v ** 4;
     }
-    const kurt = (s4 / r.length) / (s2 / r.length) ** 2 - 3;
+    const kurt = s4 / r.length / (s2 / r.length) ** 2 - 3;
     expect(kurt).toBeGreaterThan(3);
   });
 
@@ -78,7 +78,9 @@ describe('price processes', () => {
   });
 
   it('names the field and value of a bad parameter', () => {
-    expect(() => gbm({ volatility: -0.2 })).toThrow(expect.objectContaining({ code: 'SIM_INVALID_PARAMETER', details: { field: 'gbm.volatility', value: -0.2 } }));
+    expect(() => gbm({ volatility: -0.2 })).toThrow(
+      expect.objectContaining({ code: 'SIM_INVALID_PARAMETER', details: { field: 'gbm.volatility', value: -0.2 } }),
+    );
     expect(() => garch({ df: 2 })).toThrow(/garch\.df/);
     expect(() => regimeSwitching({ regimes: [] })).toThrow(/regimes/);
   });

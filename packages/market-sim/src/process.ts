@@ -4,8 +4,7 @@
  * simulation step once, when a symbol starts.
  */
 import type { Rng } from '@tradekit/types';
-import { parseDuration } from '@tradekit/types';
-import { requireNumber, simError } from './errors.js';
+import { requireDuration, requireNumber, simError } from './errors.js';
 
 /** Microseconds in one (calendar) year: the unit behind every annualised parameter. */
 export const US_PER_YEAR = 365.25 * 86_400_000_000;
@@ -104,8 +103,10 @@ function cappedSecondMoment(df: number, cap: number): number {
   const lgamma = (x: number): number => {
     // Lanczos approximation, plenty for a normalising constant.
     const g = 7;
-    const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-      12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+    const c = [
+      0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+      12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    ];
     if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lgamma(1 - x);
     x -= 1;
     let a = c[0] as number;
@@ -150,8 +151,7 @@ export function garch(params: GarchParams = {}): PriceProcess {
   const vol = requireNumber('garch.volatility', params.volatility ?? 0.2, { min: 0 });
   const drift = requireNumber('garch.drift', params.drift ?? 0);
   const alpha = requireNumber('garch.alpha', params.alpha ?? 0.004, { min: 0, max: 1 });
-  const halfLife = parseDuration(params.halfLife ?? '2h');
-  requireNumber('garch.halfLife', halfLife, { min: 0, exclusiveMin: true });
+  const halfLife = requireDuration('garch.halfLife', params.halfLife ?? '2h');
   const df = requireNumber('garch.df', params.df ?? 2.8, { min: 2, exclusiveMin: true });
   const cap = requireNumber('garch.maxVolatilityMultiple', params.maxVolatilityMultiple ?? 20, { min: 1 });
   const newsCap = params.newsCap ?? 9;
@@ -161,7 +161,7 @@ export function garch(params: GarchParams = {}): PriceProcess {
     name: 'garch',
     start(rng, dt) {
       const stepUs = dt * US_PER_YEAR;
-      const persistence = Math.pow(2, -stepUs / halfLife);
+      const persistence = 2 ** (-stepUs / halfLife);
       if (alpha >= persistence) {
         throw simError(
           'SIM_INVALID_PARAMETER',
@@ -188,7 +188,7 @@ export function garch(params: GarchParams = {}): PriceProcess {
           const sd = Math.sqrt(h);
           const r = sd * eps;
           const e2 = eps * eps;
-          h = omega + (alpha * h * (e2 < newsCap ? e2 : newsCap)) / newsMean + beta * h;
+          h = omega + (alpha * h * Math.min(e2, newsCap)) / newsMean + beta * h;
           if (h > maxVar) h = maxVar;
           return mu - 0.5 * sd * sd + r;
         },
@@ -263,15 +263,14 @@ export interface OrnsteinUhlenbeckParams {
  */
 export function ornsteinUhlenbeck(params: OrnsteinUhlenbeckParams = {}): PriceProcess {
   const vol = requireNumber('ornsteinUhlenbeck.volatility', params.volatility ?? 0.2, { min: 0 });
-  const halfLife = parseDuration(params.halfLife ?? '1h');
-  requireNumber('ornsteinUhlenbeck.halfLife', halfLife, { min: 0, exclusiveMin: true });
+  const halfLife = requireDuration('ornsteinUhlenbeck.halfLife', params.halfLife ?? '1h');
   if (params.mean !== undefined) requireNumber('ornsteinUhlenbeck.mean', params.mean, { min: 0, exclusiveMin: true });
   return {
     name: 'ornsteinUhlenbeck',
     start(_rng, dt, startPrice) {
       const target = Math.log(params.mean ?? startPrice);
       const stepUs = dt * US_PER_YEAR;
-      const keep = Math.pow(2, -stepUs / halfLife);
+      const keep = 2 ** (-stepUs / halfLife);
       const theta = -Math.log(keep) / dt;
       // Exact discretisation: the conditional variance of the OU step.
       const sd = theta > 0 ? vol * Math.sqrt((1 - keep * keep) / (2 * theta)) : vol * Math.sqrt(dt);
@@ -312,16 +311,32 @@ export interface RegimeSwitchingParams {
 export function regimeSwitching(params: RegimeSwitchingParams): PriceProcess {
   const regimes = params?.regimes;
   if (!Array.isArray(regimes) || regimes.length === 0) {
-    throw simError('SIM_INVALID_PARAMETER', 'regimeSwitching.regimes', 'a non-empty array of { process, meanDuration }', regimes);
+    throw simError(
+      'SIM_INVALID_PARAMETER',
+      'regimeSwitching.regimes',
+      'a non-empty array of { process, meanDuration }',
+      regimes,
+    );
   }
-  const durations = regimes.map((r, i) => {
-    const d = parseDuration(r.meanDuration);
-    return requireNumber(`regimeSwitching.regimes[${i}].meanDuration`, d, { min: 0, exclusiveMin: true });
+  regimes.forEach((r, i) => {
+    if (typeof r?.process?.start !== 'function') {
+      throw simError(
+        'SIM_INVALID_PARAMETER',
+        `regimeSwitching.regimes[${i}].process`,
+        'a process such as gbm() or garch()',
+        r?.process,
+      );
+    }
   });
+  const durations = regimes.map((r, i) =>
+    requireDuration(`regimeSwitching.regimes[${i}].meanDuration`, r.meanDuration),
+  );
   const n = regimes.length;
   const rows = regimes.map((_, i) => {
     const row = params.transitions?.[i] ?? regimes.map((__, j) => (j === i ? 0 : 1));
-    const w = row.map((x, j) => (j === i ? 0 : requireNumber(`regimeSwitching.transitions[${i}][${j}]`, x, { min: 0 })));
+    const w = row.map((x, j) =>
+      j === i ? 0 : requireNumber(`regimeSwitching.transitions[${i}][${j}]`, x, { min: 0 }),
+    );
     const sum = w.reduce((a, b) => a + b, 0);
     return sum > 0 ? w.map((x) => x / sum) : w;
   });

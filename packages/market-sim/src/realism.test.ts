@@ -80,7 +80,15 @@ describe('BookInvariantChecker', () => {
     const c = new BookInvariantChecker(inst);
     const base = { symbol: 'MNQ', ts: 1 };
     c.check({ ...base, type: 'quote', bid: 100.25, bidSize: 1, ask: 100, askSize: 1 });
-    c.check({ ...base, type: 'book_snapshot', bids: [{ price: 99, size: 1 }, { price: 99.5, size: 2 }], asks: [{ price: 100.1, size: 0 }] });
+    c.check({
+      ...base,
+      type: 'book_snapshot',
+      bids: [
+        { price: 99, size: 1 },
+        { price: 99.5, size: 2 },
+      ],
+      asks: [{ price: 100.1, size: 0 }],
+    });
     c.check({ ...base, type: 'trade', price: 101, size: 1, side: 'buy' });
     const r = c.report();
     expect(r.crossed).toBe(1);
@@ -93,6 +101,8 @@ describe('BookInvariantChecker', () => {
   });
 
   it('rejects a series too short to analyse', () => {
-    expect(() => realism({ close: [1, 2, 3], interval: '1m' })).toThrow(expect.objectContaining({ code: 'SIM_INVALID_SERIES' }));
+    expect(() => realism({ close: [1, 2, 3], interval: '1m' })).toThrow(
+      expect.objectContaining({ code: 'SIM_INVALID_SERIES' }),
+    );
   });
 });

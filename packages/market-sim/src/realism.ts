@@ -179,7 +179,13 @@ export interface RealismOptions {
   instruments?: readonly Instrument[];
 }
 
-function facts(close: ArrayLike<number>, volume: ArrayLike<number> | undefined, step: number, label: string, tailFraction: number): ReturnFacts {
+function facts(
+  close: ArrayLike<number>,
+  volume: ArrayLike<number> | undefined,
+  step: number,
+  label: string,
+  tailFraction: number,
+): ReturnFacts {
   const m = Math.floor((close.length - 1) / step);
   const r = new Float64Array(m);
   const abs = new Float64Array(m);
@@ -279,7 +285,12 @@ export function realism(input: Iterable<MarketEvent> | PriceSeries, options: Rea
     if (!(v > 0) || !Number.isFinite(v)) throw simError('SIM_INVALID_SERIES', `close[${i}]`, 'a finite price > 0', v);
   }
   if (closes.length < 30) {
-    throw simError('SIM_INVALID_SERIES', 'close', 'at least 30 prices (simulate longer or use a shorter interval)', closes.length);
+    throw simError(
+      'SIM_INVALID_SERIES',
+      'close',
+      'at least 30 prices (simulate longer or use a shorter interval)',
+      closes.length,
+    );
   }
   const scales = multiples.map((k) => facts(closes, series.volume, k, formatDuration(baseUs * k), tailFraction));
   const base = scales[0] as ReturnFacts;
@@ -291,7 +302,8 @@ export function realism(input: Iterable<MarketEvent> | PriceSeries, options: Rea
     noLinearAutocorrelation: acf2to20.every((a) => Math.abs(a) < base.acfBound),
     volatilityClustering: base.acfAbsReturns.slice(0, 20).every((a) => a > 0),
     aggregationalGaussianity: scales.length > 1 && last.excessKurtosis < base.excessKurtosis,
-    volumeVolatilityCorrelation: base.volumeAbsReturnCorrelation === undefined ? undefined : base.volumeAbsReturnCorrelation > 0,
+    volumeVolatilityCorrelation:
+      base.volumeAbsReturnCorrelation === undefined ? undefined : base.volumeAbsReturnCorrelation > 0,
   };
   return { symbol, scales, checks, book };
 }
@@ -353,8 +365,17 @@ export class BookInvariantChecker {
         if (b) {
           const bb = best(b.bids, true);
           const ba = best(b.asks, false);
-          if (bb !== e.bid || ba !== e.ask || b.bids.levels.get(bb) !== e.bidSize || b.asks.levels.get(ba) !== e.askSize) {
-            this.fail('quoteBookMismatch', e, `quote ${e.bidSize}@${e.bid}/${e.askSize}@${e.ask} vs book ${b.bids.levels.get(bb)}@${bb}/${b.asks.levels.get(ba)}@${ba}`);
+          if (
+            bb !== e.bid ||
+            ba !== e.ask ||
+            b.bids.levels.get(bb) !== e.bidSize ||
+            b.asks.levels.get(ba) !== e.askSize
+          ) {
+            this.fail(
+              'quoteBookMismatch',
+              e,
+              `quote ${e.bidSize}@${e.bid}/${e.askSize}@${e.ask} vs book ${b.bids.levels.get(bb)}@${bb}/${b.asks.levels.get(ba)}@${ba}`,
+            );
           }
         }
         break;
@@ -399,7 +420,8 @@ export class BookInvariantChecker {
         }
         const bb = best(b.bids, true);
         const ba = best(b.asks, false);
-        if (b.bids.levels.size > 0 && b.asks.levels.size > 0 && !(bb < ba)) this.fail('crossed', e, `book best bid ${bb} ≥ best ask ${ba}`);
+        if (b.bids.levels.size > 0 && b.asks.levels.size > 0 && !(bb < ba))
+          this.fail('crossed', e, `book best bid ${bb} ≥ best ask ${ba}`);
         break;
       }
       default:

@@ -2,7 +2,16 @@ import type { MarketEvent, QuoteEvent, StatusEvent } from '@tradekit/types';
 import { describe, expect, it } from 'vitest';
 import { createMarket } from './market.js';
 import { gbm } from './process.js';
-import { defineScenario, flashCrash, halt, lowLiquidity, newsSpike, sessionGap, trending, volatile } from './scenario.js';
+import {
+  defineScenario,
+  flashCrash,
+  halt,
+  lowLiquidity,
+  newsSpike,
+  sessionGap,
+  trending,
+  volatile,
+} from './scenario.js';
 
 const START = Date.UTC(2024, 0, 2) * 1000;
 const MIN = 60_000_000;
@@ -25,7 +34,9 @@ function quiet(scenarios: ReturnType<typeof trending>[], extra: object = {}) {
 
 describe('scenarios', () => {
   it('flashCrash: spread blows out, price drops by the given %, trading halts, then partly rebounds', () => {
-    const events = [...quiet([flashCrash({ from: '30m', to: '90m', drop: 0.1, rebound: 0.5, halt: 0.1 })], { book: { levels: 5 } })];
+    const events = [
+      ...quiet([flashCrash({ from: '30m', to: '90m', drop: 0.1, rebound: 0.5, halt: 0.1 })], { book: { levels: 5 } }),
+    ];
     const before = quotes(events, START + 20 * MIN, START + 30 * MIN);
     const p0 = mid(before.at(-1)!);
     const during = quotes(events, START + 30 * MIN, START + 48 * MIN);
@@ -95,7 +106,9 @@ describe('scenarios', () => {
     };
     const calm = [...quiet([])];
     const wild = [...quiet([volatile({ from: '1h', to: '2h', multiplier: 4 })])];
-    expect(rv(wild, START + 60 * MIN, START + 120 * MIN)).toBeGreaterThan(5 * rv(calm, START + 60 * MIN, START + 120 * MIN));
+    expect(rv(wild, START + 60 * MIN, START + 120 * MIN)).toBeGreaterThan(
+      5 * rv(calm, START + 60 * MIN, START + 120 * MIN),
+    );
     const news = [...quiet([newsSpike({ from: '1h', to: '1h10m', size: 0.02, direction: 'down' })])];
     const pre = mid(quotes(news, -Infinity, START + 60 * MIN).at(-1)!);
     const post = mid(quotes(news, START + 60 * MIN).at(0)!);
@@ -117,6 +130,8 @@ describe('scenarios', () => {
   });
 
   it('rejects a window that ends before it starts', () => {
-    expect(() => quiet([halt({ from: '20m', to: '10m' })])).toThrow(expect.objectContaining({ code: 'SIM_INVALID_SCENARIO' }));
+    expect(() => quiet([halt({ from: '20m', to: '10m' })])).toThrow(
+      expect.objectContaining({ code: 'SIM_INVALID_SCENARIO' }),
+    );
   });
 });

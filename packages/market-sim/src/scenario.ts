@@ -141,10 +141,6 @@ export function defineScenario<P extends object = Record<string, never>>(
   };
 }
 
-function positive(field: string, v: number | undefined, fallback: number): number {
-  return requireNumber(field, v ?? fallback, { min: 0, exclusiveMin: true }, 'SIM_INVALID_SCENARIO');
-}
-
 /** A steady trend: `drift` (annualised log drift, e.g. 2 = strongly up) added over the window. */
 export const trending = defineScenario<{ drift?: number }>('trending', (c, _s, p) => {
   c.drift += p.drift ?? 1;
@@ -253,14 +249,24 @@ export interface PlacedScenario {
 /** Resolves `from`/`to` against the market start and end; throws `SIM_INVALID_SCENARIO` on bad windows. */
 export function placeScenario(s: Scenario, index: number, start: number, end: number): PlacedScenario {
   if (typeof s !== 'object' || s === null || typeof s.apply !== 'function') {
-    throw simError('SIM_INVALID_SCENARIO', `scenarios[${index}]`, 'a scenario made by a factory such as flashCrash() or defineScenario()', s);
+    throw simError(
+      'SIM_INVALID_SCENARIO',
+      `scenarios[${index}]`,
+      'a scenario made by a factory such as flashCrash() or defineScenario()',
+      s,
+    );
   }
   const rel = (field: string, v: number | string | undefined, fallback: number): number => {
     if (v === undefined) return fallback;
     try {
       return start + parseDuration(v);
     } catch (cause) {
-      const err = simError('SIM_INVALID_SCENARIO', `scenarios[${index}].${field}`, 'µs after the start or a duration like "90m"', v);
+      const err = simError(
+        'SIM_INVALID_SCENARIO',
+        `scenarios[${index}].${field}`,
+        'µs after the start or a duration like "90m"',
+        v,
+      );
       (err as { cause?: unknown }).cause = cause;
       throw err;
     }

@@ -33,7 +33,10 @@ const CHUNK = 1 << 16;
 
 class Sink {
   private buf = '';
-  constructor(readonly stream: NodeJS.WritableStream, private readonly owned: boolean) {}
+  constructor(
+    readonly stream: NodeJS.WritableStream,
+    private readonly owned: boolean,
+  ) {}
   async add(text: string): Promise<void> {
     this.buf += text;
     if (this.buf.length >= CHUNK) await this.flush();
@@ -106,7 +109,11 @@ export function csvPathFor(target: string, kind: CsvKind): string {
  * `ticks.trade.csv`, `ticks.book.csv`, `ticks.status.csv`, `ticks.bar.csv`). With `kind`, only
  * that kind is written, to `target` itself.
  */
-export async function writeCsv(events: Iterable<MarketEvent>, target: string, options: CsvWriteOptions = {}): Promise<WriteSummary> {
+export async function writeCsv(
+  events: Iterable<MarketEvent>,
+  target: string,
+  options: CsvWriteOptions = {},
+): Promise<WriteSummary> {
   const sinks = new Map<CsvKind, { sink: Sink; buf: string }>();
   const files: string[] = [];
   const every = options.progressEvery ?? 65536;

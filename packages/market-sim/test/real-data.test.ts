@@ -42,7 +42,13 @@ describe('the realism report on real data shows the same facts as the default pr
 
   it('the default preset agrees with both on every fact', () => {
     for (const real of [sp, btc]) {
-      for (const fact of ['heavyTails', 'tailIndexInRange', 'volatilityClustering', 'aggregationalGaussianity', 'volumeVolatilityCorrelation'] as const) {
+      for (const fact of [
+        'heavyTails',
+        'tailIndexInRange',
+        'volatilityClustering',
+        'aggregationalGaussianity',
+        'volumeVolatilityCorrelation',
+      ] as const) {
         expect(sim.checks[fact], fact).toBe(real.checks[fact]);
       }
     }

@@ -38,7 +38,11 @@ interface GdaxBar {
 export function loadBtcUsd1m(): PriceSeries {
   const bars: GdaxBar[] = [];
   for (const day of [1, 2, 3]) {
-    bars.push(...(JSON.parse(readFileSync(`${modules}gdax-sim-test-data/CapturedData/${day}Jan2016.json`, 'utf8')) as GdaxBar[]));
+    bars.push(
+      ...(JSON.parse(
+        readFileSync(`${modules}gdax-sim-test-data/CapturedData/${day}Jan2016.json`, 'utf8'),
+      ) as GdaxBar[]),
+    );
   }
   const close: number[] = [];
   const volume: number[] = [];

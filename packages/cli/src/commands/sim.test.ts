@@ -37,9 +37,23 @@ describe('tradekit sim', () => {
   it('writes canonical JSONL to --out with a summary line; same seed → identical file', async () => {
     const a = join(dir, 'a.jsonl');
     const b = join(dir, 'b.jsonl');
-    const r = await cli(['sim', '--symbol', 'MNQ', '--preset', 'default', '--seed', '7', '--duration', '10m', '--out', a]);
+    const r = await cli([
+      'sim',
+      '--symbol',
+      'MNQ',
+      '--preset',
+      'default',
+      '--seed',
+      '7',
+      '--duration',
+      '10m',
+      '--out',
+      a,
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^tradekit sim: wrote [\d,]+ events for MNQ \(preset default, seed 7\), 2024-01-02T00:00:00\.000000Z → 2024-01-02T00:09:59\.\d{6}Z \(9m59\.\d+s\), to .*a\.jsonl\n$/);
+    expect(r.stdout).toMatch(
+      /^tradekit sim: wrote [\d,]+ events for MNQ \(preset default, seed 7\), 2024-01-02T00:00:00\.000000Z → 2024-01-02T00:09:59\.\d{6}Z \(9m59\.\d+s\), to .*a\.jsonl\n$/,
+    );
     const lines = readFileSync(a, 'utf8').trimEnd().split('\n');
     expect(r.stdout).toContain(`wrote ${lines.length.toLocaleString('en-US')} events`);
     expect(jsonToEvent(JSON.parse(lines[0]!))).toMatchObject({ type: 'status', symbol: 'MNQ', status: 'open' });
@@ -62,7 +76,21 @@ describe('tradekit sim', () => {
 
   it('--bars 1m --format csv writes a canonical bar CSV', async () => {
     const out = join(dir, 'bars.csv');
-    const r = await cli(['sim', '--preset', 'crypto', '--symbol', 'BTC-USD', '--duration', '1h', '--bars', '1m', '--format', 'csv', '--out', out]);
+    const r = await cli([
+      'sim',
+      '--preset',
+      'crypto',
+      '--symbol',
+      'BTC-USD',
+      '--duration',
+      '1h',
+      '--bars',
+      '1m',
+      '--format',
+      'csv',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const rows = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(rows[0]).toBe(csvHeader('bar'));
@@ -74,7 +102,8 @@ describe('tradekit sim', () => {
     const out = join(dir, 'ticks.csv');
     const r = await cli(['sim', '--duration', '5m', '--book', '--out', out]);
     expect(r.code).toBe(0);
-    for (const kind of ['quote', 'trade', 'book', 'status']) expect(existsSync(join(dir, `ticks.${kind}.csv`))).toBe(true);
+    for (const kind of ['quote', 'trade', 'book', 'status'])
+      expect(existsSync(join(dir, `ticks.${kind}.csv`))).toBe(true);
   });
 
   it('--config reads a JSON market config; flags override it', async () => {

@@ -29,13 +29,22 @@ interface SimFlags {
   progress?: boolean;
 }
 
-const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
-const integer = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`Expected ${name} to be an integer ≥ ${min}, got "${value}".`);
-  return n;
-};
+const integer =
+  (name: string, min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`Expected ${name} to be an integer ≥ ${min}, got "${value}".`);
+    return n;
+  };
 
 const seedArg = (value: string): number | string => {
   if (value.trim() === '') throw new InvalidArgumentError('Expected --seed to be a number or a word, got "".');
@@ -56,7 +65,9 @@ const startArg = (value: string): string => {
   try {
     toMicros(value);
   } catch {
-    throw new InvalidArgumentError(`Expected --start to be an ISO date-time like "2024-01-02T14:30:00Z", got "${value}".`);
+    throw new InvalidArgumentError(
+      `Expected --start to be an ISO date-time like "2024-01-02T14:30:00Z", got "${value}".`,
+    );
   }
   return value;
 };
@@ -65,7 +76,9 @@ const barsArg = (value: string): string => {
   try {
     parseTimeframe(value);
   } catch {
-    throw new InvalidArgumentError(`Expected --bars to be a timeframe like "1s", "1m", "5m", "1h" or "100t", got "${value}".`);
+    throw new InvalidArgumentError(
+      `Expected --bars to be a timeframe like "1s", "1m", "5m", "1h" or "100t", got "${value}".`,
+    );
   }
   return value;
 };
@@ -75,19 +88,27 @@ function readConfig(path: string): MarketConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new TradeKitError('SIM_INVALID_CONFIG', `Expected \`--config\` to name a readable JSON file, got "${path}" (${(cause as Error).message}).`, {
-      cause,
-      details: { field: 'config', value: path, file: path },
-    });
+    throw new TradeKitError(
+      'SIM_INVALID_CONFIG',
+      `Expected \`--config\` to name a readable JSON file, got "${path}" (${(cause as Error).message}).`,
+      {
+        cause,
+        details: { field: 'config', value: path, file: path },
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new TradeKitError('SIM_INVALID_CONFIG', `Expected \`--config\` file ${path} to hold valid JSON: ${(cause as Error).message}.`, {
-      cause,
-      details: { field: 'config', file: path },
-    });
+    throw new TradeKitError(
+      'SIM_INVALID_CONFIG',
+      `Expected \`--config\` file ${path} to hold valid JSON: ${(cause as Error).message}.`,
+      {
+        cause,
+        details: { field: 'config', file: path },
+      },
+    );
   }
   return configFromJson(json);
 }
@@ -103,12 +124,24 @@ export const simCommand: TradekitCommand = {
       .option('--seed <n>', 'seed: same seed, same output (default 1)', seedArg)
       .option('-d, --duration <duration>', 'market time to simulate, e.g. 1d, 6h, 90m (default 1d)', durationArg)
       .option('--start <iso>', 'market start, ISO date-time (default 2024-01-02T00:00:00Z)', startArg)
-      .option('-n, --events <n>', 'stop after n events (with no --duration: run until n events)', integer('--events', 1))
+      .option(
+        '-n, --events <n>',
+        'stop after n events (with no --duration: run until n events)',
+        integer('--events', 1),
+      )
       .option('-o, --out <file>', 'output file (default stdout for JSONL); CSV writes <stem>.<kind>.csv per kind')
-      .addOption(new Option('-f, --format <format>', 'output format (default from --out extension, else jsonl)').choices(['jsonl', 'csv']))
+      .addOption(
+        new Option('-f, --format <format>', 'output format (default from --out extension, else jsonl)').choices([
+          'jsonl',
+          'csv',
+        ]),
+      )
       .option('--bars <timeframe>', 'write bars of this timeframe instead of events (1s, 1m, 5m, 1h, 100t…)', barsArg)
       .option('--book [levels]', 'emit an L2 book of n levels (default 10) as snapshot + deltas', integer('--book', 1))
-      .option('-c, --config <file>', 'JSON market config (createMarket options; processes/scenarios as { "type": … }); flags override it')
+      .option(
+        '-c, --config <file>',
+        'JSON market config (createMarket options; processes/scenarios as { "type": … }); flags override it',
+      )
       .option('--no-progress', 'never show the progress bar')
       .addHelpText(
         'after',
@@ -145,10 +178,17 @@ async function runSim(flags: SimFlags, io: CommandIO): Promise<void> {
   const byEvents = Number.isFinite(maxEvents) && !Number.isFinite(durationUs);
   if (flags.progress !== false && progressStream.isTTY) {
     bar = new cliProgress.SingleBar(
-      { stream: progressStream as NodeJS.WriteStream, format: 'sim [{bar}] {percentage}% | {value}/{total} {unit} | {events} events', hideCursor: true },
+      {
+        stream: progressStream as NodeJS.WriteStream,
+        format: 'sim [{bar}] {percentage}% | {value}/{total} {unit} | {events} events',
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(byEvents ? maxEvents : Math.round(durationUs / 60_000_000), 0, { unit: byEvents ? 'events' : 'min', events: 0 });
+    bar.start(byEvents ? maxEvents : Math.round(durationUs / 60_000_000), 0, {
+      unit: byEvents ? 'events' : 'min',
+      events: 0,
+    });
   }
   const onProgress = bar
     ? (events: number, ts: number) => {
