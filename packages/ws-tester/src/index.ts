@@ -15,7 +15,7 @@ export {
   MockClient,
   createMockServer,
 } from './mock/server.js';
-export { type ListenerOptions, type RestartOptions } from './mock/listener.js';
+export { type ListenerOptions, type RestartOptions, stopAllServers } from './mock/listener.js';
 export { MessageQueue } from './mock/queue.js';
 export { type Probe, type ProbeFrame, openProbe } from './mock/probe.js';
 export {

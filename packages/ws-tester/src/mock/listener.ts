@@ -77,6 +77,19 @@ function checkPort(port: unknown): number {
   return port as number;
 }
 
+const running = new Set<SocketListener>();
+
+/**
+ * Stops every mock server, SignalR hub and proxy still running in this process — for an
+ * `afterEach` when tests create servers without `await using` (jest-websocket-mock's `WS.clean()`).
+ *
+ * @example
+ * afterEach(() => stopAllServers());
+ */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
 /** The HTTP + WebSocket listener the package's servers are built on. */
 export abstract class SocketListener {
   /** Validated fault setup. */
@@ -126,6 +139,7 @@ export abstract class SocketListener {
   /** Starts listening; resolves once the port is bound. */
   async listen(): Promise<this> {
     await this.bind();
+    running.add(this);
     for (const event of this.plan.script.timeline) {
       this.timelineTimers.push(
         this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
@@ -152,6 +166,7 @@ export abstract class SocketListener {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    running.delete(this);
     for (const t of this.timelineTimers) this.plan.clock.clearTimeout(t);
     await this.unbind(undefined);
     this.wss.close();

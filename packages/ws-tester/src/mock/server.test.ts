@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { isTradeKitError } from '@tradekit/types';
 import { openProbe } from './probe.js';
+import { stopAllServers } from './listener.js';
 import { createMockServer } from './server.js';
 
 describe('MockServer', () => {
@@ -178,5 +179,17 @@ describe('MockServer robustness against bad frames', () => {
     const again = await openProbe(server.url);
     again.socket.send('[1]');
     expect((await again.frames.next()).data).toBe('[1]');
+  });
+});
+
+describe('stopAllServers', () => {
+  it('stops every server still running, so their ports refuse connections', async () => {
+    const a = await createMockServer();
+    const b = await createMockServer();
+    const p = await openProbe(a.url);
+    await stopAllServers();
+    expect((await p.closed).code).toBe(1006);
+    await expect(openProbe(a.url)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(openProbe(b.url)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
