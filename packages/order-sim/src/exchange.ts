@@ -51,7 +51,15 @@ import {
 import { type FeeSpec, FeeSchedule } from './fees.js';
 import { type LatencySpec, LatencyModel } from './latency.js';
 import { AccountLedger } from './ledger.js';
-import { BUY, type CoreSide, type MatchSink, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
+import {
+  BUY,
+  type CoreSide,
+  type MatchSink,
+  OrderBook,
+  type QueueDecreaseModel,
+  type RestingOrder,
+  SELL,
+} from './order-book.js';
 
 /** A trading account and its starting cash. */
 export interface AccountSpec {
@@ -188,7 +196,14 @@ class WorkingOrder {
   createdAt: Micros;
   updatedAt: Micros;
 
-  constructor(seq: number, req: OrderRequest, account: AccountLedger, market: MarketState, stopTrigger: StopTrigger, now: Micros) {
+  constructor(
+    seq: number,
+    req: OrderRequest,
+    account: AccountLedger,
+    market: MarketState,
+    stopTrigger: StopTrigger,
+    now: Micros,
+  ) {
     this.seq = seq;
     this.id = `o${seq}`;
     this.clientOrderId = req.clientOrderId ?? this.id;
@@ -231,7 +246,9 @@ class WorkingOrder {
       reduceOnly: this.request.reduceOnly === true,
       status: this.status,
       avgFillPrice:
-        this.filledLots === 0 ? null : new Decimal(this.costTicks).div(this.filledLots).times(inst.tickUnits).div(inst.priceScale),
+        this.filledLots === 0
+          ? null
+          : new Decimal(this.costTicks).div(this.filledLots).times(inst.tickUnits).div(inst.priceScale),
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
     };
@@ -304,7 +321,12 @@ export interface ExchangeSnapshot {
   seq: number;
   fillSeq: number;
   rng: Record<string, RngState>;
-  accounts: { id: string; realized: string; fees: string; positions: { symbol: string; lots: number; avgPrice: string; realized: string; fees: string }[] }[];
+  accounts: {
+    id: string;
+    realized: string;
+    fees: string;
+    positions: { symbol: string; lots: number; avgPrice: string; realized: string; fees: string }[];
+  }[];
   markets: {
     symbol: string;
     status: MarketStatus;
@@ -394,6 +416,7 @@ export class Exchange {
   private taker: WorkingOrder | null = null;
   private gapTick = Number.NaN;
   private closed = false;
+  private anyMargin = false;
   private readonly sink: MatchSink = (maker, tick, lots) => {
     let t = tick;
     const m = maker === null ? null : (maker.ref as WorkingOrder);
@@ -405,24 +428,40 @@ export class Exchange {
 
   constructor(options: ExchangeOptions) {
     const code = 'EXCHANGE_CONFIG_INVALID';
-    if (typeof options !== 'object' || options === null) throw invalidValue(code, 'options', 'an object with `clock` and `instruments`', options);
+    if (typeof options !== 'object' || options === null)
+      throw invalidValue(code, 'options', 'an object with `clock` and `instruments`', options);
     const { clock } = options;
-    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+    if (
+      typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.now !== 'function' ||
+      typeof clock.setTimeout !== 'function'
+    ) {
       throw invalidValue(code, 'clock', 'a Clock (new VirtualClock() or new RealClock())', clock);
     }
     this.clock = clock;
     if (!Array.isArray(options.instruments) || options.instruments.length === 0) {
-      throw invalidValue(code, 'instruments', 'a non-empty array of instruments', options.instruments, 'Example: [{ symbol: "MNQ", tickSize: 0.25, multiplier: 2 }].');
+      throw invalidValue(
+        code,
+        'instruments',
+        'a non-empty array of instruments',
+        options.instruments,
+        'Example: [{ symbol: "MNQ", tickSize: 0.25, multiplier: 2 }].',
+      );
     }
     for (const spec of options.instruments) {
       const inst = defineInstrument(spec as InstrumentSpec);
-      if (this.markets.has(inst.symbol)) throw invalidValue(code, 'instruments', 'instruments with distinct symbols', inst.symbol);
+      if (this.markets.has(inst.symbol))
+        throw invalidValue(code, 'instruments', 'instruments with distinct symbols', inst.symbol);
       this.markets.set(inst.symbol, new MarketState(inst));
+      if (inst.marginPerContract > 0) this.anyMargin = true;
     }
     const accounts = options.accounts ?? [{ id: 'default', balance: 100_000 }];
-    if (!Array.isArray(accounts) || accounts.length === 0) throw invalidValue(code, 'accounts', 'a non-empty array like [{ id: "a", balance: 10000 }]', accounts);
+    if (!Array.isArray(accounts) || accounts.length === 0)
+      throw invalidValue(code, 'accounts', 'a non-empty array like [{ id: "a", balance: 10000 }]', accounts);
     for (const a of accounts) {
-      if (typeof a !== 'object' || a === null || typeof a.id !== 'string' || a.id === '') throw invalidValue(code, 'accounts[].id', 'a non-empty string', a?.id);
+      if (typeof a !== 'object' || a === null || typeof a.id !== 'string' || a.id === '')
+        throw invalidValue(code, 'accounts[].id', 'a non-empty string', a?.id);
       if (this.accounts.has(a.id)) throw invalidValue(code, 'accounts[].id', 'distinct account ids', a.id);
       let balance: Decimal;
       try {
@@ -434,22 +473,30 @@ export class Exchange {
       this.accounts.set(a.id, new AccountLedger(a.id, this.accounts.size + 1, balance, a.currency ?? 'USD'));
     }
     const queueModel = options.queueModel ?? 'queue';
-    if (!QUEUE_MODELS.has(queueModel)) throw invalidValue(code, 'queueModel', '"queue", "probabilistic" or "risk-averse"', queueModel);
+    if (!QUEUE_MODELS.has(queueModel))
+      throw invalidValue(code, 'queueModel', '"queue", "probabilistic" or "risk-averse"', queueModel);
     this.queueModel = queueModel;
     const fp = options.fillPolicy ?? {};
     this.fillPolicy = { barMarketOrders: fp.barMarketOrders ?? 'next_bar_open', barPath: fp.barPath ?? 'stop_first' };
     if (!['next_bar_open', 'last_close'].includes(this.fillPolicy.barMarketOrders)) {
       throw invalidValue(code, 'fillPolicy.barMarketOrders', '"next_bar_open" or "last_close"', fp.barMarketOrders);
     }
-    if (!['stop_first', 'direction'].includes(this.fillPolicy.barPath)) throw invalidValue(code, 'fillPolicy.barPath', '"stop_first" or "direction"', fp.barPath);
+    if (!['stop_first', 'direction'].includes(this.fillPolicy.barPath))
+      throw invalidValue(code, 'fillPolicy.barPath', '"stop_first" or "direction"', fp.barPath);
     const st = options.stopTrigger ?? 'last';
     if (!TRIGGERS.has(st)) throw invalidValue(code, 'stopTrigger', '"last", "bid", "ask" or "mid"', st);
     this.stopTrigger = st;
     this.fees = new FeeSchedule(options.fees);
     const root = new Rng(options.seed ?? 0);
-    this.rngs = { entry: root.fork('latency.entry'), ack: root.fork('latency.ack'), md: root.fork('latency.marketData'), queue: root.fork('queue') };
+    this.rngs = {
+      entry: root.fork('latency.entry'),
+      ack: root.fork('latency.ack'),
+      md: root.fork('latency.marketData'),
+      queue: root.fork('queue'),
+    };
     const lat = options.latency ?? {};
-    if (typeof lat !== 'object' || lat === null) throw invalidValue(code, 'latency', 'an object like { orderEntry: 250 }', lat);
+    if (typeof lat !== 'object' || lat === null)
+      throw invalidValue(code, 'latency', 'an object like { orderEntry: 250 }', lat);
     this.entryLatency = new LatencyModel('latency.orderEntry', lat.orderEntry, this.rngs.entry as Rng);
     this.ackLatency = new LatencyModel('latency.ack', lat.ack, this.rngs.ack as Rng);
     this.mdLatency = new LatencyModel('latency.marketData', lat.marketData, this.rngs.md as Rng);
@@ -460,7 +507,11 @@ export class Exchange {
         : undefined;
     this.config = {
       instruments: [...this.markets.values()].map((m) => ({ ...m.inst, sessions: [...m.inst.sessions] })),
-      accounts: [...this.accounts.values()].map((a) => ({ id: a.id, balance: a.startingBalance.toString(), currency: a.currency })),
+      accounts: [...this.accounts.values()].map((a) => ({
+        id: a.id,
+        balance: a.startingBalance.toString(),
+        currency: a.currency,
+      })),
       fees: this.fees.spec,
       fillPolicy: this.fillPolicy,
       queueModel,
@@ -479,7 +530,8 @@ export class Exchange {
    * const off = exchange.on('fill', (e) => console.log(e.fill.price.toString()));
    */
   on<K extends keyof ExchangeEventMap>(type: K, listener: Listener<ExchangeEventMap[K]>): () => void {
-    if (typeof listener !== 'function') throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'listener', 'a function', listener);
+    if (typeof listener !== 'function')
+      throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'listener', 'a function', listener);
     let set = this.listeners.get(type);
     if (!set) {
       set = new Set();
@@ -531,9 +583,17 @@ export class Exchange {
     }, at - now);
   }
 
+  /** True when someone listens to `type`: events nobody reads are never built. */
+  private wants(type: ExchangeEvent['type']): boolean {
+    return (
+      this.streams.size > 0 || (this.listeners.get(type)?.size ?? 0) > 0 || (this.listeners.get('event')?.size ?? 0) > 0
+    );
+  }
+
   private emitOrder(w: WorkingOrder, previous: OrderStatus | null): void {
     w.updatedAt = this.clock.now();
-    this.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous });
+    if (this.wants('order'))
+      this.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous });
   }
 
   private setStatus(w: WorkingOrder, to: OrderStatus): void {
@@ -578,7 +638,8 @@ export class Exchange {
    */
   onMarketEvent(event: MarketEvent): void {
     const clock = this.clock;
-    if (typeof event !== 'object' || event === null) throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'event', 'a market event', event);
+    if (typeof event !== 'object' || event === null)
+      throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'event', 'a market event', event);
     if (isVirtualClock(clock) && !clock.isFiring && event.ts > clock.now()) clock.advanceTo(event.ts);
     this.applyMarketEvent(event);
   }
@@ -614,7 +675,12 @@ export class Exchange {
         if (e.status === 'close') for (const w of [...this.open]) if (w.market === m && w.tif === 'DAY') this.expire(w);
         break;
       default:
-        throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'event.type', 'a market event type', (e as { type?: unknown }).type);
+        throw invalidValue(
+          'EXCHANGE_INVALID_ARGUMENT',
+          'event.type',
+          'a market event type',
+          (e as { type?: unknown }).type,
+        );
     }
   }
 
@@ -636,8 +702,10 @@ export class Exchange {
     m.hasQuote = true;
     if (!m.hasDepth) {
       const book = m.book;
-      if (!Number.isNaN(m.quoteBidTick) && m.quoteBidTick !== bid) book.setExternal(BUY, m.quoteBidTick, 0, this.decreaseModel);
-      if (!Number.isNaN(m.quoteAskTick) && m.quoteAskTick !== ask) book.setExternal(SELL, m.quoteAskTick, 0, this.decreaseModel);
+      if (!Number.isNaN(m.quoteBidTick) && m.quoteBidTick !== bid)
+        book.setExternal(BUY, m.quoteBidTick, 0, this.decreaseModel);
+      if (!Number.isNaN(m.quoteAskTick) && m.quoteAskTick !== ask)
+        book.setExternal(SELL, m.quoteAskTick, 0, this.decreaseModel);
       if (Number.isFinite(e.bid)) book.setExternal(BUY, bid, this.lots(inst, e.bidSize), this.decreaseModel);
       if (Number.isFinite(e.ask)) book.setExternal(SELL, ask, this.lots(inst, e.askSize), this.decreaseModel);
       m.quoteBidTick = bid;
@@ -658,8 +726,10 @@ export class Exchange {
       m.quoteBidTick = Number.NaN;
       m.quoteAskTick = Number.NaN;
     }
-    for (const l of e.bids) book.setExternal(BUY, priceToTicks(inst, l.price), this.lots(inst, l.size), this.decreaseModel);
-    for (const l of e.asks) book.setExternal(SELL, priceToTicks(inst, l.price), this.lots(inst, l.size), this.decreaseModel);
+    for (const l of e.bids)
+      book.setExternal(BUY, priceToTicks(inst, l.price), this.lots(inst, l.size), this.decreaseModel);
+    for (const l of e.asks)
+      book.setExternal(SELL, priceToTicks(inst, l.price), this.lots(inst, l.size), this.decreaseModel);
     m.bidTick = book.bestExternal(BUY);
     m.askTick = book.bestExternal(SELL);
     this.afterBookChange(m);
@@ -729,7 +799,9 @@ export class Exchange {
   placeOrder(request: OrderRequest): Order {
     this.checkRequest(request);
     const account = this.account(request.accountId ?? 'default');
-    const m = this.markets.get(request.symbol) ?? new MarketState(defineInstrument({ symbol: request.symbol || '?', tickSize: 1 }));
+    const m =
+      this.markets.get(request.symbol) ??
+      new MarketState(defineInstrument({ symbol: request.symbol || '?', tickSize: 1 }));
     const w = new WorkingOrder(++this.seq, { ...request }, account, m, this.stopTrigger, this.clock.now());
     this.orders.set(w.id, w);
     this.open.add(w);
@@ -749,7 +821,8 @@ export class Exchange {
       this.setStatus(w, 'canceled');
       return true;
     }
-    if (w.status === 'new' || w.status === 'partially_filled' || w.status === 'pending_replace') this.setStatus(w, 'pending_cancel');
+    if (w.status === 'new' || w.status === 'partially_filled' || w.status === 'pending_replace')
+      this.setStatus(w, 'pending_cancel');
     this.send(() => {
       if (isTerminalStatus(w.status)) return;
       this.setStatus(w, 'canceled');
@@ -764,13 +837,19 @@ export class Exchange {
    */
   modifyOrder(orderId: string, changes: OrderChanges): Order {
     const w = this.order(orderId);
-    if (typeof changes !== 'object' || changes === null) throw invalidValue('ORDER_REQUEST_INVALID', 'changes', 'an object like { price: 101 }', changes);
+    if (typeof changes !== 'object' || changes === null)
+      throw invalidValue('ORDER_REQUEST_INVALID', 'changes', 'an object like { price: 101 }', changes);
     for (const k of ['price', 'stopPrice', 'quantity'] as const) {
       if (changes[k] !== undefined && (typeof changes[k] !== 'number' || !Number.isFinite(changes[k]))) {
         throw invalidValue('ORDER_REQUEST_INVALID', `changes.${k}`, 'a finite number', changes[k]);
       }
     }
-    if (isTerminalStatus(w.status) || w.status === 'inactive' || w.status === 'pending_new' || w.status === 'pending_cancel') {
+    if (
+      isTerminalStatus(w.status) ||
+      w.status === 'inactive' ||
+      w.status === 'pending_new' ||
+      w.status === 'pending_cancel'
+    ) {
       throw new TradeKitError(
         'ORDER_NOT_MODIFIABLE',
         `Order ${w.id} is \`${w.status}\` and cannot be modified. Only working orders (new, partially_filled) can; place a new order instead.`,
@@ -800,19 +879,32 @@ export class Exchange {
 
   private checkRequest(r: OrderRequest): void {
     const code = 'ORDER_REQUEST_INVALID';
-    if (typeof r !== 'object' || r === null) throw invalidValue(code, 'request', 'an order request object', r, 'Example: { symbol: "MNQ", side: "buy", type: "market", quantity: 1 }.');
+    if (typeof r !== 'object' || r === null)
+      throw invalidValue(
+        code,
+        'request',
+        'an order request object',
+        r,
+        'Example: { symbol: "MNQ", side: "buy", type: "market", quantity: 1 }.',
+      );
     if (typeof r.symbol !== 'string') throw invalidValue(code, 'symbol', 'a string', r.symbol);
     if (!SIDES.has(r.side)) throw invalidValue(code, 'side', '"buy" or "sell"', r.side);
-    if (!TYPES.has(r.type)) throw invalidValue(code, 'type', '"market", "limit", "stop", "stop_limit" or "trailing_stop"', r.type);
+    if (!TYPES.has(r.type))
+      throw invalidValue(code, 'type', '"market", "limit", "stop", "stop_limit" or "trailing_stop"', r.type);
     if (typeof r.quantity !== 'number') throw invalidValue(code, 'quantity', 'a number', r.quantity);
     for (const k of ['price', 'stopPrice', 'expireAt'] as const) {
       if (r[k] !== undefined && typeof r[k] !== 'number') throw invalidValue(code, k, 'a number', r[k]);
     }
-    if (r.timeInForce !== undefined && !TIFS.has(r.timeInForce)) throw invalidValue(code, 'timeInForce', '"GTC", "DAY", "IOC", "FOK" or "GTD"', r.timeInForce);
-    if (r.stopTrigger !== undefined && !TRIGGERS.has(r.stopTrigger)) throw invalidValue(code, 'stopTrigger', '"last", "bid", "ask" or "mid"', r.stopTrigger);
-    if (r.accountId !== undefined && typeof r.accountId !== 'string') throw invalidValue(code, 'accountId', 'a string', r.accountId);
-    if (r.clientOrderId !== undefined && typeof r.clientOrderId !== 'string') throw invalidValue(code, 'clientOrderId', 'a string', r.clientOrderId);
-    if (r.ocoGroup !== undefined && typeof r.ocoGroup !== 'string') throw invalidValue(code, 'ocoGroup', 'a string', r.ocoGroup);
+    if (r.timeInForce !== undefined && !TIFS.has(r.timeInForce))
+      throw invalidValue(code, 'timeInForce', '"GTC", "DAY", "IOC", "FOK" or "GTD"', r.timeInForce);
+    if (r.stopTrigger !== undefined && !TRIGGERS.has(r.stopTrigger))
+      throw invalidValue(code, 'stopTrigger', '"last", "bid", "ask" or "mid"', r.stopTrigger);
+    if (r.accountId !== undefined && typeof r.accountId !== 'string')
+      throw invalidValue(code, 'accountId', 'a string', r.accountId);
+    if (r.clientOrderId !== undefined && typeof r.clientOrderId !== 'string')
+      throw invalidValue(code, 'clientOrderId', 'a string', r.clientOrderId);
+    if (r.ocoGroup !== undefined && typeof r.ocoGroup !== 'string')
+      throw invalidValue(code, 'ocoGroup', 'a string', r.ocoGroup);
     const offset = (field: string, v: unknown, allowAt: boolean): void => {
       if (v === undefined) return;
       const o = v as Record<string, unknown>;
@@ -822,11 +914,18 @@ export class Exchange {
         ((typeof o.ticks === 'number' && Number.isFinite(o.ticks)) ||
           (typeof o.price === 'number' && Number.isFinite(o.price)) ||
           (allowAt && typeof o.at === 'number' && Number.isFinite(o.at)));
-      if (!ok) throw invalidValue(code, field, allowAt ? '{ ticks: n }, { price: x } or { at: price }' : '{ ticks: n } or { price: x }', v);
+      if (!ok)
+        throw invalidValue(
+          code,
+          field,
+          allowAt ? '{ ticks: n }, { price: x } or { at: price }' : '{ ticks: n } or { price: x }',
+          v,
+        );
     };
     offset('trailingOffset', r.trailingOffset, false);
     if (r.bracket !== undefined) {
-      if (typeof r.bracket !== 'object' || r.bracket === null) throw invalidValue(code, 'bracket', 'an object { stopLoss?, takeProfit? }', r.bracket);
+      if (typeof r.bracket !== 'object' || r.bracket === null)
+        throw invalidValue(code, 'bracket', 'an object { stopLoss?, takeProfit? }', r.bracket);
       offset('bracket.stopLoss', r.bracket.stopLoss, true);
       offset('bracket.takeProfit', r.bracket.takeProfit, true);
     }
@@ -848,9 +947,13 @@ export class Exchange {
   private order(id: string): WorkingOrder {
     const w = this.orders.get(id);
     if (w === undefined) {
-      throw new TradeKitError('ORDER_UNKNOWN', `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().`, {
-        details: { field: 'orderId', value: id },
-      });
+      throw new TradeKitError(
+        'ORDER_UNKNOWN',
+        `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().`,
+        {
+          details: { field: 'orderId', value: id },
+        },
+      );
     }
     return w;
   }
@@ -865,23 +968,37 @@ export class Exchange {
   private validate(w: WorkingOrder): [RejectReason, string] | undefined {
     const r = w.request;
     if (!this.markets.has(r.symbol)) {
-      return ['ORDER_UNKNOWN_SYMBOL', `Unknown symbol ${describeValue(r.symbol)}. Known symbols: ${[...this.markets.keys()].join(', ')}.`];
+      return [
+        'ORDER_UNKNOWN_SYMBOL',
+        `Unknown symbol ${describeValue(r.symbol)}. Known symbols: ${[...this.markets.keys()].join(', ')}.`,
+      ];
     }
     const inst = w.market.inst;
-    if (!Number.isFinite(r.quantity) || r.quantity <= 0) return ['ORDER_SIZE_INVALID', `Expected \`quantity\` to be > 0, got ${describeValue(r.quantity)}.`];
+    if (!Number.isFinite(r.quantity) || r.quantity <= 0)
+      return ['ORDER_SIZE_INVALID', `Expected \`quantity\` to be > 0, got ${describeValue(r.quantity)}.`];
     const lots = quantityToLots(inst, r.quantity);
     if (Number.isNaN(lots) || lots <= 0) {
-      return ['ORDER_SIZE_NOT_LOT_MULTIPLE', `Expected \`quantity\` to be a multiple of ${inst.symbol}'s lot size ${inst.lotSize}, got ${describeValue(r.quantity)}.`];
+      return [
+        'ORDER_SIZE_NOT_LOT_MULTIPLE',
+        `Expected \`quantity\` to be a multiple of ${inst.symbol}'s lot size ${inst.lotSize}, got ${describeValue(r.quantity)}.`,
+      ];
     }
     w.lots = lots;
     const needsPrice = r.type === 'limit' || r.type === 'stop_limit';
     const needsStop = r.type === 'stop' || r.type === 'stop_limit';
-    if (needsPrice && r.price === undefined) return ['ORDER_INVALID', `A ${r.type} order needs \`price\` (the limit price).`];
-    if (needsStop && r.stopPrice === undefined) return ['ORDER_INVALID', `A ${r.type} order needs \`stopPrice\` (the trigger price).`];
-    if (r.type === 'trailing_stop' && r.trailingOffset === undefined) return ['ORDER_INVALID', 'A trailing_stop order needs `trailingOffset`: { ticks: n } or { price: x }.'];
-    if (r.postOnly && r.type !== 'limit') return ['ORDER_INVALID', `\`postOnly\` applies to limit orders only, got type \`${r.type}\`.`];
+    if (needsPrice && r.price === undefined)
+      return ['ORDER_INVALID', `A ${r.type} order needs \`price\` (the limit price).`];
+    if (needsStop && r.stopPrice === undefined)
+      return ['ORDER_INVALID', `A ${r.type} order needs \`stopPrice\` (the trigger price).`];
+    if (r.type === 'trailing_stop' && r.trailingOffset === undefined)
+      return ['ORDER_INVALID', 'A trailing_stop order needs `trailingOffset`: { ticks: n } or { price: x }.'];
+    if (r.postOnly && r.type !== 'limit')
+      return ['ORDER_INVALID', `\`postOnly\` applies to limit orders only, got type \`${r.type}\`.`];
     if (w.tif === 'GTD' && (r.expireAt === undefined || r.expireAt <= this.clock.now())) {
-      return ['ORDER_INVALID', `A GTD order needs \`expireAt\` (epoch µs) in the future, got ${describeValue(r.expireAt)}.`];
+      return [
+        'ORDER_INVALID',
+        `A GTD order needs \`expireAt\` (epoch µs) in the future, got ${describeValue(r.expireAt)}.`,
+      ];
     }
     const grid = (field: string, v: number | undefined): [RejectReason, string] | undefined => {
       if (v === undefined || isOnGrid(inst, v)) return undefined;
@@ -900,9 +1017,15 @@ export class Exchange {
     if (off) return off;
     if (needsPrice) w.limitTick = priceToTicks(inst, r.price as number);
     if (needsStop) w.stopTick = priceToTicks(inst, r.stopPrice as number);
-    if (r.type === 'trailing_stop') w.trailTicks = offsetTicks(inst, r.trailingOffset as { ticks: number } | { price: number });
-    for (const t of [w.trailTicks, offsetTicksOf(inst, r.bracket?.stopLoss), offsetTicksOf(inst, r.bracket?.takeProfit)]) {
-      if (!Number.isNaN(t) && (t <= 0 || !Number.isInteger(t))) return ['ORDER_INVALID', `Expected offsets to be a whole number of ticks > 0, got ${t} ticks.`];
+    if (r.type === 'trailing_stop')
+      w.trailTicks = offsetTicks(inst, r.trailingOffset as { ticks: number } | { price: number });
+    for (const t of [
+      w.trailTicks,
+      offsetTicksOf(inst, r.bracket?.stopLoss),
+      offsetTicksOf(inst, r.bracket?.takeProfit),
+    ]) {
+      if (!Number.isNaN(t) && (t <= 0 || !Number.isInteger(t)))
+        return ['ORDER_INVALID', `Expected offsets to be a whole number of ticks > 0, got ${t} ticks.`];
     }
     return undefined;
   }
@@ -915,7 +1038,8 @@ export class Exchange {
     if (m.status === 'close' || (inst.sessions.length > 0 && sessionAt(inst, now) === undefined)) {
       return ['ORDER_MARKET_CLOSED', `${inst.symbol} is closed at ${now} µs. Send orders during its trading session.`];
     }
-    if (m.status === 'halt') return ['ORDER_MARKET_HALTED', `${inst.symbol} is halted. Orders are accepted again after the market resumes.`];
+    if (m.status === 'halt')
+      return ['ORDER_MARKET_HALTED', `${inst.symbol} is halted. Orders are accepted again after the market resumes.`];
     const pos = w.account.position(inst).lots;
     const signed = w.cside === BUY ? w.lots : -w.lots;
     if (w.request.reduceOnly) {
@@ -943,14 +1067,21 @@ export class Exchange {
     if (w.type === 'limit') {
       const crosses = this.marketableLots(w, w.limitTick, 1) > 0;
       if (w.request.postOnly && crosses) {
-        return ['ORDER_POST_ONLY_WOULD_CROSS', `Post-only ${w.side} at ${ticksToPrice(inst, w.limitTick)} would take liquidity (it crosses the opposite side). Price it away from the market.`];
+        return [
+          'ORDER_POST_ONLY_WOULD_CROSS',
+          `Post-only ${w.side} at ${ticksToPrice(inst, w.limitTick)} would take liquidity (it crosses the opposite side). Price it away from the market.`,
+        ];
       }
     }
     if (w.tif === 'FOK' && (w.type === 'limit' || w.type === 'market')) {
-      const limit = w.type === 'market' ? (w.cside === BUY ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : w.limitTick;
+      const limit =
+        w.type === 'market' ? (w.cside === BUY ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY) : w.limitTick;
       const avail = this.marketableLots(w, limit, w.lots);
       if (avail < w.lots) {
-        return ['ORDER_FOK_UNFILLABLE', `Fill-or-kill ${w.side} of ${w.quantity} can fill only ${lotsToQuantity(inst, avail)} now. Use IOC to accept a partial fill.`];
+        return [
+          'ORDER_FOK_UNFILLABLE',
+          `Fill-or-kill ${w.side} of ${w.quantity} can fill only ${lotsToQuantity(inst, avail)} now. Use IOC to accept a partial fill.`,
+        ];
       }
     }
     return undefined;
@@ -1077,7 +1208,7 @@ export class Exchange {
     w.filledLots += lots;
     w.costTicks += tick * lots;
     if (w.node !== null && w.filledLots >= w.lots) {
-      if (w.node.level !== null) m.book.unlink(w.node);
+      if (w.node.ref === w && w.node.level !== null) m.book.unlink(w.node);
       w.node = null;
     }
     const price = new Decimal(ticksToPrice(inst, tick));
@@ -1093,26 +1224,27 @@ export class Exchange {
     w.status = assertTransition(prev, next, w.id);
     w.updatedAt = now;
     if (next === 'filled') this.retire(w);
-    this.emit({
-      type: 'fill',
-      ts: now,
-      fill: {
-        id: `f${++this.fillSeq}`,
-        orderId: w.id,
-        clientOrderId: w.clientOrderId,
-        accountId: acct.id,
-        symbol: inst.symbol,
-        side: w.side,
-        price,
-        quantity: qty,
-        fee,
-        liquidity,
+    if (this.wants('fill'))
+      this.emit({
+        type: 'fill',
         ts: now,
-      },
-    });
-    this.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev });
-    this.emit({ type: 'position', ts: now, position: pos.toPosition(m.markTick()) });
-    this.emit({ type: 'account', ts: now, account: this.accountSnapshot(acct) });
+        fill: {
+          id: `f${++this.fillSeq}`,
+          orderId: w.id,
+          clientOrderId: w.clientOrderId,
+          accountId: acct.id,
+          symbol: inst.symbol,
+          side: w.side,
+          price,
+          quantity: qty,
+          fee,
+          liquidity,
+          ts: now,
+        },
+      });
+    if (this.wants('order')) this.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev });
+    if (this.wants('position')) this.emit({ type: 'position', ts: now, position: pos.toPosition(m.markTick()) });
+    if (this.wants('account')) this.emit({ type: 'account', ts: now, account: this.accountSnapshot(acct) });
     if (w.ocoGroup !== undefined) this.cancelOcoSiblings(w);
     if (w.children.length > 0) this.syncChildren(w);
   }
@@ -1122,7 +1254,7 @@ export class Exchange {
     this.open.delete(w);
     const m = w.market;
     if (w.node !== null) {
-      if (w.node.level !== null) m.book.unlink(w.node);
+      if (w.node.ref === w && w.node.level !== null) m.book.unlink(w.node);
       w.node = null;
     }
     if (w.timer) {
@@ -1138,7 +1270,8 @@ export class Exchange {
     }
     if (w.ocoGroup !== undefined) this.ocoGroups.get(w.ocoGroup)?.delete(w);
     if (w.filledLots === 0) {
-      for (const c of w.children) if (c.status === 'inactive' || c.status === 'pending_new') this.setStatus(c, 'canceled');
+      for (const c of w.children)
+        if (c.status === 'inactive' || c.status === 'pending_new') this.setStatus(c, 'canceled');
     }
   }
 
@@ -1233,7 +1366,7 @@ export class Exchange {
       } else if (c.lots < parent.filledLots) {
         c.lots = parent.filledLots;
         c.quantity = lotsToQuantity(inst, c.lots);
-        if (c.node !== null) {
+        if (c.node !== null && c.node.ref === c && c.node.level !== null) {
           // A size increase loses queue priority.
           c.market.book.unlink(c.node);
           c.node.qty = c.remainingLots;
@@ -1251,15 +1384,39 @@ export class Exchange {
     const bad = (msg: string, reason: RejectReason = 'ORDER_INVALID'): void => {
       w.rejectReason = reason;
       w.rejectMessage = msg;
-      this.setStatus(w, w.filledLots > 0 ? 'partially_filled' : back === 'partially_filled' ? 'partially_filled' : 'new');
+      this.setStatus(
+        w,
+        w.filledLots > 0 ? 'partially_filled' : back === 'partially_filled' ? 'partially_filled' : 'new',
+      );
     };
-    if (changes.price !== undefined && !isOnGrid(inst, changes.price)) return bad(`Modify refused: price ${changes.price} is off ${inst.symbol}'s tick grid (${inst.tickSize}).`, 'ORDER_PRICE_OFF_TICK');
-    if (changes.stopPrice !== undefined && !isOnGrid(inst, changes.stopPrice)) return bad(`Modify refused: stopPrice ${changes.stopPrice} is off the tick grid.`, 'ORDER_PRICE_OFF_TICK');
+    if (changes.price !== undefined && !isOnGrid(inst, changes.price)) {
+      bad(
+        `Modify refused: price ${changes.price} is off ${inst.symbol}'s tick grid (${inst.tickSize}).`,
+        'ORDER_PRICE_OFF_TICK',
+      );
+      return;
+    }
+    if (changes.stopPrice !== undefined && !isOnGrid(inst, changes.stopPrice)) {
+      bad(`Modify refused: stopPrice ${changes.stopPrice} is off the tick grid.`, 'ORDER_PRICE_OFF_TICK');
+      return;
+    }
     let newLots = w.lots;
     if (changes.quantity !== undefined) {
       newLots = quantityToLots(inst, changes.quantity);
-      if (Number.isNaN(newLots)) return bad(`Modify refused: quantity ${changes.quantity} is not a multiple of ${inst.lotSize}.`, 'ORDER_SIZE_NOT_LOT_MULTIPLE');
-      if (newLots <= w.filledLots) return bad(`Modify refused: quantity ${changes.quantity} must exceed the filled ${lotsToQuantity(inst, w.filledLots)}.`, 'ORDER_SIZE_INVALID');
+      if (Number.isNaN(newLots)) {
+        bad(
+          `Modify refused: quantity ${changes.quantity} is not a multiple of ${inst.lotSize}.`,
+          'ORDER_SIZE_NOT_LOT_MULTIPLE',
+        );
+        return;
+      }
+      if (newLots <= w.filledLots) {
+        bad(
+          `Modify refused: quantity ${changes.quantity} must exceed the filled ${lotsToQuantity(inst, w.filledLots)}.`,
+          'ORDER_SIZE_INVALID',
+        );
+        return;
+      }
     }
     const newTick = changes.price !== undefined ? priceToTicks(inst, changes.price) : w.limitTick;
     const priceChanged = changes.price !== undefined && newTick !== w.limitTick;
@@ -1271,7 +1428,7 @@ export class Exchange {
     if (changes.stopPrice !== undefined) w.stopTick = priceToTicks(inst, changes.stopPrice);
     if (changes.price !== undefined) w.limitTick = newTick;
     this.setStatus(w, w.filledLots > 0 ? 'partially_filled' : 'new');
-    const node = w.node;
+    const node = w.node !== null && w.node.ref === w && w.node.level !== null ? w.node : null;
     if (node !== null) {
       if (priceChanged || increased) {
         m.book.unlink(node);
@@ -1312,7 +1469,8 @@ export class Exchange {
       if (Number.isNaN(p)) continue;
       if (w.type === 'trailing_stop') {
         const cand = w.cside === SELL ? p - w.trailTicks : p + w.trailTicks;
-        if (Number.isNaN(w.stopTick) || (w.cside === SELL ? cand > w.stopTick : cand < w.stopTick)) w.stopTick = Math.round(cand);
+        if (Number.isNaN(w.stopTick) || (w.cside === SELL ? cand > w.stopTick : cand < w.stopTick))
+          w.stopTick = Math.round(cand);
       }
       const hit = w.cside === BUY ? p >= w.stopTick : p <= w.stopTick;
       if (!hit) continue;
@@ -1321,7 +1479,14 @@ export class Exchange {
       if (i >= 0) m.stops.splice(i, 1);
       this.emitOrder(w, w.status);
       // Without a book a stop fills where the path crossed it: at the gap, else at the stop price.
-      const touch = m.hasDepth || m.hasQuote ? Number.NaN : !Number.isNaN(gap) ? gap : m.lastSource === 'bar' ? w.stopTick : Number.NaN;
+      const touch =
+        m.hasDepth || m.hasQuote
+          ? Number.NaN
+          : !Number.isNaN(gap)
+            ? gap
+            : m.lastSource === 'bar'
+              ? w.stopTick
+              : Number.NaN;
       this.execute(w, touch);
     }
   }
@@ -1369,7 +1534,7 @@ export class Exchange {
   getQueuePosition(orderId: string): { ahead: number; ordersAhead: number } | undefined {
     const w = this.order(orderId);
     const node = w.node;
-    if (node === null || node.level === null) return undefined;
+    if (node === null || node.ref !== w || node.level === null) return undefined;
     let ordersAhead = 0;
     for (let o = node.prev; o !== null; o = o.prev) ordersAhead += lotsToQuantity(w.market.inst, o.qty);
     return { ahead: lotsToQuantity(w.market.inst, node.ahead), ordersAhead };
@@ -1378,22 +1543,37 @@ export class Exchange {
   private market(symbol: string): MarketState {
     const m = this.markets.get(symbol);
     if (m === undefined) {
-      throw new TradeKitError('EXCHANGE_UNKNOWN_SYMBOL', `Expected \`symbol\` to be one of ${[...this.markets.keys()].join(', ')}, got ${describeValue(symbol)}.`, {
-        details: { field: 'symbol', value: symbol },
-      });
+      throw new TradeKitError(
+        'EXCHANGE_UNKNOWN_SYMBOL',
+        `Expected \`symbol\` to be one of ${[...this.markets.keys()].join(', ')}, got ${describeValue(symbol)}.`,
+        {
+          details: { field: 'symbol', value: symbol },
+        },
+      );
     }
     return m;
   }
 
   private accountSnapshot(a: AccountLedger, extra?: WorkingOrder): AccountSnapshot {
     let orderMargin = new Decimal(0);
-    for (const w of this.open) {
-      if (w === extra || w.account !== a || w.request.reduceOnly || w.status === 'inactive' || w.status === 'pending_new') continue;
-      const inst = w.market.inst;
-      if (inst.marginPerContract > 0 && w.remainingLots > 0) {
-        orderMargin = orderMargin.plus(new Decimal(inst.marginPerContract).times(lotsToQuantity(inst, w.remainingLots)));
+    // Working orders only hold margin on instruments that define one: skip the scan otherwise.
+    if (this.anyMargin)
+      for (const w of this.open) {
+        if (
+          w === extra ||
+          w.account !== a ||
+          w.request.reduceOnly ||
+          w.status === 'inactive' ||
+          w.status === 'pending_new'
+        )
+          continue;
+        const inst = w.market.inst;
+        if (inst.marginPerContract > 0 && w.remainingLots > 0) {
+          orderMargin = orderMargin.plus(
+            new Decimal(inst.marginPerContract).times(lotsToQuantity(inst, w.remainingLots)),
+          );
+        }
       }
-    }
     return a.snapshot(this.clock.now(), (s) => (this.markets.get(s) as MarketState).markTick(), orderMargin);
   }
 
@@ -1445,7 +1625,10 @@ export class Exchange {
           lastTick: nn(m.lastTick),
           lastSource: m.lastSource,
           external: { bids: m.book.externalLevels(BUY), asks: m.book.externalLevels(SELL) },
-          queue: [...m.book.restingOrders(BUY), ...m.book.restingOrders(SELL)].map((o) => [(o.ref as WorkingOrder).id, o.ahead]),
+          queue: [...m.book.restingOrders(BUY), ...m.book.restingOrders(SELL)].map((o) => [
+            (o.ref as WorkingOrder).id,
+            o.ahead,
+          ]),
           stops: m.stops.map((w) => w.id),
           waiting: m.waiting.map((w) => w.id),
         })),
@@ -1483,8 +1666,18 @@ export class Exchange {
    * snapshot time). Throws `EXCHANGE_SNAPSHOT_INVALID` on a malformed snapshot.
    */
   static restore(snapshot: ExchangeSnapshot, options: { clock: Clock }): Exchange {
-    if (typeof snapshot !== 'object' || snapshot === null || snapshot.version !== 1 || !Array.isArray(snapshot.orders)) {
-      throw invalidValue('EXCHANGE_SNAPSHOT_INVALID', 'snapshot', 'an object from exchange.snapshot() (version 1)', snapshot);
+    if (
+      typeof snapshot !== 'object' ||
+      snapshot === null ||
+      snapshot.version !== 1 ||
+      !Array.isArray(snapshot.orders)
+    ) {
+      throw invalidValue(
+        'EXCHANGE_SNAPSHOT_INVALID',
+        'snapshot',
+        'an object from exchange.snapshot() (version 1)',
+        snapshot,
+      );
     }
     const o = snapshot.options;
     const ex = new Exchange({

@@ -28,15 +28,26 @@ export class FeeSchedule {
   readonly spec: Required<FeeSpec>;
 
   constructor(spec: FeeSpec = {}) {
-    if (typeof spec !== 'object' || spec === null) throw invalidValue('EXCHANGE_CONFIG_INVALID', 'fees', 'an object like { perContract: 0.5 }', spec);
+    if (typeof spec !== 'object' || spec === null)
+      throw invalidValue('EXCHANGE_CONFIG_INVALID', 'fees', 'an object like { perContract: 0.5 }', spec);
     const get = (k: keyof FeeSpec, nonNegative: boolean): number => {
       const v = spec[k] ?? 0;
       if (typeof v !== 'number' || !Number.isFinite(v) || (nonNegative && v < 0)) {
-        throw invalidValue('EXCHANGE_CONFIG_INVALID', `fees.${k}`, nonNegative ? 'a finite number ≥ 0' : 'a finite number (negative = rebate)', v);
+        throw invalidValue(
+          'EXCHANGE_CONFIG_INVALID',
+          `fees.${k}`,
+          nonNegative ? 'a finite number ≥ 0' : 'a finite number (negative = rebate)',
+          v,
+        );
       }
       return v;
     };
-    this.spec = { perContract: get('perContract', true), makerBps: get('makerBps', false), takerBps: get('takerBps', false), perOrder: get('perOrder', true) };
+    this.spec = {
+      perContract: get('perContract', true),
+      makerBps: get('makerBps', false),
+      takerBps: get('takerBps', false),
+      perOrder: get('perOrder', true),
+    };
     this.perContract = new Decimal(this.spec.perContract);
     this.maker = new Decimal(this.spec.makerBps);
     this.taker = new Decimal(this.spec.takerBps);

@@ -15,7 +15,16 @@ export {
   type OrderChanges,
   type OrderFilter,
 } from './exchange.js';
-export { OrderBook, RestingOrder, PriceLevel, BUY, SELL, type CoreSide, type MatchSink, type QueueDecreaseModel } from './order-book.js';
+export {
+  OrderBook,
+  RestingOrder,
+  PriceLevel,
+  BUY,
+  SELL,
+  type CoreSide,
+  type MatchSink,
+  type QueueDecreaseModel,
+} from './order-book.js';
 export { LatencyModel, type LatencySpec } from './latency.js';
 export { FeeSchedule, type FeeSpec } from './fees.js';
 export { TradingClient, createTradingClient, type OrderOptions, type BracketOrderRequest } from './trading-client.js';

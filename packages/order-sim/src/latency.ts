@@ -28,7 +28,8 @@ export class LatencyModel {
   constructor(field: string, spec: LatencySpec | undefined, rng: Rng) {
     const code = 'EXCHANGE_CONFIG_INVALID';
     const num = (name: string, v: unknown, min = 0): number => {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw invalidValue(code, `${field}.${name}`, `a finite number ≥ ${min} (µs)`, v);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+        throw invalidValue(code, `${field}.${name}`, `a finite number ≥ ${min} (µs)`, v);
       return v;
     };
     if (spec === undefined || typeof spec === 'number' || typeof spec === 'string') {
@@ -79,7 +80,12 @@ export class LatencyModel {
         break;
       }
       default:
-        throw invalidValue(code, `${field}.distribution`, '"constant", "uniform", "normal", "exponential" or "lognormal"', (spec as { distribution?: unknown }).distribution);
+        throw invalidValue(
+          code,
+          `${field}.distribution`,
+          '"constant", "uniform", "normal", "exponential" or "lognormal"',
+          (spec as { distribution?: unknown }).distribution,
+        );
     }
     const raw = this.draw;
     this.draw = () => {

@@ -2,7 +2,15 @@
  * Positions and accounts: net position per symbol with average entry, realized PnL on
  * reductions and reversals, unrealized PnL marked to market, fees, equity and buying power.
  */
-import { type AccountSnapshot, Decimal, type Instrument, type Micros, type Position, lotsToQuantity, ticksToPrice } from '@tradekit/types';
+import {
+  type AccountSnapshot,
+  Decimal,
+  type Instrument,
+  type Micros,
+  type Position,
+  lotsToQuantity,
+  ticksToPrice,
+} from '@tradekit/types';
 
 /** A net position in lots with exact money fields. */
 export class PositionLedger {
@@ -32,7 +40,10 @@ export class PositionLedger {
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
       // Opening or adding: weighted average entry.
       const total = Math.abs(after);
-      this.avgPrice = this.avgPrice.times(Math.abs(before)).plus(price.times(Math.abs(signedLots))).div(total);
+      this.avgPrice = this.avgPrice
+        .times(Math.abs(before))
+        .plus(price.times(Math.abs(signedLots)))
+        .div(total);
     } else {
       const closing = Math.min(Math.abs(before), Math.abs(signedLots));
       const qty = lotsToQuantity(inst, closing);

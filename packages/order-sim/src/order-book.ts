@@ -155,7 +155,10 @@ class BookSide {
         return;
       }
     }
-    throw new TradeKitError('EXCHANGE_INTERNAL', `Book side lost track of its levels (active ${this.active}). Please report this bug.`);
+    throw new TradeKitError(
+      'EXCHANGE_INTERNAL',
+      `Book side lost track of its levels (active ${this.active}). Please report this bug.`,
+    );
   }
 
   /** The next non-empty level after `tick` going away from the best, or undefined. */
@@ -181,7 +184,13 @@ class BookSide {
  */
 export class OrderBook {
   private readonly sides: [BookSide, BookSide] = [new BookSide(true), new BookSide(false)];
-  private readonly byId = new Map<number, RestingOrder>();
+  // A plain array indexed by id: ids are small increasing integers in practice, and array slots
+  // cost a fraction of Map operations on the add/cancel path.
+  private byId: (RestingOrder | undefined)[] = [];
+  private count = 0;
+  // Nodes of fully filled or cancelled orders, reused by add(): the hot path then allocates nothing.
+  // A node handed out by a MatchSink is only valid during that callback; check `ref` before reuse.
+  private readonly pool: RestingOrder[] = [];
 
   /** Best bid tick (orders or displayed size), or -Infinity. */
   get bestBid(): number {
@@ -195,12 +204,12 @@ export class OrderBook {
 
   /** Number of simulated orders resting. */
   get size(): number {
-    return this.byId.size;
+    return this.count;
   }
 
   /** The resting order with this core id. */
   get(id: number): RestingOrder | undefined {
-    return this.byId.get(id);
+    return this.byId[id];
   }
 
   /** The level at `tick` on `side`, if one was ever created. */
@@ -217,10 +226,30 @@ export class OrderBook {
    * Submits a limit order: matches what crosses (`limitTick` ±Infinity for a market order), then
    * rests the remainder unless `rest` is false. Returns the resting order, or `null` when nothing rests.
    */
-  add(id: number, account: number, side: CoreSide, limitTick: number, lots: number, sink?: MatchSink, rest = true, ref?: unknown): RestingOrder | null {
-    const left = sink === undefined ? lots : lots - this.match(side, limitTick, lots, account, sink);
+  add(
+    id: number,
+    account: number,
+    side: CoreSide,
+    limitTick: number,
+    lots: number,
+    sink?: MatchSink,
+    rest = true,
+    ref?: unknown,
+  ): RestingOrder | null {
+    const best = side === BUY ? this.sides[SELL].best : this.sides[BUY].best;
+    const crosses = side === BUY ? best <= limitTick : best >= limitTick;
+    const left = sink === undefined || !crosses ? lots : lots - this.match(side, limitTick, lots, account, sink);
     if (left <= 0 || !rest) return null;
-    const order = new RestingOrder(id, account, side, limitTick, left, ref);
+    let order = this.pool.pop();
+    if (order === undefined) order = new RestingOrder(id, account, side, limitTick, left, ref);
+    else {
+      order.id = id;
+      order.account = account;
+      order.side = side;
+      order.tick = limitTick;
+      order.qty = left;
+      order.ref = ref;
+    }
     this.rest(order);
     return order;
   }
@@ -238,16 +267,30 @@ export class OrderBook {
     else lv.tail.next = order;
     lv.tail = order;
     lv.count++;
-    this.byId.set(order.id, order);
+    if (!Number.isInteger(order.id) || order.id < 0 || order.id > 0x7fffffff) {
+      throw new TradeKitError(
+        'EXCHANGE_INVALID_ARGUMENT',
+        `Expected a core order id to be an integer from 0 to 2147483647, got ${order.id}.`,
+      );
+    }
+    this.byId[order.id] = order;
+    this.count++;
     if (wasEmpty) bs.activate(order.tick);
   }
 
   /** Removes a resting order (O(1)). Returns false when it was not resting. */
   cancel(id: number): boolean {
-    const order = this.byId.get(id);
+    const order = this.byId[id];
     if (order === undefined) return false;
     this.unlink(order);
+    this.release(order);
     return true;
+  }
+
+  /** Hands a node that left the book back for reuse by {@link add}. */
+  private release(order: RestingOrder): void {
+    order.ref = undefined;
+    if (this.pool.length < 65_536) this.pool.push(order);
   }
 
   /** Removes the given resting order from its level. */
@@ -262,7 +305,8 @@ export class OrderBook {
     order.next = null;
     order.level = null;
     lv.count--;
-    this.byId.delete(order.id);
+    this.byId[order.id] = undefined;
+    this.count--;
     if (lv.count === 0 && lv.external === 0) this.sides[order.side].deactivate(lv.tick);
   }
 
@@ -278,6 +322,11 @@ export class OrderBook {
       const lv = opp.get(tick) as PriceLevel;
       rem = this.takeLevel(opp, lv, rem, account, sink);
       if (rem === 0) break;
+      if (lv.count === 0 && lv.external === 0) {
+        // Emptied: deactivate() already found the next best.
+        tick = opp.best;
+        continue;
+      }
       const nxt = opp.nextLevel(tick);
       if (nxt === undefined) break;
       tick = nxt.tick;
@@ -295,7 +344,7 @@ export class OrderBook {
     while (rem > 0) {
       if (o === null) {
         if (lv.external > 0) {
-          const x = lv.external < rem ? lv.external : rem;
+          const x = Math.min(lv.external, rem);
           lv.external -= x;
           extTaken += x;
           rem -= x;
@@ -305,7 +354,7 @@ export class OrderBook {
       }
       const need = o.ahead - extTaken;
       if (need > 0 && lv.external > 0) {
-        let x = need < lv.external ? need : lv.external;
+        let x = Math.min(need, lv.external);
         if (x > rem) x = rem;
         lv.external -= x;
         extTaken += x;
@@ -317,12 +366,15 @@ export class OrderBook {
         o = o.next;
         continue;
       }
-      const x = o.qty < rem ? o.qty : rem;
+      const x = Math.min(o.qty, rem);
       o.qty -= x;
       rem -= x;
       const next = o.next;
-      if (o.qty === 0) this.unlink(o);
-      sink(o, lv.tick, x);
+      if (o.qty === 0) {
+        this.unlink(o);
+        sink(o, lv.tick, x);
+        this.release(o);
+      } else sink(o, lv.tick, x);
       o = next;
     }
     if (extTaken > 0) {
@@ -438,12 +490,15 @@ export class OrderBook {
         const nxt = bs.nextLevel(t);
         if (t !== tick) {
           for (let o = lv.head; o !== null && rem > 0; ) {
-            const x = o.qty < rem ? o.qty : rem;
+            const x = Math.min(o.qty, rem);
             o.qty -= x;
             rem -= x;
             const next = o.next;
-            if (o.qty === 0) this.unlink(o);
-            sink(o, t, x);
+            if (o.qty === 0) {
+              this.unlink(o);
+              sink(o, t, x);
+              this.release(o);
+            } else sink(o, t, x);
             o = next;
           }
         } else if (atPrice && lv.count > 0) {
@@ -463,17 +518,20 @@ export class OrderBook {
     for (let o = lv.head; o !== null && rem > 0; ) {
       const need = o.ahead - traded;
       if (need > 0) {
-        const x = need < rem ? need : rem;
+        const x = Math.min(need, rem);
         traded += x;
         rem -= x;
         if (rem === 0) break;
       }
-      const x = o.qty < rem ? o.qty : rem;
+      const x = Math.min(o.qty, rem);
       o.qty -= x;
       rem -= x;
       const next = o.next;
-      if (o.qty === 0) this.unlink(o);
-      sink(o, lv.tick, x);
+      if (o.qty === 0) {
+        this.unlink(o);
+        sink(o, lv.tick, x);
+        this.release(o);
+      } else sink(o, lv.tick, x);
       o = next;
     }
     if (traded > 0) for (let q = lv.head; q !== null; q = q.next) q.ahead = q.ahead > traded ? q.ahead - traded : 0;
@@ -510,13 +568,13 @@ export class OrderBook {
         let ot2 = opp.best;
         for (let o = lv.head; o !== null && avail > 0; ) {
           const next = o.next;
-          let x = o.qty < avail ? o.qty : avail;
+          let x = Math.min(o.qty, avail);
           avail -= x;
           // Consume the displayed size that crossed, best first.
           let y = x;
           while (y > 0 && Number.isFinite(ot2)) {
             const olv = opp.get(ot2) as PriceLevel;
-            const take = olv.external < y ? olv.external : y;
+            const take = Math.min(olv.external, y);
             if (take > 0) this.setExternal(opp.isBid ? BUY : SELL, ot2, olv.external - take);
             y -= take;
             if (olv.external === 0) {
@@ -526,8 +584,11 @@ export class OrderBook {
           }
           x -= y;
           o.qty -= x;
-          if (o.qty === 0) this.unlink(o);
-          sink(o, t, x);
+          if (o.qty === 0) {
+            this.unlink(o);
+            sink(o, t, x);
+            this.release(o);
+          } else sink(o, t, x);
           o = next;
         }
         const n = mine.nextLevel(t);

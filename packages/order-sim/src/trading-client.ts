@@ -1,7 +1,15 @@
 /**
  * A trading facade in the shape trading SDKs expose, bound to one account of an {@link Exchange}.
  */
-import type { AccountSnapshot, ExchangeEvent, Order, OrderRequest, OrderSide, Position, PriceOffset } from '@tradekit/types';
+import type {
+  AccountSnapshot,
+  ExchangeEvent,
+  Order,
+  OrderRequest,
+  OrderSide,
+  Position,
+  PriceOffset,
+} from '@tradekit/types';
 import type { Exchange, ExchangeEventMap, OrderChanges } from './exchange.js';
 
 /** Extra fields for the `place*Order` helpers. */
@@ -60,17 +68,36 @@ export class TradingClient {
   }
 
   /** A stop-market order that triggers at `stopPrice`. */
-  placeStopOrder(symbol: string, side: OrderSide, quantity: number, stopPrice: number, options: OrderOptions = {}): Order {
+  placeStopOrder(
+    symbol: string,
+    side: OrderSide,
+    quantity: number,
+    stopPrice: number,
+    options: OrderOptions = {},
+  ): Order {
     return this.placeOrder({ ...options, symbol, side, type: 'stop', quantity, stopPrice });
   }
 
   /** A stop-limit order: triggers at `stopPrice`, then works as a limit at `price`. */
-  placeStopLimitOrder(symbol: string, side: OrderSide, quantity: number, stopPrice: number, price: number, options: OrderOptions = {}): Order {
+  placeStopLimitOrder(
+    symbol: string,
+    side: OrderSide,
+    quantity: number,
+    stopPrice: number,
+    price: number,
+    options: OrderOptions = {},
+  ): Order {
     return this.placeOrder({ ...options, symbol, side, type: 'stop_limit', quantity, stopPrice, price });
   }
 
   /** A trailing stop `offset` away from the best price seen since it was placed. */
-  placeTrailingStopOrder(symbol: string, side: OrderSide, quantity: number, offset: PriceOffset, options: OrderOptions = {}): Order {
+  placeTrailingStopOrder(
+    symbol: string,
+    side: OrderSide,
+    quantity: number,
+    offset: PriceOffset,
+    options: OrderOptions = {},
+  ): Order {
     return this.placeOrder({ ...options, symbol, side, type: 'trailing_stop', quantity, trailingOffset: offset });
   }
 
@@ -85,7 +112,10 @@ export class TradingClient {
   }
 
   /** Places orders that cancel each other on the first fill (one-cancels-the-other). */
-  placeOcoOrders(requests: Omit<OrderRequest, 'accountId' | 'ocoGroup'>[], group = `oco:${requests.map((r) => r.clientOrderId ?? '').join('|')}:${Math.round(this.exchange.clock.now())}`): Order[] {
+  placeOcoOrders(
+    requests: Omit<OrderRequest, 'accountId' | 'ocoGroup'>[],
+    group = `oco:${requests.map((r) => r.clientOrderId ?? '').join('|')}:${Math.round(this.exchange.clock.now())}`,
+  ): Order[] {
     return requests.map((r) => this.placeOrder({ ...r, ocoGroup: group }));
   }
 

@@ -1,7 +1,7 @@
 import { Decimal } from '@tradekit/types';
 import { describe, expect, it } from 'vitest';
 import { createTradingClient } from '../src/index.js';
-import { MNQ, setup } from './helpers.js';
+import { setup } from './helpers.js';
 
 describe('golden scenarios', () => {
   it('queue position: 100 ahead, prints of 80, 30, 50 → no fill, fill 10, fill 40', () => {
@@ -71,7 +71,13 @@ describe('golden scenarios', () => {
     const { ex, quote, fills } = setup({ fees: { perContract: 0.62 } });
     const client = createTradingClient(ex);
     quote(19999.75, 10, 20000, 10, 'MNQ');
-    const entry = client.placeBracketOrder({ symbol: 'MNQ', side: 'buy', quantity: 1, stopLoss: { price: 50 }, takeProfit: { price: 100 } });
+    const entry = client.placeBracketOrder({
+      symbol: 'MNQ',
+      side: 'buy',
+      quantity: 1,
+      stopLoss: { price: 50 },
+      takeProfit: { price: 100 },
+    });
     expect(client.getOrder(entry.id).status).toBe('filled');
     expect(client.getPosition('MNQ').quantity).toBe(1);
     const [sl, tp] = client.getOrders({ open: true });
