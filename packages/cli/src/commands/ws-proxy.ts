@@ -40,9 +40,10 @@ export const wsProxyCommand: TradekitCommand = {
       const why = await untilStopped(flags.duration);
       await proxy.stop();
       const s = proxy.stats;
-      io.stdout.write(
-        `stopped (${why}): ${s.connections} connections, ${s.downstreamFrames} frames down, ${s.upstreamFrames} up, ${s.upstreamFailures} upstream failures\n`,
-      );
+      if (!flags.quiet)
+        io.stdout.write(
+          `stopped (${why}): ${s.connections} connections, ${s.downstreamFrames} frames down, ${s.upstreamFrames} up, ${s.upstreamFailures} upstream failures\n`,
+        );
     });
   },
 };

@@ -177,3 +177,18 @@ describe('tradekit ws-proxy', () => {
     expect(await run(['ws-proxy', '--port', '0']).code).toBe(2);
   });
 });
+
+describe('fault flags', () => {
+  it('keeps the seed of a --fault-script unless --seed is given', async () => {
+    const { faultScriptFromFlags } = await import('./ws-serve.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ws-serve-'));
+    const file = join(dir, 'seeded.json');
+    writeFileSync(file, JSON.stringify({ seed: 'abc', rules: [{ type: 'lose', probability: 0.5 }] }));
+    expect(faultScriptFromFlags({ faultScript: file }).seed).toBe('abc');
+    expect(faultScriptFromFlags({ faultScript: file, seed: '9' }).seed).toBe(9);
+    expect(faultScriptFromFlags({ dropAfter: 3, delay: 1000 }).rules).toEqual([
+      { type: 'delay', delay: 1000, jitter: 0 },
+      { type: 'drop', from: 3 },
+    ]);
+  });
+});

@@ -80,7 +80,7 @@ export function addFaultOptions(command: Command): Command {
     .option('--bandwidth <bytesPerSecond>', 'cap bytes per second per connection', wholeNumber('--bandwidth'))
     .option('--ping-timeout', 'never answer WebSocket pings')
     .option('--fault-script <file>', 'JSON fault script (rules and timeline); flags add rules after it')
-    .option('--seed <seed>', 'seed of the random faults', '0');
+    .option('--seed <seed>', "seed of the random faults (default: the script's seed, else 0)");
 }
 
 /** Builds the fault script from the flags (and the script file, whose rules come first). */
