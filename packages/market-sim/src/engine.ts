@@ -17,6 +17,9 @@ import {
 
 const US_PER_MINUTE = 60_000_000;
 const MAX_SWEEP = 3;
+// Microstructure draws use one 32-bit output per uniform (half the cost of a 53-bit double);
+// (u + 0.5)·2⁻³² is never 0 or 1, so it is safe under log and negative powers.
+const U32 = 2.3283064365386963e-10;
 
 /** Simulates one symbol, one price step at a time. */
 export class SymbolEngine {
@@ -247,16 +250,16 @@ export class SymbolEngine {
       if (tt < tq) {
         this.recenter(ts, p, out);
         this.trade(ts, out);
-        if (ti <= to) this.tImm = t - Math.log(rng.nextOpen()) / this.mu;
+        if (ti <= to) this.tImm = t - Math.log((rng.uint32() + 0.5) * U32) / this.mu;
         // Hawkes: the excitation jumps by α; its next offspring is drawn exactly (Dassios–Zhao).
         const e = this.excess * Math.exp(-this.beta * (t - this.tExcess)) + this.jumpA;
         this.excess = e;
         this.tExcess = t;
-        const d = 1 + (this.beta * Math.log(rng.nextOpen())) / e;
+        const d = 1 + (this.beta * Math.log((rng.uint32() + 0.5) * U32)) / e;
         this.tOff = d > 0 ? t - Math.log(d) / this.beta : Number.POSITIVE_INFINITY;
       } else {
         if (!this.recenter(ts, p, out)) this.flicker(ts, out);
-        this.tNextQuote = t - Math.log(rng.nextOpen()) / this.quoteRate;
+        this.tNextQuote = t - Math.log((rng.uint32() + 0.5) * U32) / this.quoteRate;
       }
     }
   }
@@ -265,7 +268,7 @@ export class SymbolEngine {
   private rescale(next: number, t0: number, oldRate: number, newRate: number): number {
     if (!(newRate > 0)) return Number.POSITIVE_INFINITY;
     if (oldRate > 0 && next !== Number.POSITIVE_INFINITY) return t0 + ((next - t0) * oldRate) / newRate;
-    return t0 - Math.log(this.rng.nextOpen()) / newRate;
+    return t0 - Math.log((this.rng.uint32() + 0.5) * U32) / newRate;
   }
 
   private seasonFactor(t: number): number {
@@ -281,7 +284,7 @@ export class SymbolEngine {
   }
 
   private freshSize(level: number): number {
-    const lots = Math.round(this.depthMean * (this.profile[level] as number) * (0.4 + 1.2 * this.rng.next()));
+    const lots = Math.round(this.depthMean * (this.profile[level] as number) * (0.4 + 1.2 * (this.rng.uint32() * U32)));
     return Math.max(lots, 1);
   }
 
@@ -426,7 +429,7 @@ export class SymbolEngine {
   /** Makers re-quote without moving: one level's size changes (the touch half the time). */
   private flicker(ts: number, out: MarketEvent[]): void {
     const rng = this.rng;
-    const u = rng.next();
+    const u = rng.uint32() * U32;
     const bidSide = u < 0.5;
     const frac = bidSide ? u * 2 : (u - 0.5) * 2;
     const level = this.emitBook ? Math.floor(frac * frac * this.levels) : 0;
@@ -435,7 +438,7 @@ export class SymbolEngine {
     const old = sz[level] as number;
     // Mean-reverting toward the profile so sizes neither vanish nor explode.
     const target = this.depthMean * (this.profile[level] as number);
-    let next = Math.round(old + (target - old) * 0.3 + (rng.next() - 0.5) * 0.6 * target);
+    let next = Math.round(old + (target - old) * 0.3 + (rng.uint32() * U32 - 0.5) * 0.6 * target);
     if (next < 1) next = 1;
     if (next === old) next = old + 1;
     sz[level] = next;
@@ -449,9 +452,9 @@ export class SymbolEngine {
   /** One aggressive order: consumes displayed size at the touch, sweeping up to 3 levels. */
   private trade(ts: number, out: MarketEvent[]): void {
     const rng = this.rng;
-    const buy = rng.next() < this.buyProb;
+    const buy = rng.uint32() * U32 < this.buyProb;
     const m = this.spec.micro;
-    let lots = Math.floor(m.minTradeLots * rng.nextOpen() ** this.sizeExp);
+    let lots = Math.floor(m.minTradeLots * ((rng.uint32() + 0.5) * U32) ** this.sizeExp);
     if (lots > m.maxTradeLots) lots = m.maxTradeLots;
     const px = buy ? this.askPx : this.bidPx;
     const sz = buy ? this.askSz : this.bidSz;
