@@ -325,7 +325,7 @@ export interface ExchangeSnapshot {
     id: string;
     realized: string;
     fees: string;
-    positions: { symbol: string; lots: number; avgPrice: string; realized: string; fees: string }[];
+    positions: { symbol: string; lots: number; cost: string; realized: string; fees: string }[];
   }[];
   markets: {
     symbol: string;
@@ -1608,7 +1608,7 @@ export class Exchange {
           positions: [...a.positions.values()].map((p) => ({
             symbol: p.inst.symbol,
             lots: p.lots,
-            avgPrice: p.avgPrice.toString(),
+            cost: p.cost.toString(),
             realized: p.realized.toString(),
             fees: p.fees.toString(),
           })),
@@ -1701,7 +1701,7 @@ export class Exchange {
       for (const p of a.positions) {
         const pos = acct.position(ex.market(p.symbol).inst);
         pos.lots = p.lots;
-        pos.avgPrice = new Decimal(p.avgPrice);
+        pos.cost = new Decimal(p.cost);
         pos.realized = new Decimal(p.realized);
         pos.fees = new Decimal(p.fees);
       }

@@ -18,7 +18,12 @@ export class PositionLedger {
   readonly inst: Instrument;
   /** Signed lots. */
   lots = 0;
-  avgPrice = new Decimal(0);
+  /**
+   * Price × quantity paid for the open position (no multiplier). Kept instead of an average so
+   * that realized + unrealized PnL always add up exactly to the fills' cash flows, even when the
+   * average price is a repeating decimal.
+   */
+  cost = new Decimal(0);
   realized = new Decimal(0);
   fees = new Decimal(0);
 
@@ -38,33 +43,37 @@ export class PositionLedger {
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
-      // Opening or adding: weighted average entry.
-      const total = Math.abs(after);
-      this.avgPrice = this.avgPrice
-        .times(Math.abs(before))
-        .plus(price.times(Math.abs(signedLots)))
-        .div(total);
+      this.cost = this.cost.plus(price.times(lotsToQuantity(inst, Math.abs(signedLots))));
     } else {
       const closing = Math.min(Math.abs(before), Math.abs(signedLots));
       const qty = lotsToQuantity(inst, closing);
+      const closedCost = closing === Math.abs(before) ? this.cost : this.cost.times(closing).div(Math.abs(before));
+      this.cost = this.cost.minus(closedCost);
+      const exit = price.times(qty);
       // Long closes gain (exit − entry); short closes gain (entry − exit).
-      const diff = before > 0 ? price.minus(this.avgPrice) : this.avgPrice.minus(price);
-      realized = diff.times(qty).times(inst.multiplier);
+      realized = (before > 0 ? exit.minus(closedCost) : closedCost.minus(exit)).times(inst.multiplier);
       this.realized = this.realized.plus(realized);
-      if (after === 0) this.avgPrice = new Decimal(0);
-      else if (Math.sign(after) !== Math.sign(before)) this.avgPrice = price; // reversal: the rest opens at this fill
+      if (after !== 0 && Math.sign(after) !== Math.sign(before)) {
+        // Reversal: the rest opens at this fill.
+        this.cost = price.times(lotsToQuantity(inst, Math.abs(after)));
+      }
     }
     this.lots = after;
     return realized;
+  }
+
+  /** Average entry price of the open quantity; 0 when flat. */
+  get avgPrice(): Decimal {
+    if (this.lots === 0) return new Decimal(0);
+    return this.cost.div(lotsToQuantity(this.inst, Math.abs(this.lots)));
   }
 
   /** Unrealized PnL at `markTick` (NaN = no mark yet → 0). */
   unrealized(markTick: number): Decimal {
     if (this.lots === 0 || Number.isNaN(markTick)) return new Decimal(0);
     const mark = new Decimal(ticksToPrice(this.inst, markTick));
-    const qty = lotsToQuantity(this.inst, Math.abs(this.lots));
-    const diff = this.lots > 0 ? mark.minus(this.avgPrice) : this.avgPrice.minus(mark);
-    return diff.times(qty).times(this.inst.multiplier);
+    const value = mark.times(lotsToQuantity(this.inst, Math.abs(this.lots)));
+    return (this.lots > 0 ? value.minus(this.cost) : this.cost.minus(value)).times(this.inst.multiplier);
   }
 
   /** The public view. */
