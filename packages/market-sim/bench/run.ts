@@ -69,7 +69,11 @@ function measure(fn: () => number): { eventsPerSec: number; best: number; runsMs
     rates.push((events / ms) * 1000);
   }
   rates.sort((a, b) => a - b);
-  return { eventsPerSec: rates[Math.floor(rates.length / 2)] as number, best: rates[rates.length - 1] as number, runsMs: runs };
+  return {
+    eventsPerSec: rates[Math.floor(rates.length / 2)] as number,
+    best: rates[rates.length - 1] as number,
+    runsMs: runs,
+  };
 }
 
 const rows: Array<{ name: string; eventsPerSec: number; best: number; target?: number; note: string }> = [];
@@ -122,7 +126,9 @@ console.log(
   `${'case'.padEnd(w)}  ${'median/s'.padStart(12)}  ${'best/s'.padStart(10)}  ${'vs baseline'.padStart(11)}  ${'target'.padStart(8)}  note`,
 );
 for (const r of rows) {
-  const target = r.target ? `${r.target / 1e6}M ${r.eventsPerSec >= r.target ? 'ok' : r.best >= r.target ? 'best' : 'MISS'}` : '';
+  const target = r.target
+    ? `${r.target / 1e6}M ${r.eventsPerSec >= r.target ? 'ok' : r.best >= r.target ? 'best' : 'MISS'}`
+    : '';
   console.log(
     `${r.name.padEnd(w)}  ${(r.eventsPerSec / 1e6).toFixed(2).padStart(10)} M  ${(r.best / 1e6).toFixed(2).padStart(8)} M  ${(r.eventsPerSec / base.eventsPerSec).toFixed(2).padStart(10)}×  ${target.padStart(8)}  ${r.note}`,
   );

@@ -47,6 +47,10 @@ export class SymbolEngine {
   private invStep: number;
   private status: MarketStatus = 'open';
   private started = false;
+  // Emission time: never decreases; each book event gets its own µs so the canonical CSV
+  // (which groups book rows by ts) reads back the same events.
+  private cur = 0;
+  private lastBookTs = Number.NEGATIVE_INFINITY;
   private needSnapshot = true;
 
   // Hawkes trade arrivals: immigrant rate mu and excess intensity E (per µs) at time tE.
@@ -194,17 +198,24 @@ export class SymbolEngine {
     const sdStep = vol * Math.sqrt(this.dtYears);
     this.buyProb = sdStep > 0 ? 0.5 + 0.2 * Math.tanh(r / sdStep) : 0.5;
 
+    if (t0 > this.cur) this.cur = t0;
     if (!this.started) {
       this.started = true;
       this.status = c.status;
       if (this.statusEvents)
-        out.push({ type: 'status', symbol: this.symbol, ts: t0, status: c.status, reason: c.reason ?? 'market start' });
+        out.push({
+          type: 'status',
+          symbol: this.symbol,
+          ts: this.cur,
+          status: c.status,
+          reason: c.reason ?? 'market start',
+        });
     } else if (c.status !== this.status) {
       this.status = c.status;
       out.push({
         type: 'status',
         symbol: this.symbol,
-        ts: t0,
+        ts: this.cur,
         status: c.status,
         reason: c.reason ?? (c.status === 'open' ? 'resumed' : c.status),
       });
@@ -223,8 +234,8 @@ export class SymbolEngine {
     if (this.needSnapshot) {
       this.needSnapshot = false;
       this.rebuildFresh(this.pStart);
-      if (this.emitBook) out.push(this.snapshotEvent(t0));
-      out.push(this.quoteEvent(t0));
+      if (this.emitBook) out.push(this.snapshotEvent());
+      out.push(this.quoteEvent());
     }
 
     // Rates change per step. Pending arrivals are kept in units of integrated hazard and
@@ -246,10 +257,11 @@ export class SymbolEngine {
       const t = Math.min(tt, tq);
       if (t >= t1) break;
       const ts = Math.floor(t);
+      if (ts > this.cur) this.cur = ts;
       const p = this.pStart + (this.pEnd - this.pStart) * (t - t0) * this.invStep;
       if (tt < tq) {
-        this.recenter(ts, p, out);
-        this.trade(ts, out);
+        this.recenter(p, out);
+        this.trade(out);
         if (ti <= to) this.tImm = t - Math.log((rng.uint32() + 0.5) * U32) / this.mu;
         // Hawkes: the excitation jumps by α; its next offspring is drawn exactly (Dassios–Zhao).
         const e = this.excess * Math.exp(-this.beta * (t - this.tExcess)) + this.jumpA;
@@ -258,7 +270,7 @@ export class SymbolEngine {
         const d = 1 + (this.beta * Math.log((rng.uint32() + 0.5) * U32)) / e;
         this.tOff = d > 0 ? t - Math.log(d) / this.beta : Number.POSITIVE_INFINITY;
       } else {
-        if (!this.recenter(ts, p, out)) this.flicker(ts, out);
+        if (!this.recenter(p, out)) this.flicker(out);
         this.tNextQuote = t - Math.log((rng.uint32() + 0.5) * U32) / this.quoteRate;
       }
     }
@@ -296,7 +308,15 @@ export class SymbolEngine {
     return this.lotUnits === 1 && this.sizeScale === 1 ? lots : (lots * this.lotUnits) / this.sizeScale;
   }
 
-  private quoteEvent(ts: number): MarketEvent {
+  /** Stamps a book event: strictly after the previous one of this symbol. */
+  private bookTs(): number {
+    if (this.cur <= this.lastBookTs) this.cur = this.lastBookTs + 1;
+    this.lastBookTs = this.cur;
+    return this.cur;
+  }
+
+  private quoteEvent(): MarketEvent {
+    const ts = this.cur;
     return {
       type: 'quote',
       symbol: this.symbol,
@@ -308,7 +328,8 @@ export class SymbolEngine {
     };
   }
 
-  private snapshotEvent(ts: number): MarketEvent {
+  private snapshotEvent(): MarketEvent {
+    const ts = this.bookTs();
     const bids: BookLevel[] = [];
     const asks: BookLevel[] = [];
     for (let i = 0; i < this.levels; i++) {
@@ -318,9 +339,9 @@ export class SymbolEngine {
     return { type: 'book_snapshot', symbol: this.symbol, ts, bids, asks };
   }
 
-  private flushDelta(ts: number, out: MarketEvent[]): void {
+  private flushDelta(out: MarketEvent[]): void {
     if (this.dBids.length === 0 && this.dAsks.length === 0) return;
-    out.push({ type: 'book_delta', symbol: this.symbol, ts, bids: this.dBids, asks: this.dAsks });
+    out.push({ type: 'book_delta', symbol: this.symbol, ts: this.bookTs(), bids: this.dBids, asks: this.dAsks });
     this.dBids = [];
     this.dAsks = [];
   }
@@ -346,7 +367,7 @@ export class SymbolEngine {
    * Moves the book to be centred on `p` with the current spread and spacing. Levels at prices
    * that stay keep their size; new ones get fresh size. Returns false when nothing moved.
    */
-  private recenter(ts: number, p: number, out: MarketEvent[]): boolean {
+  private recenter(p: number, out: MarketEvent[]): boolean {
     const bid = this.touchFor(p);
     const ask = bid + this.spreadTicks;
     const n = this.levels;
@@ -376,8 +397,8 @@ export class SymbolEngine {
     tp = this.askSz;
     this.askSz = this.naSz;
     this.naSz = tp;
-    if (this.emitBook) this.flushDelta(ts, out);
-    out.push(this.quoteEvent(ts));
+    if (this.emitBook) this.flushDelta(out);
+    out.push(this.quoteEvent());
     return true;
   }
 
@@ -427,7 +448,7 @@ export class SymbolEngine {
   }
 
   /** Makers re-quote without moving: one level's size changes (the touch half the time). */
-  private flicker(ts: number, out: MarketEvent[]): void {
+  private flicker(out: MarketEvent[]): void {
     const rng = this.rng;
     const u = rng.uint32() * U32;
     const bidSide = u < 0.5;
@@ -444,13 +465,19 @@ export class SymbolEngine {
     sz[level] = next;
     if (this.emitBook) {
       const lvl = { price: this.price(px[level] as number), size: this.size(next) };
-      out.push({ type: 'book_delta', symbol: this.symbol, ts, bids: bidSide ? [lvl] : [], asks: bidSide ? [] : [lvl] });
+      out.push({
+        type: 'book_delta',
+        symbol: this.symbol,
+        ts: this.bookTs(),
+        bids: bidSide ? [lvl] : [],
+        asks: bidSide ? [] : [lvl],
+      });
     }
-    if (level === 0) out.push(this.quoteEvent(ts));
+    if (level === 0) out.push(this.quoteEvent());
   }
 
   /** One aggressive order: consumes displayed size at the touch, sweeping up to 3 levels. */
-  private trade(ts: number, out: MarketEvent[]): void {
+  private trade(out: MarketEvent[]): void {
     const rng = this.rng;
     const buy = rng.uint32() * U32 < this.buyProb;
     const m = this.spec.micro;
@@ -466,7 +493,7 @@ export class SymbolEngine {
       const avail = sz[0] as number;
       const take = Math.min(lots, avail);
       const p = px[0] as number;
-      out.push({ type: 'trade', symbol: this.symbol, ts, price: this.price(p), size: this.size(take), side });
+      out.push({ type: 'trade', symbol: this.symbol, ts: this.cur, price: this.price(p), size: this.size(take), side });
       lots -= take;
       if (take < avail) {
         sz[0] = avail - take;
@@ -487,8 +514,8 @@ export class SymbolEngine {
         }
       }
       // One delta per print, so a book rebuilt from the stream shows each print at its touch.
-      if (this.emitBook) this.flushDelta(ts, out);
+      if (this.emitBook) this.flushDelta(out);
     }
-    out.push(this.quoteEvent(ts));
+    out.push(this.quoteEvent());
   }
 }

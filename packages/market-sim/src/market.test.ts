@@ -23,7 +23,7 @@ const GOLDEN = {
  * Hash of the canonical JSONL of GOLDEN. It changes whenever the generator changes on purpose
  * (then update it and say so in the commit); any other change means determinism broke.
  */
-const GOLDEN_SHA256 = '303f1345fcd89c400e0b6f68540db3aa2d24ee16f25c169d336bc014cd51df12';
+const GOLDEN_SHA256 = 'bf307e7b868a02e3b2d9acd4b8385848df8e9f79b478716018ecb998cce6701a';
 
 function sha(events: Iterable<MarketEvent>): string {
   const h = createHash('sha256');
@@ -125,6 +125,20 @@ describe('createMarket', () => {
     if (snap?.type === 'book_snapshot') {
       expect(snap.bids).toHaveLength(10);
       expect(snap.asks).toHaveLength(10);
+    }
+  });
+
+  it('gives every book event of a symbol its own timestamp, keeping the merged stream ordered', () => {
+    const m = createMarket({ seed: 12, duration: '30m', symbols: ['MNQ', 'ES'], book: { levels: 10 } });
+    const lastBook: Record<string, number> = {};
+    let last = -Infinity;
+    for (const e of m) {
+      expect(e.ts).toBeGreaterThanOrEqual(last);
+      last = e.ts;
+      if (e.type === 'book_delta' || e.type === 'book_snapshot') {
+        expect(e.ts).toBeGreaterThan(lastBook[e.symbol] ?? -Infinity);
+        lastBook[e.symbol] = e.ts;
+      }
     }
   });
 

@@ -116,18 +116,19 @@ class MarketIterator implements Iterator<MarketEvent> {
       for (let i = 0; i < n; i++) zc[i] = (this.symbolShock[i] as Rng).normal();
     }
     for (let i = 0; i < n; i++) {
-      const buf = this.perSymbol[i] as MarketEvent[];
-      buf.length = 0;
-      (engines[i] as SymbolEngine).runStep(t0, t1, zc[i] as number, buf);
+      // Buffers may hold events stamped at or after t1 from the last step (a few µs late when
+      // book events at one instant were spread out); they are merged with this step's.
+      (engines[i] as SymbolEngine).runStep(t0, t1, zc[i] as number, this.perSymbol[i] as MarketEvent[]);
       this.cursor[i] = 0;
     }
     // k-way merge by ts; ties go to the lower symbol index, so the order is stable and seed-defined.
+    const limit = t1 >= this.end ? Number.POSITIVE_INFINITY : t1;
     const out: MarketEvent[] = [];
     const bufs = this.perSymbol;
     const cur = this.cursor;
     while (true) {
       let best = -1;
-      let bestTs = Number.POSITIVE_INFINITY;
+      let bestTs = limit;
       for (let i = 0; i < n; i++) {
         const b = bufs[i] as MarketEvent[];
         const c = cur[i] as number;
@@ -142,6 +143,12 @@ class MarketIterator implements Iterator<MarketEvent> {
       if (best < 0) break;
       out.push((bufs[best] as MarketEvent[])[cur[best] as number] as MarketEvent);
       cur[best] = (cur[best] as number) + 1;
+    }
+    for (let i = 0; i < n; i++) {
+      const b = bufs[i] as MarketEvent[];
+      const c = cur[i] as number;
+      if (c >= b.length) b.length = 0;
+      else if (c > 0) b.splice(0, c);
     }
     this.out = out;
   }

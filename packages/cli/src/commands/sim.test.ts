@@ -171,3 +171,24 @@ describe('tradekit sim', () => {
     expect(r3.stderr).toContain('[SIM_INVALID_CONFIG]');
   });
 });
+
+describe('tradekit sim → tradekit replay', () => {
+  it('replay reads the JSONL that sim writes back unchanged', async () => {
+    const file = join(dir, 'rt.jsonl');
+    expect((await cli(['sim', '--seed', '5', '--duration', '5m', '--book', '4', '--out', file])).code).toBe(0);
+    const r = await cli(['replay', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('replay reads the per-kind CSV files that sim writes, same events', async () => {
+    const base = join(dir, 'rt.csv');
+    expect((await cli(['sim', '--seed', '5', '--duration', '5m', '--book', '4', '--out', base])).code).toBe(0);
+    const files = ['quote', 'trade', 'book', 'status'].map((k) => join(dir, `rt.${k}.csv`));
+    const r = await cli(['replay', ...files]);
+    expect(r.code).toBe(0);
+    const fromCsv = r.stdout.trimEnd().split('\n').sort();
+    const fromJsonl = readFileSync(join(dir, 'rt.jsonl'), 'utf8').trimEnd().split('\n').sort();
+    expect(fromCsv).toEqual(fromJsonl);
+  });
+});
