@@ -245,11 +245,30 @@ export class DataChecks {
     if (options.gapThreshold !== undefined) report.gaps.thresholdUs = options.gapThreshold;
   }
 
-  /** Hands over the events collected so far. */
+  // Counters kept here on the hot path and folded into the report once per batch.
+  private rows = 0;
+  private passed = 0;
+  private first = Number.NaN;
+
+  /** Hands over the events collected so far (and brings the report up to date). */
   take(): MarketEvent[] {
+    this.sync();
     const out = this.out;
     this.out = [];
     return out;
+  }
+
+  private sync(): void {
+    const rep = this.report;
+    rep.rows += this.rows;
+    this.rows = 0;
+    if (this.passed > 0) {
+      rep.events += this.passed;
+      this.passed = 0;
+      if (rep.firstTs === undefined || this.first < rep.firstTs) rep.firstTs = this.first;
+      if (rep.lastTs === undefined || this.lastTs > rep.lastTs) rep.lastTs = this.lastTs;
+      this.first = Number.NaN;
+    }
   }
 
   private example(into: IssueCount, ex: DataIssue): void {
@@ -270,7 +289,7 @@ export class DataChecks {
 
   /** Offers one parsed event (from `line` of the file). */
   accept(e: MarketEvent, line: number): void {
-    this.report.rows++;
+    this.rows++;
     if (e.ts < this.from) return;
     if (this.options.outOfOrder === 'reorder') {
       this.hold(e, line);
@@ -286,6 +305,7 @@ export class DataChecks {
       const top = this.popHeld();
       this.pass(top.e, top.line);
     }
+    this.sync();
   }
 
   private hold(e: MarketEvent, line: number): void {
@@ -398,10 +418,8 @@ export class DataChecks {
     }
     this.lastTs = ts;
     this.last = e;
-    const rep = this.report;
-    if (rep.events === 0 || rep.firstTs === undefined || ts < rep.firstTs) rep.firstTs = ts;
-    if (rep.lastTs === undefined || ts > rep.lastTs) rep.lastTs = ts;
-    rep.events++;
+    if (this.passed === 0) this.first = ts;
+    this.passed++;
     this.out.push(e);
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '@tradekit/types';
 import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
-import { type TsFormat, looksIso, parseEpoch, parseIso, parseNumber } from './numbers.js';
+import { type TsFormat, looksIso, parseEpoch, parseEpochScaled, parseIso, parseNumber, textAt } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable, isGzipPath, readBytes, searchLineOffset, textChunks } from './text.js';
 
@@ -546,7 +546,7 @@ export class CsvSource implements EventSource {
       }
       st.unit = unit;
     }
-    const ts = unit === 'iso' ? parseIso(buf, s0, e0) : parseEpoch(buf, s0, e0, unit);
+    const ts = unit === 'iso' ? parseIso(buf, s0, e0) : unit === 'ns' ? parseEpoch(buf, s0, e0, 'ns') : parseEpochScaled(buf, s0, e0, unit === 'us' ? 1 : unit === 'ms' ? 1000 : 1_000_000);
     if (Number.isNaN(ts)) {
       this.bad(st, layout, line, its, 'ts', unit === 'iso' ? 'an ISO-8601 time' : `an epoch number in ${unit}`, buf.slice(s0, e0), raw, rs, re);
       return;
@@ -559,7 +559,7 @@ export class CsvSource implements EventSource {
       const s = starts[isym] as number;
       const e = ends[isym] as number;
       const last = st.lastSymbol;
-      if (e - s === last.length && buf.startsWith(last, s)) symbol = last;
+      if (e - s === last.length && textAt(buf, s, last)) symbol = last;
       else {
         symbol = buf.slice(s, e);
         if (symbol.length === 0) {

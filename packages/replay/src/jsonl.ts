@@ -5,7 +5,7 @@
 import { type EpochUnit, type MarketEvent, type Micros, type RecordLocation, detectEpochUnit, isTradeKitError, jsonToEvent } from '@tradekit/types';
 import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
 import { invalidOption, malformedRow } from './errors.js';
-import { type TsFormat, parseEpoch, parseIso, parseNumber } from './numbers.js';
+import { type TsFormat, parseEpoch, parseIso, parseNumber, textAt } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable, isGzipPath, searchLineOffset, textChunks } from './text.js';
 
@@ -101,59 +101,82 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * types, escapes, other key orders, bad values) returns `undefined` and takes the general path,
  * which also produces the error messages.
  */
+function codes(text: string): number[] {
+  return Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/** True when `s` holds `key` (as char codes) at `i`: a plain loop beats `startsWith` calls here. */
+function matchAt(s: string, i: number, key: number[]): boolean {
+  for (let k = 0; k < key.length; k++) if (s.charCodeAt(i + k) !== key[k]) return false;
+  return true;
+}
+
+const K_TS = codes('","ts":');
+const K_ID = codes(',"id":"');
+const K_PRICE = codes(',"price":');
+const K_SIDE = codes(',"side":"');
+const K_SIZE = codes(',"size":');
+const K_BUY = codes('buy"');
+const K_QUOTE_SYMBOL = codes('quote","symbol":"');
+const K_SELL = codes('sell"');
+const K_TRADE_SYMBOL = codes('trade","symbol":"');
+const K_UNKNOWN = codes('unknown"');
+const K_TYPE = codes('{"type":"');
+const QUOTE_KEYS = [codes(',"bid":'), codes(',"bidSize":'), codes(',"ask":'), codes(',"askSize":')];
+
 function fastEvent(s: string, a: number, b: number, st: ReadState): MarketEvent | undefined {
-  if (s.charCodeAt(b - 1) !== 125 || !s.startsWith('{"type":"', a)) return undefined;
+  if (s.charCodeAt(b - 1) !== 125 || !matchAt(s, a, K_TYPE)) return undefined;
   let i = a + 9;
-  const isTrade = s.startsWith('trade","symbol":"', i);
-  if (!isTrade && !s.startsWith('quote","symbol":"', i)) return undefined;
+  const isTrade = matchAt(s, i, K_TRADE_SYMBOL);
+  if (!isTrade && !matchAt(s, i, K_QUOTE_SYMBOL)) return undefined;
   i += 17;
   const se = stringEnd(s, i, b, st);
   if (se <= i) return undefined;
   const last = st.lastSymbol;
   let symbol: string;
-  if (se - i === last.length && s.startsWith(last, i)) symbol = last;
+  if (se - i === last.length && textAt(s, i, last)) symbol = last;
   else {
     symbol = s.slice(i, se);
     st.lastSymbol = symbol;
   }
   i = se;
-  if (!s.startsWith('","ts":', i)) return undefined;
+  if (!matchAt(s, i, K_TS)) return undefined;
   i += 7;
   const ts = scanNumber(s, i, b);
   if (!Number.isInteger(ts)) return undefined;
   i = numEnd;
   if (isTrade) {
-    if (!s.startsWith(',"price":', i)) return undefined;
+    if (!matchAt(s, i, K_PRICE)) return undefined;
     i += 9;
     const price = scanNumber(s, i, b);
-    if (!Number.isFinite(price) || !s.startsWith(',"size":', numEnd)) return undefined;
+    if (!Number.isFinite(price) || !matchAt(s, numEnd, K_SIZE)) return undefined;
     i = numEnd + 8;
     const size = scanNumber(s, i, b);
-    if (!Number.isFinite(size) || !s.startsWith(',"side":"', numEnd)) return undefined;
+    if (!Number.isFinite(size) || !matchAt(s, numEnd, K_SIDE)) return undefined;
     i = numEnd + 9;
     let side: 'buy' | 'sell' | 'unknown';
-    if (s.startsWith('buy"', i)) {
+    if (matchAt(s, i, K_BUY)) {
       side = 'buy';
       i += 4;
-    } else if (s.startsWith('sell"', i)) {
+    } else if (matchAt(s, i, K_SELL)) {
       side = 'sell';
       i += 5;
-    } else if (s.startsWith('unknown"', i)) {
+    } else if (matchAt(s, i, K_UNKNOWN)) {
       side = 'unknown';
       i += 8;
     } else return undefined;
     if (i === b - 1) return { type: 'trade', symbol, ts, price, size, side };
-    if (!s.startsWith(',"id":"', i)) return undefined;
+    if (!matchAt(s, i, K_ID)) return undefined;
     i += 7;
     const ie = stringEnd(s, i, b, st);
     if (ie < 0 || ie !== b - 2) return undefined;
     return { type: 'trade', symbol, ts, price, size, side, id: s.slice(i, ie) };
   }
-  const keys = [',"bid":', ',"bidSize":', ',"ask":', ',"askSize":'];
+  const keys = QUOTE_KEYS;
   const v = [0, 0, 0, 0];
   for (let k = 0; k < 4; k++) {
-    const key = keys[k] as string;
-    if (!s.startsWith(key, i)) return undefined;
+    const key = keys[k] as number[];
+    if (!matchAt(s, i, key)) return undefined;
     i += key.length;
     const x = scanNumber(s, i, b);
     if (!Number.isFinite(x)) return undefined;

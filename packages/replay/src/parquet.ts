@@ -71,6 +71,16 @@ function num(v: unknown): number {
   return Number.NaN;
 }
 
+function valueAt(cols: ArrayLike<unknown>[], pos: Record<CsvField, number>, f: CsvField, i: number): unknown {
+  const k = pos[f];
+  return k >= 0 ? (cols[k] as ArrayLike<unknown>)[i] : undefined;
+}
+
+function textAt(cols: ArrayLike<unknown>[], pos: Record<CsvField, number>, f: CsvField, i: number): string | undefined {
+  const v = valueAt(cols, pos, f, i);
+  return v === null || v === undefined || v === '' ? undefined : String(v);
+}
+
 /** A Parquet file as an {@link EventSource}. */
 export class ParquetSource implements EventSource {
   readonly format = 'parquet';
@@ -183,26 +193,35 @@ export class ParquetSource implements EventSource {
           if (!Number.isNaN(maxUs) && maxUs < from) continue;
         }
       }
-      const data = await new Promise<unknown[][]>((resolve, reject) => {
-        hp.parquetRead({
-          file,
-          metadata,
-          columns: layout.read,
-          rowStart: groupStart,
-          rowEnd: groupStart + rows,
-          rowFormat: 'array',
-          parsers,
-          onComplete: (r: unknown[][]) => resolve(r),
-        }).catch(reject);
+      // Columnar: one array per column for the whole row group, no row arrays assembled.
+      const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+      await hp.parquetRead({
+        file,
+        metadata,
+        columns: layout.read,
+        rowStart: groupStart,
+        rowEnd: groupStart + rows,
+        parsers,
+        onChunk: (c: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number }) => {
+          let list = chunks.get(c.columnName);
+          if (!list) chunks.set(c.columnName, (list = []));
+          list.push({ rowStart: c.rowStart, data: c.columnData });
+        },
       });
-      for (let i = 0; i < data.length; i++) {
-        const row = data[i] as unknown[];
+      const cols: ArrayLike<unknown>[] = layout.read.map((name) => {
+        const list = (chunks.get(name) ?? []).sort((a, b) => a.rowStart - b.rowStart);
+        if (list.length === 1 && (list[0] as { rowStart: number }).rowStart === groupStart) return (list[0] as { data: ArrayLike<unknown> }).data;
+        const all: unknown[] = new Array(rows);
+        for (const c of list) for (let k = 0; k < c.data.length; k++) all[c.rowStart - groupStart + k] = c.data[k];
+        return all;
+      });
+      for (let i = 0; i < rows; i++) {
         const line = groupStart + i + 1;
         if (unit === undefined) {
-          const v = row[layout.pos.ts];
+          const v = (cols[layout.pos.ts] as ArrayLike<unknown>)[i];
           unit = typeof v === 'string' && !/^-?\d+(\.\d+)?$/.test(v) ? 'iso' : detectEpochUnit(num(v));
         }
-        this.row(row, line, layout, unit, checks, state);
+        this.row(cols, i, line, layout, unit, checks, state);
       }
       if (checks.out.length > 0) yield checks.take();
     }
@@ -227,8 +246,25 @@ export class ParquetSource implements EventSource {
     return Number.NaN;
   }
 
+  private numberAt(cols: ArrayLike<unknown>[], i: number, layout: Layout, line: number, f: CsvField, checks: DataChecks): number | undefined {
+    const raw = valueAt(cols, layout.pos, f, i);
+    const v = typeof raw === 'number' ? raw : num(raw);
+    if (Number.isNaN(v)) {
+      this.bad(checks, cols, i, layout, line, f, 'a number', raw);
+      return undefined;
+    }
+    return v;
+  }
+
+  private bad(checks: DataChecks, cols: ArrayLike<unknown>[], i: number, layout: Layout, line: number, field: CsvField, expectation: string, value: unknown): void {
+    const row = layout.read.map((_, k) => (cols[k] as ArrayLike<unknown>)[i]);
+    const text = JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    checks.malformed(malformedRow(this.name, line, field, field, expectation, value, text), line, field, text);
+  }
+
   private row(
-    row: unknown[],
+    cols: ArrayLike<unknown>[],
+    i: number,
     line: number,
     layout: Layout,
     unit: EpochUnit | 'iso',
@@ -236,61 +272,46 @@ export class ParquetSource implements EventSource {
     state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
   ): void {
     const pos = layout.pos;
-    const text = () => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-    const bad = (field: CsvField, expectation: string, value: unknown): void => {
-      checks.malformed(malformedRow(this.name, line, field, field, expectation, value, text()), line, field, text());
-    };
-    const ts = this.tsOf(row[pos.ts], unit);
-    if (Number.isNaN(ts)) return bad('ts', 'a timestamp', row[pos.ts]);
+    const rawTs = (cols[pos.ts] as ArrayLike<unknown>)[i];
+    const ts = typeof rawTs === 'number' && unit === 'us' && Number.isInteger(rawTs) ? rawTs : this.tsOf(rawTs, unit);
+    if (Number.isNaN(ts)) return this.bad(checks, cols, i, layout, line, 'ts', 'a timestamp', rawTs);
     let symbol = state.lastSymbol;
     if (pos.symbol >= 0) {
-      const s = row[pos.symbol];
-      if (typeof s !== 'string' || s.length === 0) return bad('symbol', 'a non-empty string', s);
+      const s = (cols[pos.symbol] as ArrayLike<unknown>)[i];
+      if (typeof s !== 'string' || s.length === 0) return this.bad(checks, cols, i, layout, line, 'symbol', 'a non-empty string', s);
       symbol = s;
     }
-    const get = (f: CsvField, expectation = 'a number'): number | undefined => {
-      const v = num(row[pos[f]]);
-      if (Number.isNaN(v)) {
-        bad(f, expectation, row[pos[f]]);
-        return undefined;
-      }
-      return v;
-    };
-    const opt = (f: CsvField): string | undefined => {
-      if (pos[f] < 0) return undefined;
-      const v = row[pos[f]];
-      return v === null || v === undefined || v === '' ? undefined : String(v);
-    };
     switch (layout.kind) {
       case 'trade': {
-        const price = get('price');
+        const price = this.numberAt(cols, i, layout, line, 'price', checks);
         if (price === undefined) return;
-        const size = get('size');
+        const size = this.numberAt(cols, i, layout, line, 'size', checks);
         if (size === undefined) return;
-        const sideText = (opt('side') ?? 'unknown').toLowerCase();
+        const raw = valueAt(cols, pos, 'side', i);
+        const sideText = raw === undefined || raw === null || raw === '' ? 'unknown' : String(raw).toLowerCase();
         const side = sideText === 'buy' || sideText === 'b' ? 'buy' : sideText === 'sell' || sideText === 's' ? 'sell' : sideText === 'unknown' ? 'unknown' : undefined;
-        if (!side) return bad('side', '"buy", "sell" or "unknown"', row[pos.side]);
-        const id = opt('id');
+        if (!side) return this.bad(checks, cols, i, layout, line, 'side', '"buy", "sell" or "unknown"', raw);
+        const id = textAt(cols, pos, 'id', i);
         checks.accept(id === undefined ? { type: 'trade', symbol, ts, price, size, side } : { type: 'trade', symbol, ts, price, size, side, id }, line);
         return;
       }
       case 'quote': {
-        const bid = get('bid');
-        const bidSize = bid === undefined ? undefined : get('bid_size');
-        const ask = bidSize === undefined ? undefined : get('ask');
-        const askSize = ask === undefined ? undefined : get('ask_size');
+        const bid = this.numberAt(cols, i, layout, line, 'bid', checks);
+        const bidSize = bid === undefined ? undefined : this.numberAt(cols, i, layout, line, 'bid_size', checks);
+        const ask = bidSize === undefined ? undefined : this.numberAt(cols, i, layout, line, 'ask', checks);
+        const askSize = ask === undefined ? undefined : this.numberAt(cols, i, layout, line, 'ask_size', checks);
         if (askSize === undefined) return;
         checks.accept({ type: 'quote', symbol, ts, bid: bid as number, bidSize: bidSize as number, ask: ask as number, askSize }, line);
         return;
       }
       case 'bar': {
-        const timeframe = opt('timeframe');
-        if (!timeframe) return bad('timeframe', 'a timeframe like "1m"', row[pos.timeframe]);
-        const start = this.tsOf(row[pos.start], unit);
-        if (Number.isNaN(start)) return bad('start', 'a timestamp', row[pos.start]);
+        const timeframe = textAt(cols, pos, 'timeframe', i);
+        if (!timeframe) return this.bad(checks, cols, i, layout, line, 'timeframe', 'a timeframe like "1m"', valueAt(cols, pos, 'timeframe', i));
+        const start = this.tsOf(valueAt(cols, pos, 'start', i), unit);
+        if (Number.isNaN(start)) return this.bad(checks, cols, i, layout, line, 'start', 'a timestamp', valueAt(cols, pos, 'start', i));
         const v: number[] = [];
         for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) {
-          const x = get(f);
+          const x = this.numberAt(cols, i, layout, line, f, checks);
           if (x === undefined) return;
           v.push(x);
         }
@@ -298,31 +319,31 @@ export class ParquetSource implements EventSource {
           type: 'bar', symbol, ts, start, timeframe,
           open: v[0] as number, high: v[1] as number, low: v[2] as number, close: v[3] as number, volume: v[4] as number,
         };
-        const t = opt('trades');
+        const t = textAt(cols, pos, 'trades', i);
         if (t !== undefined) e.trades = Number(t);
         checks.accept(e, line);
         return;
       }
       case 'status': {
-        const status = opt('status');
-        if (status !== 'open' && status !== 'halt' && status !== 'close') return bad('status', '"open", "halt" or "close"', row[pos.status]);
+        const status = textAt(cols, pos, 'status', i);
+        if (status !== 'open' && status !== 'halt' && status !== 'close') return this.bad(checks, cols, i, layout, line, 'status', '"open", "halt" or "close"', valueAt(cols, pos, 'status', i));
         const e: MarketEvent = { type: 'status', symbol, ts, status };
-        const reason = opt('reason');
+        const reason = textAt(cols, pos, 'reason', i);
         if (reason !== undefined) e.reason = reason;
         checks.accept(e, line);
         return;
       }
       default: {
-        const k = opt('kind');
+        const k = textAt(cols, pos, 'kind', i);
         const type = k === 'snapshot' ? 'book_snapshot' : k === 'delta' ? 'book_delta' : undefined;
-        if (!type) return bad('kind', '"snapshot" or "delta"', row[pos.kind]);
-        const side = opt('side');
+        if (!type) return this.bad(checks, cols, i, layout, line, 'kind', '"snapshot" or "delta"', valueAt(cols, pos, 'kind', i));
+        const side = textAt(cols, pos, 'side', i);
         let level: BookLevel | undefined;
         if (side !== undefined) {
-          if (side !== 'bid' && side !== 'ask') return bad('side', '"bid", "ask" or empty', side);
-          const price = get('price');
+          if (side !== 'bid' && side !== 'ask') return this.bad(checks, cols, i, layout, line, 'side', '"bid", "ask" or empty', side);
+          const price = this.numberAt(cols, i, layout, line, 'price', checks);
           if (price === undefined) return;
-          const size = get('size');
+          const size = this.numberAt(cols, i, layout, line, 'size', checks);
           if (size === undefined) return;
           level = { price, size };
         }

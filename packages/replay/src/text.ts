@@ -72,6 +72,18 @@ export async function* textChunks(path: string, gzip: boolean, start = 0): Async
   }
 }
 
+/** Index after the last complete UTF-8 character in `buf[0, end)` (Buffer#toString is ~2× TextDecoder). */
+function utf8Boundary(buf: Buffer, end: number): number {
+  // Walk back over at most 3 continuation bytes to the lead byte of the last character.
+  let i = end - 1;
+  const stop = Math.max(0, end - 4);
+  while (i >= stop && ((buf[i] as number) & 0xc0) === 0x80) i--;
+  if (i < 0) return end;
+  const lead = buf[i] as number;
+  const need = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return i + need <= end ? end : i;
+}
+
 /**
  * Plain files are read with one reused buffer: no Buffer per chunk waiting for the GC, which
  * keeps the external memory flat however large the file.
@@ -84,18 +96,21 @@ async function* plainChunks(path: string, start: number): AsyncGenerator<string>
     throw notFound(path, err);
   }
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  const decoder = new TextDecoder('utf-8');
   let position = start;
+  let pending = 0;
   try {
     while (true) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, position);
+      const { bytesRead } = await fh.read(buf, pending, CHUNK_BYTES - pending, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const text = decoder.decode(buf.subarray(0, bytesRead), { stream: true });
-      if (text.length > 0) yield text;
+      const end = pending + bytesRead;
+      // Decode up to the last whole UTF-8 character; the cut bytes start the next read.
+      const cut = utf8Boundary(buf, end);
+      if (cut > 0) yield buf.toString('utf8', 0, cut);
+      pending = end - cut;
+      if (pending > 0) buf.copy(buf, 0, cut, end);
     }
-    const rest = decoder.decode();
-    if (rest.length > 0) yield rest;
+    if (pending > 0) yield buf.toString('utf8', 0, pending);
   } finally {
     await fh.close();
   }
