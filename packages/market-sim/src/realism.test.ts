@@ -5,11 +5,13 @@ import { BookInvariantChecker, autocorrelation, excessKurtosis, hillTailIndex, r
 
 /**
  * Seeds for the stylized-fact tests. The facts are statistical: with volatility clustering the
- * sample ACF of returns is noisier than white noise, so the strict 3/√N band is crossed at some
- * lag 2–20 for roughly 4 seeds in 10 (real S&P 500 daily data crosses it too, see
- * test/real-data.test.ts). These seeds are fixed so the test is deterministic.
+ * sample ACF of returns is noisier than white noise, so the strict 3/√N band is crossed at one
+ * or two of the 19 lags on some seeds (4 of seeds 1–12; real S&P 500 daily data crosses it at 4
+ * lags, see test/real-data.test.ts), and 1-hour kurtosis exceeded 1-minute kurtosis on 1 of 12.
+ * SEEDS pass every fact; OTHER_SEEDS are held to every fact but the strict band.
  */
 const SEEDS = [1, 2];
+const OTHER_SEEDS = [3, 4];
 
 describe('estimators', () => {
   it('excess kurtosis is ~0 for normals and large for Student-t(3)', () => {
@@ -62,6 +64,18 @@ describe('the default preset reproduces the stylized facts', () => {
         volumeVolatilityCorrelation: true,
       });
       expect(report.book?.ok).toBe(true);
+    });
+  }
+
+  for (const seed of OTHER_SEEDS) {
+    it(`seed ${seed}: every fact but the strict ACF band, and at most 2 of 19 lags outside it`, () => {
+      const report = realism(createMarket({ seed, duration: '5d' }));
+      const m1 = report.scales[0]!;
+      const { noLinearAutocorrelation, ...rest } = report.checks;
+      expect(Object.values(rest).every(Boolean)).toBe(true);
+      const outside = m1.acfReturns.slice(1, 20).filter((a) => Math.abs(a) >= m1.acfBound);
+      expect(outside.length).toBeLessThanOrEqual(2);
+      for (const a of outside) expect(Math.abs(a)).toBeLessThan(1.5 * m1.acfBound);
     });
   }
 
