@@ -102,5 +102,7 @@ describe('config validation', () => {
     expect(errorOf(() => createMarket({ book: { levels: 0 } })).details.field).toBe('book.levels');
     expect(errorOf(() => createMarket({ symbols: ['MNQ', 'MNQ'] })).details.field).toBe('symbols[1].symbol');
     expect(errorOf(() => createMarket({ start: 'yesterday' })).code).toBe('SIM_INVALID_CONFIG');
+    const silent = { symbol: 'MNQ', microstructure: { tradeRate: 0, quoteRate: 0 } };
+    expect(errorOf(() => createMarket({ duration: null, symbols: [silent] })).details.field).toBe('duration');
   });
 });

@@ -27,7 +27,7 @@ export interface Seasonality {
 
 /** Microstructure parameters of one symbol; rates are per second of market time. */
 export interface Microstructure {
-  /** Baseline rate of trade arrivals (the Hawkes immigrant rate), per second. @default 2 */
+  /** Mean rate of trades per second in normal conditions (Hawkes immigrants + offspring; seasonality, volatility and scenarios scale it). @default 2 */
   tradeRate?: number;
   /** Hawkes branching ratio: expected trades triggered by one trade (< 1). @default 0.6 */
   branching?: number;
@@ -381,6 +381,15 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
       micro: resolveMicro(`symbols[${i}].microstructure`, preset.microstructure, sc.microstructure),
     };
   });
+  if (!Number.isFinite(durationUs) && symbols.every((s) => s.micro.tradeRate === 0 && s.micro.quoteRate === 0)) {
+    // Nothing would ever be emitted, so an endless market would spin forever.
+    throw simError(
+      'SIM_INVALID_CONFIG',
+      'duration',
+      'a finite duration when every tradeRate and quoteRate is 0',
+      config.duration,
+    );
+  }
   const book = config.book ?? preset.book ?? false;
   let bookLevels = 0;
   if (book !== false) {
