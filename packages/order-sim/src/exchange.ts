@@ -78,8 +78,21 @@ export interface AccountSpec {
  * - `probabilistic`: like `queue`, but a size decrease comes from ahead of the order with
  *   probability ahead ÷ displayed (seeded).
  * - `risk-averse`: fill only when the market trades (or quotes) through the price.
+ * - `fifo`: exact queue from order-level data ({@link Exchange.onOrderLevelEvent}): prints at the
+ *   price do not fill; executions of the venue's orders behind yours do.
  */
-export type QueueModel = 'queue' | 'probabilistic' | 'risk-averse';
+export type QueueModel = 'queue' | 'probabilistic' | 'risk-averse' | 'fifo';
+
+/**
+ * Order-level (L3) market data for the exact FIFO queue model: the venue's own orders, by id.
+ * Simulated orders queue behind the market orders resting before them at their price, and an
+ * execution of a market order fills the simulated orders ahead of it first.
+ */
+export type OrderLevelEvent =
+  | { type: 'order_add'; symbol: string; ts: Micros; orderId: string; side: 'bid' | 'ask'; price: number; size: number }
+  | { type: 'order_cancel'; symbol: string; ts: Micros; orderId: string }
+  | { type: 'order_modify'; symbol: string; ts: Micros; orderId: string; size: number }
+  | { type: 'order_execute'; symbol: string; ts: Micros; orderId: string; size: number };
 
 /** How orders fill when the source gives bars (or prints) instead of a book. */
 export interface FillPolicy {
@@ -158,7 +171,9 @@ const SIDES = new Set(['buy', 'sell']);
 const TYPES = new Set(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']);
 const TIFS = new Set(['GTC', 'DAY', 'IOC', 'FOK', 'GTD']);
 const TRIGGERS = new Set(['last', 'bid', 'ask', 'mid']);
-const QUEUE_MODELS = new Set(['queue', 'probabilistic', 'risk-averse']);
+const QUEUE_MODELS = new Set(['queue', 'probabilistic', 'risk-averse', 'fifo']);
+/** Core account key of order-level market orders (real accounts start at 1). */
+const MARKET_ACCOUNT = 0;
 const BIG = Number.MAX_SAFE_INTEGER;
 
 /** The exchange's own record of an order. */
@@ -283,6 +298,8 @@ class MarketState {
   lastSource: 'none' | 'trade' | 'bar' = 'none';
   stops: WorkingOrder[] = [];
   waiting: WorkingOrder[] = [];
+  /** Market orders from order-level data, by the venue's order id. */
+  l3 = new Map<string, { node: RestingOrder; ref: object }>();
 
   constructor(inst: Instrument) {
     this.inst = inst;
@@ -339,8 +356,8 @@ export interface ExchangeSnapshot {
     lastTick: number | null;
     lastSource: 'none' | 'trade' | 'bar';
     external: { bids: [number, number][]; asks: [number, number][] };
-    /** Resting order ids in queue order with the displayed size ahead of each. */
-    queue: [string, number][];
+    /** Resting orders in queue order: simulated ones by id with the displayed size ahead, venue (L3) ones by their id. */
+    queue: { id?: string; l3?: string; side?: CoreSide; tick?: number; lots?: number; ahead: number }[];
     stops: string[];
     waiting: string[];
   }[];
@@ -419,7 +436,8 @@ export class Exchange {
   private anyMargin = false;
   private readonly sink: MatchSink = (maker, tick, lots) => {
     let t = tick;
-    const m = maker === null ? null : (maker.ref as WorkingOrder);
+    // Order-level (L3) market orders rest in the core too; they are the market's liquidity.
+    const m = maker === null || !(maker.ref instanceof WorkingOrder) ? null : maker.ref;
     if (m !== null && this.taker === null && !Number.isNaN(this.gapTick)) {
       t = m.cside === BUY ? Math.min(tick, this.gapTick) : Math.max(tick, this.gapTick);
     }
@@ -644,6 +662,100 @@ export class Exchange {
     this.applyMarketEvent(event);
   }
 
+  /**
+   * Applies one order-level (L3) event: a market order added, cancelled, resized or executed.
+   * Simulated orders then queue behind real orders exactly (FIFO). Unknown symbols are ignored.
+   */
+  onOrderLevelEvent(event: OrderLevelEvent): void {
+    const clock = this.clock;
+    if (typeof event !== 'object' || event === null) {
+      throw invalidValue('EXCHANGE_INVALID_ARGUMENT', 'event', 'an order-level event', event);
+    }
+    if (isVirtualClock(clock) && !clock.isFiring && event.ts > clock.now()) clock.advanceTo(event.ts);
+    const m = this.markets.get(event.symbol);
+    if (m === undefined) return;
+    const inst = m.inst;
+    const entry = m.l3.get(event.orderId);
+    const live = entry !== undefined && entry.node.ref === entry.ref && entry.node.level !== null ? entry.node : null;
+    switch (event.type) {
+      case 'order_add': {
+        if (live) m.book.unlink(live);
+        const ref = { orderId: event.orderId };
+        const side = event.side === 'bid' ? BUY : SELL;
+        const node = m.book.add(
+          -1,
+          MARKET_ACCOUNT,
+          side,
+          priceToTicks(inst, event.price),
+          this.lots(inst, event.size),
+          undefined,
+          true,
+          ref,
+        );
+        if (node) m.l3.set(event.orderId, { node, ref });
+        break;
+      }
+      case 'order_cancel':
+        if (live) m.book.unlink(live);
+        m.l3.delete(event.orderId);
+        break;
+      case 'order_modify': {
+        if (!live) break;
+        const lots = this.lots(inst, event.size);
+        if (lots <= 0) {
+          m.book.unlink(live);
+          m.l3.delete(event.orderId);
+        } else if (lots <= live.qty) live.qty = lots;
+        else {
+          // A size increase loses priority, as on the venue.
+          m.book.unlink(live);
+          live.qty = lots;
+          m.book.rest(live);
+        }
+        break;
+      }
+      case 'order_execute': {
+        if (!live || live.level === null) break;
+        const level = live.level;
+        const tick = level.tick;
+        let vol = this.lots(inst, event.size);
+        // The volume that hit this order would have hit the simulated orders queued before it first.
+        const fills = this.collect(() => {
+          for (let o = level.head; o !== null && o !== live && vol > 0; ) {
+            const next = o.next;
+            if (o.ref instanceof WorkingOrder) {
+              const x = Math.min(o.qty, vol);
+              o.qty -= x;
+              vol -= x;
+              if (o.qty === 0) m.book.unlink(o);
+              this.sink(o, tick, x);
+            }
+            o = next;
+          }
+        });
+        // The venue's own order follows the data, so later messages about it stay consistent.
+        live.qty -= this.lots(inst, event.size);
+        if (live.qty <= 0) {
+          m.book.unlink(live);
+          m.l3.delete(event.orderId);
+        }
+        m.lastTick = tick;
+        m.lastSource = 'trade';
+        if (fills.length > 0) this.applyFills(fills);
+        this.checkStops(m, Number.NaN);
+        this.retryWaiting(m, tick);
+        break;
+      }
+      default:
+        throw invalidValue(
+          'EXCHANGE_INVALID_ARGUMENT',
+          'event.type',
+          '"order_add", "order_cancel", "order_modify" or "order_execute"',
+          (event as { type?: unknown }).type,
+        );
+    }
+  }
+
   private applyMarketEvent(e: MarketEvent): void {
     if (this.listeners.has('market')) {
       if (this.mdLatency.isZero) this.dispatchMarket(e);
@@ -748,7 +860,9 @@ export class Exchange {
     m.lastSource = 'trade';
     const lots = this.lots(m.inst, e.size);
     if (m.book.size > 0 && lots > 0) {
-      const fills = this.collect(() => m.book.print(tick, lots, this.sink, this.queueModel !== 'risk-averse'));
+      // With order-level data, executions at the price come as order_execute events instead.
+      const atPrice = this.queueModel !== 'risk-averse' && this.queueModel !== 'fifo';
+      const fills = this.collect(() => m.book.print(tick, lots, this.sink, atPrice));
       if (fills.length > 0) this.applyFills(fills);
     }
     this.checkStops(m, Number.NaN);
@@ -1528,8 +1642,8 @@ export class Exchange {
   }
 
   /**
-   * Where a resting limit order stands: displayed size ahead of it at its price (`ahead`) and
-   * simulated orders ahead of it; `undefined` when it is not resting.
+   * Where a resting limit order stands: displayed size ahead of it at its price (`ahead`) and the
+   * quantity of orders (simulated, or the venue's from order-level data) queued before it; `undefined` when it is not resting.
    */
   getQueuePosition(orderId: string): { ahead: number; ordersAhead: number } | undefined {
     const w = this.order(orderId);
@@ -1625,10 +1739,11 @@ export class Exchange {
           lastTick: nn(m.lastTick),
           lastSource: m.lastSource,
           external: { bids: m.book.externalLevels(BUY), asks: m.book.externalLevels(SELL) },
-          queue: [...m.book.restingOrders(BUY), ...m.book.restingOrders(SELL)].map((o) => [
-            (o.ref as WorkingOrder).id,
-            o.ahead,
-          ]),
+          queue: [...m.book.restingOrders(BUY), ...m.book.restingOrders(SELL)].map((o) =>
+            o.ref instanceof WorkingOrder
+              ? { id: o.ref.id, ahead: o.ahead }
+              : { l3: (o.ref as { orderId: string }).orderId, side: o.side, tick: o.tick, lots: o.qty, ahead: o.ahead },
+          ),
           stops: m.stops.map((w) => w.id),
           waiting: m.waiting.map((w) => w.id),
         })),
@@ -1751,10 +1866,25 @@ export class Exchange {
       m.lastSource = sm.lastSource;
       for (const [t, l] of sm.external.bids) m.book.setExternal(BUY, t, l);
       for (const [t, l] of sm.external.asks) m.book.setExternal(SELL, t, l);
-      for (const [id, ahead] of sm.queue) {
-        const w = ex.orders.get(id) as WorkingOrder;
+      for (const q of sm.queue) {
+        if (q.l3 !== undefined) {
+          const ref = { orderId: q.l3 };
+          const node = m.book.add(
+            -1,
+            MARKET_ACCOUNT,
+            q.side as CoreSide,
+            q.tick as number,
+            q.lots as number,
+            undefined,
+            true,
+            ref,
+          );
+          if (node) m.l3.set(q.l3, { node, ref });
+          continue;
+        }
+        const w = ex.orders.get(q.id as string) as WorkingOrder;
         w.node = m.book.add(w.seq, w.account.key, w.cside, w.limitTick, w.remainingLots, undefined, true, w);
-        if (w.node) w.node.ahead = ahead;
+        if (w.node) w.node.ahead = q.ahead;
       }
       m.stops = sm.stops.map((id) => ex.orders.get(id) as WorkingOrder);
       m.waiting = sm.waiting.map((id) => {

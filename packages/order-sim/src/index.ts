@@ -14,6 +14,7 @@ export {
   type LatencyOptions,
   type OrderChanges,
   type OrderFilter,
+  type OrderLevelEvent,
 } from './exchange.js';
 export {
   OrderBook,

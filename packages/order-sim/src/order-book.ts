@@ -191,6 +191,7 @@ export class OrderBook {
   // Nodes of fully filled or cancelled orders, reused by add(): the hot path then allocates nothing.
   // A node handed out by a MatchSink is only valid during that callback; check `ref` before reuse.
   private readonly pool: RestingOrder[] = [];
+  private lastPrintFilled = 0;
 
   /** Best bid tick (orders or displayed size), or -Infinity. */
   get bestBid(): number {
@@ -267,13 +268,16 @@ export class OrderBook {
     else lv.tail.next = order;
     lv.tail = order;
     lv.count++;
-    if (!Number.isInteger(order.id) || order.id < 0 || order.id > 0x7fffffff) {
-      throw new TradeKitError(
-        'EXCHANGE_INVALID_ARGUMENT',
-        `Expected a core order id to be an integer from 0 to 2147483647, got ${order.id}.`,
-      );
+    // Negative ids rest anonymously: reachable through unlink() only, never by cancel(id).
+    if (order.id >= 0) {
+      if (!Number.isInteger(order.id) || order.id > 0x7fffffff) {
+        throw new TradeKitError(
+          'EXCHANGE_INVALID_ARGUMENT',
+          `Expected a core order id to be an integer up to 2147483647 (or negative for anonymous orders), got ${order.id}.`,
+        );
+      }
+      this.byId[order.id] = order;
     }
-    this.byId[order.id] = order;
     this.count++;
     if (wasEmpty) bs.activate(order.tick);
   }
@@ -305,7 +309,7 @@ export class OrderBook {
     order.next = null;
     order.level = null;
     lv.count--;
-    this.byId[order.id] = undefined;
+    if (order.id >= 0) this.byId[order.id] = undefined;
     this.count--;
     if (lv.count === 0 && lv.external === 0) this.sides[order.side].deactivate(lv.tick);
   }
@@ -480,6 +484,7 @@ export class OrderBook {
    */
   print(tick: number, lots: number, sink: MatchSink, atPrice = true): number {
     let rem = lots;
+    let filled = 0;
     // Buy orders at or above the print and sell orders at or below it are candidates.
     for (let s = 0; s < 2 && rem > 0; s++) {
       const bs = this.sides[s as CoreSide];
@@ -493,6 +498,7 @@ export class OrderBook {
             const x = Math.min(o.qty, rem);
             o.qty -= x;
             rem -= x;
+            filled += x;
             const next = o.next;
             if (o.qty === 0) {
               this.unlink(o);
@@ -503,6 +509,7 @@ export class OrderBook {
           }
         } else if (atPrice && lv.count > 0) {
           rem = this.printAtLevel(lv, rem, sink);
+          filled += this.lastPrintFilled;
         } else if (!atPrice) {
           break;
         }
@@ -510,11 +517,12 @@ export class OrderBook {
         t = nxt.tick;
       }
     }
-    return lots - rem;
+    return filled;
   }
 
   private printAtLevel(lv: PriceLevel, rem: number, sink: MatchSink): number {
     let traded = 0;
+    let filled = 0;
     for (let o = lv.head; o !== null && rem > 0; ) {
       const need = o.ahead - traded;
       if (need > 0) {
@@ -526,6 +534,7 @@ export class OrderBook {
       const x = Math.min(o.qty, rem);
       o.qty -= x;
       rem -= x;
+      filled += x;
       const next = o.next;
       if (o.qty === 0) {
         this.unlink(o);
@@ -535,6 +544,7 @@ export class OrderBook {
       o = next;
     }
     if (traded > 0) for (let q = lv.head; q !== null; q = q.next) q.ahead = q.ahead > traded ? q.ahead - traded : 0;
+    this.lastPrintFilled = filled;
     return rem;
   }
 

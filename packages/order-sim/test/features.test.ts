@@ -372,3 +372,45 @@ describe('event streams', () => {
     expect(ex.getPosition('default', 'ES').avgPrice.toNumber()).toBe(100);
   });
 });
+
+describe('exact FIFO with order-level data', () => {
+  it('queues behind the venue orders before it and fills when orders behind it execute', () => {
+    const { ex, fills, trade } = setup({ queueModel: 'fifo' });
+    const l3 = (e: Record<string, unknown>) => ex.onOrderLevelEvent({ symbol: 'ES', ts: 0, ...e } as never);
+    l3({ type: 'order_add', orderId: 'A', side: 'bid', price: 100, size: 5 });
+    l3({ type: 'order_add', orderId: 'B', side: 'bid', price: 100, size: 3 });
+    const mine = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'limit', quantity: 4, price: 100 });
+    l3({ type: 'order_add', orderId: 'C', side: 'bid', price: 100, size: 10 });
+    expect(ex.getQueuePosition(mine.id)).toEqual({ ahead: 0, ordersAhead: 8 }); // A and B
+    l3({ type: 'order_execute', orderId: 'A', size: 5 });
+    trade(100, 20); // prints alone never fill in the FIFO model
+    expect(fills).toEqual([]);
+    l3({ type: 'order_modify', orderId: 'B', size: 1 });
+    l3({ type: 'order_cancel', orderId: 'B' });
+    l3({ type: 'order_execute', orderId: 'C', size: 6 });
+    expect(fills.map((f) => [f.quantity, f.price.toNumber(), f.liquidity])).toEqual([[4, 100, 'maker']]);
+    expect(ex.getOrder(mine.id).status).toBe('filled');
+  });
+
+  it('a market order takes venue orders as liquidity and the snapshot keeps them', () => {
+    const { ex, fills } = setup({ queueModel: 'fifo' });
+    ex.onOrderLevelEvent({
+      type: 'order_add',
+      symbol: 'ES',
+      ts: 0,
+      orderId: 'S1',
+      side: 'ask',
+      price: 100.25,
+      size: 2,
+    });
+    ex.onOrderLevelEvent({ type: 'order_add', symbol: 'ES', ts: 0, orderId: 'S2', side: 'ask', price: 100.5, size: 5 });
+    const snap = ex.snapshot();
+    const copy = Exchange.restore(JSON.parse(JSON.stringify(snap)), { clock: new VirtualClock({ start: 1_000 }) });
+    expect(copy.snapshot().markets).toEqual(snap.markets);
+    ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 3 });
+    expect(fills.map((f) => [f.quantity, f.price.toNumber()])).toEqual([
+      [2, 100.25],
+      [1, 100.5],
+    ]);
+  });
+});
