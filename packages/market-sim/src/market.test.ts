@@ -142,6 +142,37 @@ describe('createMarket', () => {
     }
   });
 
+  it('seasonality makes the open and close busier than midday (U-shape)', () => {
+    const m = createMarket({
+      seed: 3,
+      duration: '1d',
+      symbols: [{ symbol: 'ES', microstructure: { seasonality: { amplitude: 1, open: '14:30', close: '21:00' } } }],
+    });
+    const perHour = new Array<number>(24).fill(0);
+    for (const e of m) if (e.type === 'trade') perHour[new Date(e.ts / 1000).getUTCHours()]! += 1;
+    const open = perHour[14]!;
+    const midday = perHour[17]!;
+    const close = perHour[20]!;
+    expect(open).toBeGreaterThan(1.5 * midday);
+    expect(close).toBeGreaterThan(1.5 * midday);
+  });
+
+  it('trade sizes are heavy-tailed and both aggressor sides trade', () => {
+    const sizes: number[] = [];
+    const sides = { buy: 0, sell: 0, unknown: 0 };
+    for (const e of createMarket({ seed: 8, duration: '6h', book: { levels: 10 } })) {
+      if (e.type !== 'trade') continue;
+      sizes.push(e.size);
+      sides[e.side]++;
+    }
+    sizes.sort((a, b) => a - b);
+    const median = sizes[Math.floor(sizes.length / 2)]!;
+    const p999 = sizes[Math.floor(sizes.length * 0.999)]!;
+    expect(p999 / median).toBeGreaterThan(20);
+    expect(sides.buy / (sides.buy + sides.sell)).toBeGreaterThan(0.4);
+    expect(sides.sell / (sides.buy + sides.sell)).toBeGreaterThan(0.4);
+  });
+
   it('trades cluster in time (Hawkes): inter-arrival times are over-dispersed', () => {
     const gaps: number[] = [];
     let last = Number.NaN;
