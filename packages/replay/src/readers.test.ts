@@ -72,6 +72,18 @@ describe('CSV options', () => {
     expect(out).toStrictEqual([{ type: 'trade', symbol: 'X', ts: 1_704_205_800_123_456, price: 5, size: 7, side: 'unknown' }]);
   });
 
+  it('keeps multi-byte UTF-8 intact across read chunks (plain and gzip)', async () => {
+    const events: MarketEvent[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      events.push({ type: 'status', symbol: i % 2 ? 'ÄÖÜ€' : '日本株', ts: 1000 + i, status: 'halt', reason: `café ☕ 😀 ${'é'.repeat(i % 7)}` });
+    }
+    for (const ext of ['csv', 'jsonl', 'csv.gz']) {
+      const f = join(dir, `utf8.${ext}`);
+      await writeEvents(f, events);
+      expect(await collect(openSource(f, { ts: 'us' }))).toStrictEqual(events);
+    }
+  });
+
   it('detects a trade file without a side column (side becomes unknown)', async () => {
     const f = join(dir, 'noside.csv');
     writeFileSync(f, 'ts,symbol,price,size\n1704205800000000,A,1.5,2\n');
