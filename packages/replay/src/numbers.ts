@@ -12,40 +12,38 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * correctly, so the result equals `Number(text)`; longer ones and exponents go through `Number`.
  */
 export function parseNumber(s: string, start: number, end: number): number {
-  if (start >= end) return Number.NaN;
+  // Kept small so that it inlines into the row builders; anything unusual goes to the slow path.
   let i = start;
-  let neg = false;
   let c = s.charCodeAt(i);
-  if (c === 45) {
-    neg = true;
-    i++;
-  } else if (c === 43) i++;
+  const neg = c === 45;
+  if (neg) i++;
   let m = 0;
-  let digits = 0;
-  let frac = 0;
-  let seenDot = false;
-  const from = i;
+  let frac = -1;
   for (; i < end; i++) {
     c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       m = m * 10 + (c - 48);
-      digits++;
-      if (seenDot) frac++;
-    } else if (c === 46 && !seenDot) {
-      seenDot = true;
-    } else {
-      break;
-    }
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return parseNumberSlow(s, start, end);
   }
-  if (i < end || digits === 0 || (frac > 0 ? digits > 15 : m > Number.MAX_SAFE_INTEGER)) {
-    if (i === from) return Number.NaN;
-    const text = s.slice(start, end);
-    // Number('') is 0 and Number(' 1') is 1: keep NaN for anything but a plain number.
-    const x = Number(text);
-    return text.trim() !== text || text === '' ? Number.NaN : x;
+  if (frac > 0) {
+    // ≤ 15 significant digits: integer ÷ exact power of ten is correctly rounded.
+    if (m > 999_999_999_999_999) return parseNumberSlow(s, start, end);
+    const x = m / (POW10[frac] as number);
+    return neg ? -x : x;
   }
-  const x = frac === 0 ? m : m / (POW10[frac] as number);
-  return neg ? -x : x;
+  if (frac === 0 || m > Number.MAX_SAFE_INTEGER || end - start <= (neg ? 1 : 0)) return parseNumberSlow(s, start, end);
+  return neg ? -m : m;
+}
+
+function parseNumberSlow(s: string, start: number, end: number): number {
+  if (start >= end) return Number.NaN;
+  const text = s.slice(start, end);
+  const c = text.charCodeAt(0);
+  // Number('') is 0, Number(' 1') is 1 and Number('0x1') is 1: keep NaN for anything but a decimal.
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) || text.trim() !== text || /[xob]/i.test(text)) return Number.NaN;
+  return Number(text);
 }
 
 /** How a timestamp column is read: an epoch unit, `iso` for ISO-8601 text, or `auto` (detected from the first row). */
@@ -64,27 +62,22 @@ export function parseEpoch(s: string, start: number, end: number, unit: EpochUni
 
 /** {@link parseEpoch} for s/ms/µs with the multiplier to µs given (1e6, 1e3, 1): the CSV hot path. */
 export function parseEpochScaled(s: string, start: number, end: number, mult: number): number {
-  if (start >= end) return Number.NaN;
-  let i = start;
-  let neg = false;
-  if (s.charCodeAt(i) === 45) {
-    neg = true;
-    i++;
-  }
   let whole = 0;
-  const from = i;
+  let i = start;
   for (; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
+    if (c < 48 || c > 57) return parseEpochSlow(s, start, end, mult);
     whole = whole * 10 + (c - 48);
   }
-  if (i === end && i > from && whole <= Number.MAX_SAFE_INTEGER) {
-    const v = whole * mult;
-    return neg ? -v : v;
-  }
+  if (i === start || whole > Number.MAX_SAFE_INTEGER) return parseEpochSlow(s, start, end, mult);
+  return whole * mult;
+}
+
+function parseEpochSlow(s: string, start: number, end: number, mult: number): number {
+  if (start >= end) return Number.NaN;
   const text = s.slice(start, end);
   const x = Number(text);
-  if (text.trim() !== text || text === '' || Number.isNaN(x) || s.charCodeAt(end - 1) === 46) return Number.NaN;
+  if (text.trim() !== text || Number.isNaN(x) || text.endsWith('.')) return Number.NaN;
   // Split whole and fraction so that 1704205800.123456 s lands on the exact microsecond.
   const dot = text.indexOf('.');
   if (dot > 0 && !/[eE]/.test(text)) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MarketEvent } from '@tradekit/types';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSource, parseEpoch, parseIso, parseNumber, replay, writeEvents } from './index.js';
 import { sampleTrades } from './testing/events.js';
@@ -18,10 +19,20 @@ async function collect(it: AsyncIterable<MarketEvent>): Promise<MarketEvent[]> {
 
 describe('number and time parsing', () => {
   it('parseNumber equals Number() on plain decimals and rejects junk', () => {
-    for (const t of ['0', '-0.5', '20000.25', '1e-8', '123456789012345678', '0.1', '.5', '7.']) {
+    for (const t of ['0', '-0.5', '20000.25', '1e-8', '123456789012345678', '0.1', '.5', '7.', '0.1234567890123456', '0.30000000000000004', '-12.000001']) {
       expect(parseNumber(t, 0, t.length)).toBe(Number(t));
     }
-    for (const t of ['', 'abc', '1.2.3', '12a', ' 1']) expect(parseNumber(t, 0, t.length)).toBeNaN();
+    for (const t of ['', 'abc', '1.2.3', '12a', ' 1', '-', '0x10', '.']) expect(parseNumber(t, 0, t.length)).toBeNaN();
+  });
+
+  it('property: parseNumber equals Number() for every double printed by JavaScript', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const t = String(x);
+        expect(parseNumber(t, 0, t.length)).toBe(Number(t));
+      }),
+      { numRuns: 2000, seed: 5 },
+    );
   });
 
   it('parseEpoch converts s/ms/us/ns exactly to µs', () => {
