@@ -96,6 +96,19 @@ describe('tradekit replay', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(15); // 200 ms of data at 10× is 20 ms
   });
 
+  it('shows a progress bar only when stderr is a TTY', async () => {
+    const out = sink();
+    const err = sink();
+    const tty = Object.assign(err.stream, { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const code = await runCli(['replay', a, b], { stdout: out.stream, stderr: tty });
+    expect(code).toBe(0);
+    expect(err.text()).toMatch(/replay .*events/);
+    expect(out.text().trimEnd().split('\n')).toHaveLength(6);
+    const quiet = sink();
+    await runCli(['replay', a, b, '--no-progress'], { stdout: sink().stream, stderr: Object.assign(quiet.stream, { isTTY: true }) });
+    expect(quiet.text()).toBe('');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await cli(['replay', a, '--speed', '0'])).code).toBe(2);
     expect((await cli(['replay', a, '--types', 'tick'])).code).toBe(2);
