@@ -272,6 +272,10 @@ export class CsvSource implements EventSource {
     }
     const nl = text.indexOf('\n');
     const first = nl >= 0 ? text.slice(0, nl) : text;
+    if (first.trim() === '' && nl < 0) {
+      this.layout = { kind: this.options.kind ?? 'trade', kindCode: 0, names: [], ncols: 0, idx: {} as Layout['idx'], hasHeader: true };
+      return this.layout;
+    }
     this.layout = this.resolveLayout(first);
     this.dataStart = this.layout.hasHeader ? Buffer.byteLength(first, 'utf8') + (nl >= 0 ? 1 : 0) : 0;
     return this.layout;
@@ -305,6 +309,8 @@ export class CsvSource implements EventSource {
   }
 
   async *batches(from: Micros = Number.NEGATIVE_INFINITY): AsyncIterableIterator<MarketEvent[]> {
+    // An empty file (a day without trades) is no data, not a bad header.
+    if (!this.gzip && (await assertReadable(this.name)) === 0) return;
     const layout = await this.ensureLayout();
     const checks = new DataChecks(this.name, this.checkOptions, this.report, from);
     const st: ReadState = {

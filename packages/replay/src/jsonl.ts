@@ -267,6 +267,7 @@ export class JsonlSource implements EventSource {
       st.line++;
       let e = nl;
       if (e > pos && buf.charCodeAt(e - 1) === 13) e--;
+      if (st.line === 1 && buf.charCodeAt(pos) === 0xfeff) pos++; // byte-order mark
       if (e > pos) {
         const lineNo = st.lineKnown ? st.line : 0;
         if (st.unit === 'us') {

@@ -95,6 +95,17 @@ describe('CSV options', () => {
     }
   });
 
+  it('empty files give no events; a BOM before the first JSONL line is ignored', async () => {
+    for (const name of ['empty.csv', 'empty.jsonl', 'empty.csv.gz']) {
+      const f = join(dir, name);
+      writeFileSync(f, name.endsWith('.gz') ? gzipSync('') : '');
+      expect(await collect(openSource(f))).toEqual([]);
+    }
+    const f = join(dir, 'bom.jsonl');
+    writeFileSync(f, '\ufeff{"type":"trade","symbol":"A","ts":1704205800000000,"price":1,"size":1,"side":"buy"}\n');
+    expect(await collect(openSource(f))).toHaveLength(1);
+  });
+
   it('detects a trade file without a side column (side becomes unknown)', async () => {
     const f = join(dir, 'noside.csv');
     writeFileSync(f, 'ts,symbol,price,size\n1704205800000000,A,1.5,2\n');
