@@ -14,5 +14,12 @@ for await (const batch of r.batches()) {
 }
 const seconds = (performance.now() - t0) / 1000;
 console.log(
-  JSON.stringify({ rows, seconds, rowsPerSec: rows / seconds, sampledPeakRss: peak, maxRss: process.resourceUsage().maxRSS * 1024, malformed: r.summary().malformed.count }),
+  JSON.stringify({
+    rows,
+    seconds,
+    rowsPerSec: rows / seconds,
+    sampledPeakRss: peak,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    malformed: r.summary().malformed.count,
+  }),
 );

@@ -62,10 +62,24 @@ async function main(): Promise<void> {
     if (r.rows !== rows) throw new Error(`replayed ${r.rows} rows, generated ${rows}`);
     const mb = (x: number) => `${(x / 1024 ** 2).toFixed(1)} MB`;
     console.log(`\n@tradekit/replay memory: ${(size / 1024 ** 3).toFixed(2)} GiB CSV, ${rows} rows`);
-    console.log(`  peak RSS (getrusage maxRSS)   ${mb(r.maxRss)}   target < 200 MB  ${r.maxRss < 200 * 1024 ** 2 ? 'OK' : 'OVER'}`);
+    console.log(
+      `  peak RSS (getrusage maxRSS)   ${mb(r.maxRss)}   target < 200 MB  ${r.maxRss < 200 * 1024 ** 2 ? 'OK' : 'OVER'}`,
+    );
     console.log(`  peak RSS (sampled per batch)  ${mb(r.sampledPeakRss)}`);
-    console.log(`  throughput                    ${(r.rowsPerSec / 1e6).toFixed(2)} M rows/s (${r.seconds.toFixed(1)} s)`);
-    console.log(JSON.stringify({ package: '@tradekit/replay', bench: 'memory', bytes: size, rows, maxRss: r.maxRss, sampledPeakRss: r.sampledPeakRss, rowsPerSec: r.rowsPerSec }));
+    console.log(
+      `  throughput                    ${(r.rowsPerSec / 1e6).toFixed(2)} M rows/s (${r.seconds.toFixed(1)} s)`,
+    );
+    console.log(
+      JSON.stringify({
+        package: '@tradekit/replay',
+        bench: 'memory',
+        bytes: size,
+        rows,
+        maxRss: r.maxRss,
+        sampledPeakRss: r.sampledPeakRss,
+        rowsPerSec: r.rowsPerSec,
+      }),
+    );
     if (r.maxRss >= 200 * 1024 ** 2) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -37,8 +37,7 @@ function countCsvParse(path: string): Promise<number> {
     let n = 0;
     const parser = parse({ from_line: 2 });
     parser.on('readable', () => {
-      let r: string[] | null;
-      while ((r = parser.read() as string[] | null) !== null) {
+      for (let r = parser.read() as string[] | null; r !== null; r = parser.read() as string[] | null) {
         const ts = Number(r[0]);
         const price = Number(r[2]);
         const size = Number(r[3]);
@@ -53,7 +52,9 @@ function countCsvParse(path: string): Promise<number> {
     });
     parser.on('error', reject);
     parser.on('end', () => resolve(n));
-    createReadStream(path, { highWaterMark: 1 << 19 }).on('error', reject).pipe(parser);
+    createReadStream(path, { highWaterMark: 1 << 19 })
+      .on('error', reject)
+      .pipe(parser);
   });
 }
 
@@ -145,17 +146,32 @@ async function main(): Promise<void> {
     ['      tradekit / csv-parse', ...ratio(r.csv_tradekit!, r.csv_csvparse!), '≥ 3×'],
     ['JSONL tradekit', fmt(r.jsonl_tradekit!.wall), fmt(r.jsonl_tradekit!.cpu), '≥ 1.5 M/s'],
     ['JSONL JSON.parse + jsonToEvent (naive)', fmt(r.jsonl_naive!.wall), fmt(r.jsonl_naive!.cpu), ''],
-    ['Parquet tradekit (hyparquet, row groups)', fmt(r.parquet_tradekit!.wall), fmt(r.parquet_tradekit!.cpu), 'measured'],
+    [
+      'Parquet tradekit (hyparquet, row groups)',
+      fmt(r.parquet_tradekit!.wall),
+      fmt(r.parquet_tradekit!.cpu),
+      'measured',
+    ],
   ];
   const widths = [0, 1, 2, 3].map((k) => Math.max(...rows.map((x) => (x[k] ?? '').length)));
-  console.log(`\n@tradekit/replay bench: ${ROWS} trade rows (${pe.length} for Parquet), Node ${process.version}, median of ${REPEATS}`);
-  console.log('(cpu-time = rows per second of this process\'s CPU time; steadier than wall time on a shared machine)\n');
-  for (const x of rows) console.log(x.map((c, k) => (k === 0 ? c.padEnd(widths[k] as number) : c.padStart(widths[k] as number))).join('  '));
+  console.log(
+    `\n@tradekit/replay bench: ${ROWS} trade rows (${pe.length} for Parquet), Node ${process.version}, median of ${REPEATS}`,
+  );
+  console.log("(cpu-time = rows per second of this process's CPU time; steadier than wall time on a shared machine)\n");
+  for (const x of rows)
+    console.log(
+      x.map((c, k) => (k === 0 ? c.padEnd(widths[k] as number) : c.padStart(widths[k] as number))).join('  '),
+    );
   const json = {
     package: '@tradekit/replay',
     rows: ROWS,
     parquetRows: pe.length,
-    ...Object.fromEntries(Object.entries(r).flatMap(([k, v]) => [[`${k}_wall`, v.wall], [`${k}_cpu`, v.cpu]])),
+    ...Object.fromEntries(
+      Object.entries(r).flatMap(([k, v]) => [
+        [`${k}_wall`, v.wall],
+        [`${k}_cpu`, v.cpu],
+      ]),
+    ),
     csvRatioWall: r.csv_tradekit!.wall / r.csv_csvparse!.wall,
     csvRatioCpu: r.csv_tradekit!.cpu / r.csv_csvparse!.cpu,
   };

@@ -84,20 +84,33 @@ describe('time bars', () => {
 
   it('property: any trade stream gives bars whose volumes sum to the traded volume', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 100 })), { minLength: 1, maxLength: 200 }), (raw) => {
-        const ts = raw.map(([t]) => t).sort((a, b) => a - b);
-        const tr: TradeEvent[] = ts.map((t, i) => ({ type: 'trade', symbol: 'S', ts: t, price: raw[i]![1], size: raw[i]![1], side: 'buy' }));
-        const agg = new BarAggregator('700ms');
-        const bars: BarEvent[] = [];
-        for (const t of tr) {
-          const closed = agg.push(t);
-          for (const b of closed) expect(b.ts).toBeLessThanOrEqual(t.ts); // closed only once time passed it
-          bars.push(...closed);
-        }
-        bars.push(...agg.flush());
-        expect(bars.reduce((a, b) => a + b.volume, 0)).toBe(tr.reduce((a, t) => a + t.size, 0));
-        expect(bars.reduce((a, b) => a + (b.trades ?? 0), 0)).toBe(tr.length);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 100 })), {
+          minLength: 1,
+          maxLength: 200,
+        }),
+        (raw) => {
+          const ts = raw.map(([t]) => t).sort((a, b) => a - b);
+          const tr: TradeEvent[] = ts.map((t, i) => ({
+            type: 'trade',
+            symbol: 'S',
+            ts: t,
+            price: raw[i]![1],
+            size: raw[i]![1],
+            side: 'buy',
+          }));
+          const agg = new BarAggregator('700ms');
+          const bars: BarEvent[] = [];
+          for (const t of tr) {
+            const closed = agg.push(t);
+            for (const b of closed) expect(b.ts).toBeLessThanOrEqual(t.ts); // closed only once time passed it
+            bars.push(...closed);
+          }
+          bars.push(...agg.flush());
+          expect(bars.reduce((a, b) => a + b.volume, 0)).toBe(tr.reduce((a, t) => a + t.size, 0));
+          expect(bars.reduce((a, b) => a + (b.trades ?? 0), 0)).toBe(tr.length);
+        },
+      ),
       { numRuns: 200, seed: 1 },
     );
   });
@@ -138,16 +151,58 @@ describe('book snapshots at an interval', () => {
   it('rebuild the book from deltas; a snapshot at T holds updates before T only', async () => {
     const S = 1_000_000;
     const events: MarketEvent[] = [
-      { type: 'book_snapshot', symbol: 'B', ts: 100, bids: [{ price: 10, size: 1 }, { price: 9, size: 2 }], asks: [{ price: 11, size: 3 }] },
+      {
+        type: 'book_snapshot',
+        symbol: 'B',
+        ts: 100,
+        bids: [
+          { price: 10, size: 1 },
+          { price: 9, size: 2 },
+        ],
+        asks: [{ price: 11, size: 3 }],
+      },
       { type: 'book_delta', symbol: 'B', ts: 500_000, bids: [{ price: 10, size: 0 }], asks: [{ price: 12, size: 4 }] },
       { type: 'book_delta', symbol: 'B', ts: S, bids: [{ price: 9.5, size: 7 }], asks: [] },
       { type: 'book_delta', symbol: 'B', ts: 3 * S + 5, bids: [], asks: [{ price: 11, size: 0 }] },
     ];
     const snaps = await collect(bookSnapshots(events, { interval: '1s' }));
     expect(snaps).toStrictEqual([
-      { type: 'book_snapshot', symbol: 'B', ts: S, bids: [{ price: 9, size: 2 }], asks: [{ price: 11, size: 3 }, { price: 12, size: 4 }] },
-      { type: 'book_snapshot', symbol: 'B', ts: 2 * S, bids: [{ price: 9.5, size: 7 }, { price: 9, size: 2 }], asks: [{ price: 11, size: 3 }, { price: 12, size: 4 }] },
-      { type: 'book_snapshot', symbol: 'B', ts: 3 * S, bids: [{ price: 9.5, size: 7 }, { price: 9, size: 2 }], asks: [{ price: 11, size: 3 }, { price: 12, size: 4 }] },
+      {
+        type: 'book_snapshot',
+        symbol: 'B',
+        ts: S,
+        bids: [{ price: 9, size: 2 }],
+        asks: [
+          { price: 11, size: 3 },
+          { price: 12, size: 4 },
+        ],
+      },
+      {
+        type: 'book_snapshot',
+        symbol: 'B',
+        ts: 2 * S,
+        bids: [
+          { price: 9.5, size: 7 },
+          { price: 9, size: 2 },
+        ],
+        asks: [
+          { price: 11, size: 3 },
+          { price: 12, size: 4 },
+        ],
+      },
+      {
+        type: 'book_snapshot',
+        symbol: 'B',
+        ts: 3 * S,
+        bids: [
+          { price: 9.5, size: 7 },
+          { price: 9, size: 2 },
+        ],
+        asks: [
+          { price: 11, size: 3 },
+          { price: 12, size: 4 },
+        ],
+      },
     ]);
     const top1 = await collect(bookSnapshots(events, { interval: 1_000_000, depth: 1 }));
     expect(top1[0]).toMatchObject({ bids: [{ price: 9, size: 2 }], asks: [{ price: 11, size: 3 }] });

@@ -102,7 +102,18 @@ export class BarAggregator {
         b = undefined;
       }
       if (!b) {
-        b = { symbol: e.symbol, start: bStart, end: bStart + tf.micros, open, high, low, close: price, volume: 0, trades: 0, count: 0 };
+        b = {
+          symbol: e.symbol,
+          start: bStart,
+          end: bStart + tf.micros,
+          open,
+          high,
+          low,
+          close: price,
+          volume: 0,
+          trades: 0,
+          count: 0,
+        };
         this.buckets.set(e.symbol, b);
         if (b.end < this.nextClose) this.nextClose = b.end;
       }
@@ -184,9 +195,13 @@ function byCloseThenLength(lengths: Map<string, number>) {
  * @example
  * for await (const bar of aggregateBars(replay('trades.csv'), { timeframes: ['1m', '5m'] })) console.log(bar);
  */
-export async function* aggregateBars(source: MarketEventSource, options: AggregateBarsOptions): AsyncGenerator<MarketEvent> {
+export async function* aggregateBars(
+  source: MarketEventSource,
+  options: AggregateBarsOptions,
+): AsyncGenerator<MarketEvent> {
   const list = typeof options?.timeframes === 'string' ? [options.timeframes] : options?.timeframes;
-  if (!Array.isArray(list) || list.length === 0) throw invalidOption('timeframes', 'a timeframe or a non-empty array of them', options?.timeframes);
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidOption('timeframes', 'a timeframe or a non-empty array of them', options?.timeframes);
   const aggs = list.map((t) => new BarAggregator(t));
   const lengths = new Map(aggs.map((a) => [a.timeframe.text, a.timeframe.kind === 'time' ? a.timeframe.micros : 0]));
   const order = byCloseThenLength(lengths);
@@ -251,7 +266,10 @@ function levels(side: Map<number, number>, desc: boolean, depth: number): BookLe
  * @example
  * for await (const snap of bookSnapshots(replay('book.csv'), { interval: '1s', depth: 10 })) console.log(snap);
  */
-export async function* bookSnapshots(source: MarketEventSource, options: BookSnapshotOptions): AsyncGenerator<MarketEvent> {
+export async function* bookSnapshots(
+  source: MarketEventSource,
+  options: BookSnapshotOptions,
+): AsyncGenerator<MarketEvent> {
   let interval: number;
   try {
     interval = parseDuration(options?.interval);
@@ -266,7 +284,13 @@ export async function* bookSnapshots(source: MarketEventSource, options: BookSna
   const snapshotsAt = (t: number): BookSnapshotEvent[] => {
     const out: BookSnapshotEvent[] = [];
     for (const [symbol, b] of books) {
-      out.push({ type: 'book_snapshot', symbol, ts: t, bids: levels(b.bids, true, depth), asks: levels(b.asks, false, depth) });
+      out.push({
+        type: 'book_snapshot',
+        symbol,
+        ts: t,
+        bids: levels(b.bids, true, depth),
+        asks: levels(b.asks, false, depth),
+      });
     }
     return out;
   };

@@ -27,10 +27,13 @@ async function failure(p: Promise<unknown>): Promise<Error & { code?: string; de
 describe('malformed rows', () => {
   const events = sampleTrades(2000, 11);
   const file = join(dir, 'bad-1234.csv');
-  const lines = ['ts,symbol,price,size,side,id', ...events.map((e) => {
-    const t = e as TradeEvent;
-    return `${t.ts},${t.symbol},${t.price},${t.size},${t.side},${t.id ?? ''}`;
-  })];
+  const lines = [
+    'ts,symbol,price,size,side,id',
+    ...events.map((e) => {
+      const t = e as TradeEvent;
+      return `${t.ts},${t.symbol},${t.price},${t.size},${t.side},${t.id ?? ''}`;
+    }),
+  ];
   // Line 1234 of the file (header is line 1) gets a broken price.
   lines[1233] = (lines[1233] as string).replace(/^(\d+,MNQ,)[^,]+/, '$112.3.4');
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -85,7 +88,9 @@ describe('malformed rows', () => {
 });
 
 describe('out-of-order timestamps', () => {
-  const ev = [1000, 2000, 1500, 3000, 2900, 4000].map((ts, i): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: i, size: 1, side: 'buy' }));
+  const ev = [1000, 2000, 1500, 3000, 2900, 4000].map(
+    (ts, i): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: i, size: 1, side: 'buy' }),
+  );
   const f = join(dir, 'ooo.jsonl');
 
   it('error (default) names file, line and both times', async () => {
@@ -106,7 +111,9 @@ describe('out-of-order timestamps', () => {
     expect((await collect(r)).map((e) => e.ts)).toEqual([1000, 1500, 2000, 2900, 3000, 4000]);
     expect(r.summary()).toMatchObject({ reordered: 2, outOfOrder: { count: 0 } });
     // 1500 arrives after 3000: more than the 200 µs window late, so 2000 was already handed on.
-    const late = [1000, 2000, 3000, 1500, 4000].map((ts): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: 1, size: 1, side: 'buy' }));
+    const late = [1000, 2000, 3000, 1500, 4000].map(
+      (ts): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: 1, size: 1, side: 'buy' }),
+    );
     const narrow = replay([late], { outOfOrder: 'reorder', reorderWindow: 200 });
     expect((await collect(narrow)).map((e) => e.ts)).toEqual([1000, 2000, 3000, 4000]);
     expect(narrow.summary().outOfOrder.skipped).toBe(1);
@@ -114,7 +121,15 @@ describe('out-of-order timestamps', () => {
 });
 
 describe('duplicates, gaps and crossed quotes', () => {
-  const q = (ts: number, bid: number, ask: number): MarketEvent => ({ type: 'quote', symbol: 'Q', ts, bid, bidSize: 1, ask, askSize: 1 });
+  const q = (ts: number, bid: number, ask: number): MarketEvent => ({
+    type: 'quote',
+    symbol: 'Q',
+    ts,
+    bid,
+    bidSize: 1,
+    ask,
+    askSize: 1,
+  });
   const ev = [q(1000, 1, 2), q(1000, 1, 2), q(2000, 3, 2), q(90_000_000, 1, 2)];
 
   it('flags by default and keeps the events; summary lists examples', async () => {
@@ -130,12 +145,18 @@ describe('duplicates, gaps and crossed quotes', () => {
   it('skip policies drop them; error policies throw with a code', async () => {
     const r = replay([ev], { duplicates: 'skip', crossedQuotes: 'skip' });
     expect((await collect(r)).map((e) => e.ts)).toEqual([1000, 90_000_000]);
-    await expect(collect(replay([ev], { duplicates: 'error' }))).rejects.toMatchObject({ code: 'REPLAY_DUPLICATE_EVENT' });
-    await expect(collect(replay([ev], { crossedQuotes: 'error' }))).rejects.toMatchObject({ code: 'REPLAY_CROSSED_QUOTE' });
+    await expect(collect(replay([ev], { duplicates: 'error' }))).rejects.toMatchObject({
+      code: 'REPLAY_DUPLICATE_EVENT',
+    });
+    await expect(collect(replay([ev], { crossedQuotes: 'error' }))).rejects.toMatchObject({
+      code: 'REPLAY_CROSSED_QUOTE',
+    });
   });
 
   it('rejects bad policy values with the standard message', () => {
-    expect(() => replay([ev], { malformed: 'ignore' as 'skip' })).toThrow("Expected `malformed` to be one of 'error', 'skip', got `\"ignore\"` (string).");
+    expect(() => replay([ev], { malformed: 'ignore' as 'skip' })).toThrow(
+      "Expected `malformed` to be one of 'error', 'skip', got `\"ignore\"` (string).",
+    );
     expect(() => replay([ev], { gapThreshold: 'soon' })).toThrow(/Expected `gapThreshold` to be a duration/);
   });
 });

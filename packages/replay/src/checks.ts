@@ -152,7 +152,8 @@ export interface ResolvedChecks {
 export function resolveChecks(options: DataCheckOptions = {}): ResolvedChecks {
   const flags = ['keep', 'skip', 'error'] as const;
   const maxExamples = options.maxExamples ?? 5;
-  if (!Number.isInteger(maxExamples) || maxExamples < 0) throw invalidOption('maxExamples', 'an integer ≥ 0', maxExamples);
+  if (!Number.isInteger(maxExamples) || maxExamples < 0)
+    throw invalidOption('maxExamples', 'an integer ≥ 0', maxExamples);
   return {
     malformed: oneOf('malformed', options.malformed, ['error', 'skip'], 'error'),
     outOfOrder: oneOf('outOfOrder', options.outOfOrder, ['error', 'skip', 'reorder'], 'error'),
@@ -174,7 +175,10 @@ function heldBefore(a: Held, b: Held): boolean {
   return a.e.ts < b.e.ts || (a.e.ts === b.e.ts && a.seq < b.seq);
 }
 
-function sameLevels(a: readonly { price: number; size: number }[], b: readonly { price: number; size: number }[]): boolean {
+function sameLevels(
+  a: readonly { price: number; size: number }[],
+  b: readonly { price: number; size: number }[],
+): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as { price: number; size: number };
@@ -377,9 +381,13 @@ export class DataChecks {
       const message = `Duplicate ${e.type} for ${e.symbol} at ${ts} (${microsToIso(ts)}) at ${location(this.file, line)}.`;
       this.example(r, { file: this.file, line, symbol: e.symbol, ts, message });
       if (opts.duplicates === 'error') {
-        throw new TradeKitError('REPLAY_DUPLICATE_EVENT', `${message} Remove it, or pass \`duplicates: 'keep'\` or \`'skip'\`.`, {
-          details: { file: this.file, line, value: ts },
-        });
+        throw new TradeKitError(
+          'REPLAY_DUPLICATE_EVENT',
+          `${message} Remove it, or pass \`duplicates: 'keep'\` or \`'skip'\`.`,
+          {
+            details: { file: this.file, line, value: ts },
+          },
+        );
       }
       if (opts.duplicates === 'skip') {
         r.skipped++;
@@ -392,9 +400,13 @@ export class DataChecks {
       const message = `Crossed quote for ${e.symbol}: bid ${e.bid} > ask ${e.ask} at ${location(this.file, line)}.`;
       this.example(r, { file: this.file, line, symbol: e.symbol, ts, message });
       if (opts.crossedQuotes === 'error') {
-        throw new TradeKitError('REPLAY_CROSSED_QUOTE', `${message} Fix the data, or pass \`crossedQuotes: 'keep'\` or \`'skip'\`.`, {
-          details: { file: this.file, line, value: { bid: e.bid, ask: e.ask } },
-        });
+        throw new TradeKitError(
+          'REPLAY_CROSSED_QUOTE',
+          `${message} Fix the data, or pass \`crossedQuotes: 'keep'\` or \`'skip'\`.`,
+          {
+            details: { file: this.file, line, value: { bid: e.bid, ask: e.ask } },
+          },
+        );
       }
       if (opts.crossedQuotes === 'skip') {
         r.skipped++;

@@ -25,11 +25,46 @@ interface Impl {
 }
 
 const impls: Impl[] = [
-  { name: 'csv', make: async () => (await writeEvents(join(dir, 'c.csv'), events), openSource(join(dir, 'c.csv'))), skipsOnSeek: true },
-  { name: 'csv.gz', make: async () => (await writeEvents(join(dir, 'c.csv.gz'), events), openSource(join(dir, 'c.csv.gz'))), skipsOnSeek: false },
-  { name: 'jsonl', make: async () => (await writeEvents(join(dir, 'j.jsonl'), events), openSource(join(dir, 'j.jsonl'))), skipsOnSeek: true },
-  { name: 'jsonl.gz', make: async () => (await writeEvents(join(dir, 'j.jsonl.gz'), events), openSource(join(dir, 'j.jsonl.gz'))), skipsOnSeek: false },
-  { name: 'parquet', make: async () => (await writeParquetFixture(join(dir, 'p.parquet'), events, 2000), openSource(join(dir, 'p.parquet'))), skipsOnSeek: true },
+  {
+    name: 'csv',
+    make: async () => {
+      await writeEvents(join(dir, 'c.csv'), events);
+      return openSource(join(dir, 'c.csv'));
+    },
+    skipsOnSeek: true,
+  },
+  {
+    name: 'csv.gz',
+    make: async () => {
+      await writeEvents(join(dir, 'c.csv.gz'), events);
+      return openSource(join(dir, 'c.csv.gz'));
+    },
+    skipsOnSeek: false,
+  },
+  {
+    name: 'jsonl',
+    make: async () => {
+      await writeEvents(join(dir, 'j.jsonl'), events);
+      return openSource(join(dir, 'j.jsonl'));
+    },
+    skipsOnSeek: true,
+  },
+  {
+    name: 'jsonl.gz',
+    make: async () => {
+      await writeEvents(join(dir, 'j.jsonl.gz'), events);
+      return openSource(join(dir, 'j.jsonl.gz'));
+    },
+    skipsOnSeek: false,
+  },
+  {
+    name: 'parquet',
+    make: async () => {
+      await writeParquetFixture(join(dir, 'p.parquet'), events, 2000);
+      return openSource(join(dir, 'p.parquet'));
+    },
+    skipsOnSeek: true,
+  },
   { name: 'events (array)', make: async () => fromEvents(events), skipsOnSeek: false },
 ];
 
@@ -47,7 +82,11 @@ describe.each(impls)('EventSource contract: $name', (impl) => {
 
   it('reads every event back equal, in order', async () => {
     expect(await readAll(src)).toStrictEqual(events);
-    expect(src.report).toMatchObject({ events: events.length, firstTs: events[0]!.ts, lastTs: events[events.length - 1]!.ts });
+    expect(src.report).toMatchObject({
+      events: events.length,
+      firstTs: events[0]!.ts,
+      lastTs: events[events.length - 1]!.ts,
+    });
   });
 
   it('can be read again, and async-iterated event by event', async () => {

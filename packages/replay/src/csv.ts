@@ -13,7 +13,14 @@ import {
   TradeKitError,
   detectEpochUnit,
 } from '@tradekit/types';
-import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
+import {
+  DataChecks,
+  type DataCheckOptions,
+  type DataReport,
+  type ResolvedChecks,
+  emptyReport,
+  resolveChecks,
+} from './checks.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, looksIso, parseEpoch, parseEpochScaled, parseIso, parseNumber, textAt } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
@@ -91,12 +98,17 @@ interface ReadState {
   lineKnown: boolean;
   unit: EpochUnit | 'iso' | undefined;
   lastSymbol: string;
-  pending: { type: 'book_snapshot' | 'book_delta'; symbol: string; ts: number; bids: BookLevel[]; asks: BookLevel[] } | undefined;
+  pending:
+    | { type: 'book_snapshot' | 'book_delta'; symbol: string; ts: number; bids: BookLevel[]; asks: BookLevel[] }
+    | undefined;
   pendingLine: number;
 }
 
 function norm(name: string): string {
-  return name.trim().toLowerCase().replace(/^\ufeff/, '');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\ufeff/, '');
 }
 
 function columnError(file: string, message: string, details: Record<string, unknown>): TradeKitError {
@@ -147,7 +159,6 @@ export class CsvSource implements EventSource {
   readonly seekMethod: SeekMethod;
   private readonly gzip: boolean;
   private readonly checkOptions: ResolvedChecks;
-  private readonly delim: number;
   private readonly delimChar: string;
   private layout: Layout | undefined;
   /** Byte offset of the first data row (after the header), for seeks. */
@@ -168,14 +179,15 @@ export class CsvSource implements EventSource {
       throw invalidOption('delimiter', 'one character other than a quote or newline', d);
     }
     this.delimChar = d;
-    this.delim = d.charCodeAt(0);
     if (options.kind !== undefined && !(options.kind in KIND_CODE)) {
       throw invalidOption('kind', `one of ${Object.keys(KIND_CODE).join(', ')}`, options.kind);
     }
     const ts = options.ts ?? 'auto';
-    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts)) throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
+    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts))
+      throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
     const header = options.header ?? 'auto';
-    if (header !== true && header !== false && header !== 'auto') throw invalidOption('header', "true, false or 'auto'", header);
+    if (header !== true && header !== false && header !== 'auto')
+      throw invalidOption('header', "true, false or 'auto'", header);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
@@ -214,7 +226,8 @@ export class CsvSource implements EventSource {
       if (where === undefined) continue;
       let index: number;
       if (typeof where === 'number') {
-        if (!Number.isInteger(where) || where < 0) throw invalidOption(`columns.${rawKey}`, 'a header name or a 0-based column index', where);
+        if (!Number.isInteger(where) || where < 0)
+          throw invalidOption(`columns.${rawKey}`, 'a header name or a 0-based column index', where);
         index = where;
       } else {
         index = names.indexOf(norm(where));
@@ -243,8 +256,27 @@ export class CsvSource implements EventSource {
     }
     const idx = {} as Record<CsvField, number>;
     const all: CsvField[] = [
-      'ts', 'symbol', 'bid', 'bid_size', 'ask', 'ask_size', 'price', 'size', 'side', 'id', 'timeframe',
-      'start', 'open', 'high', 'low', 'close', 'volume', 'trades', 'kind', 'status', 'reason',
+      'ts',
+      'symbol',
+      'bid',
+      'bid_size',
+      'ask',
+      'ask_size',
+      'price',
+      'size',
+      'side',
+      'id',
+      'timeframe',
+      'start',
+      'open',
+      'high',
+      'low',
+      'close',
+      'volume',
+      'trades',
+      'kind',
+      'status',
+      'reason',
     ];
     for (const f of all) idx[f] = mapped[f] ?? withAliases.indexOf(f);
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
@@ -273,7 +305,14 @@ export class CsvSource implements EventSource {
     const nl = text.indexOf('\n');
     const first = nl >= 0 ? text.slice(0, nl) : text;
     if (first.trim() === '' && nl < 0) {
-      this.layout = { kind: this.options.kind ?? 'trade', kindCode: 0, names: [], ncols: 0, idx: {} as Layout['idx'], hasHeader: true };
+      this.layout = {
+        kind: this.options.kind ?? 'trade',
+        kindCode: 0,
+        names: [],
+        ncols: 0,
+        idx: {} as Layout['idx'],
+        hasHeader: true,
+      };
       return this.layout;
     }
     this.layout = this.resolveLayout(first);
@@ -290,12 +329,21 @@ export class CsvSource implements EventSource {
   }
 
   /** Byte offset of a line start at or before the first row with `ts ≥ from` (file sorted by time). */
-  private async search(from: Micros, layout: Layout, size: number): Promise<{ offset: number; unit: EpochUnit | 'iso' } | undefined> {
+  private async search(
+    from: Micros,
+    layout: Layout,
+    size: number,
+  ): Promise<{ offset: number; unit: EpochUnit | 'iso' } | undefined> {
     const firstLine = (await readBytes(this.name, this.dataStart, 1 << 16)).toString('latin1');
-    const f = splitSimple(firstLine.slice(0, Math.max(0, firstLine.indexOf('\n'))).replace(/\r$/, ''), this.delimChar)[layout.idx.ts] ?? '';
+    const f =
+      splitSimple(firstLine.slice(0, Math.max(0, firstLine.indexOf('\n'))).replace(/\r$/, ''), this.delimChar)[
+        layout.idx.ts
+      ] ?? '';
     const unit = this.unitFor(f, 0, f.length);
     if (unit === undefined) return undefined;
-    const offset = await searchLineOffset(this.name, this.dataStart, size, from, (line) => this.lineTs(line, layout, unit));
+    const offset = await searchLineOffset(this.name, this.dataStart, size, from, (line) =>
+      this.lineTs(line, layout, unit),
+    );
     return { offset, unit };
   }
 
@@ -530,13 +578,33 @@ export class CsvSource implements EventSource {
   }
 
   /** Turns the fields of one row into an event (or a book level) and offers it to the checks. */
-  private emitRow(buf: string, nf: number, layout: Layout, st: ReadState, line: number, raw: string, rs: number, re: number): void {
+  private emitRow(
+    buf: string,
+    nf: number,
+    layout: Layout,
+    st: ReadState,
+    line: number,
+    raw: string,
+    rs: number,
+    re: number,
+  ): void {
     const idx = layout.idx;
     const starts = this.starts;
     const ends = this.ends;
     if (nf !== layout.ncols && !(nf > layout.ncols && layout.hasHeader === false)) {
-      const missing = nf < layout.ncols ? nf : layout.ncols;
-      this.bad(st, layout, line, missing, layout.names[missing] ?? `column ${missing + 1}`, `one of ${layout.ncols} columns (the row has ${nf})`, raw.slice(rs, re), raw, rs, re);
+      const missing = Math.min(nf, layout.ncols);
+      this.bad(
+        st,
+        layout,
+        line,
+        missing,
+        layout.names[missing] ?? `column ${missing + 1}`,
+        `one of ${layout.ncols} columns (the row has ${nf})`,
+        raw.slice(rs, re),
+        raw,
+        rs,
+        re,
+      );
       return;
     }
     // Timestamp
@@ -552,9 +620,25 @@ export class CsvSource implements EventSource {
       }
       st.unit = unit;
     }
-    const ts = unit === 'iso' ? parseIso(buf, s0, e0) : unit === 'ns' ? parseEpoch(buf, s0, e0, 'ns') : parseEpochScaled(buf, s0, e0, unit === 'us' ? 1 : unit === 'ms' ? 1000 : 1_000_000);
+    const ts =
+      unit === 'iso'
+        ? parseIso(buf, s0, e0)
+        : unit === 'ns'
+          ? parseEpoch(buf, s0, e0, 'ns')
+          : parseEpochScaled(buf, s0, e0, unit === 'us' ? 1 : unit === 'ms' ? 1000 : 1_000_000);
     if (Number.isNaN(ts)) {
-      this.bad(st, layout, line, its, 'ts', unit === 'iso' ? 'an ISO-8601 time' : `an epoch number in ${unit}`, buf.slice(s0, e0), raw, rs, re);
+      this.bad(
+        st,
+        layout,
+        line,
+        its,
+        'ts',
+        unit === 'iso' ? 'an ISO-8601 time' : `an epoch number in ${unit}`,
+        buf.slice(s0, e0),
+        raw,
+        rs,
+        re,
+      );
       return;
     }
     // Symbol, reusing the previous row's string when equal (most files hold one or few symbols).
@@ -578,9 +662,15 @@ export class CsvSource implements EventSource {
     switch (layout.kindCode) {
       case 1: {
         const price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
-        if (Number.isNaN(price)) return this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+        if (Number.isNaN(price)) {
+          this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+          return;
+        }
         const size = parseNumber(buf, starts[idx.size] as number, ends[idx.size] as number);
-        if (!(size >= 0)) return this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+        if (!(size >= 0)) {
+          this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+          return;
+        }
         let side: 'buy' | 'sell' | 'unknown' = 'unknown';
         const iside = idx.side;
         if (iside >= 0) {
@@ -591,12 +681,27 @@ export class CsvSource implements EventSource {
           else if (len === 4 && c === 115 && (buf.charCodeAt(s + 1) | 32) === 101) side = 'sell';
           else if (len === 1 && (c === 98 || c === 115)) side = c === 98 ? 'buy' : 'sell';
           else if (!(len === 0 || (len === 7 && c === 117))) {
-            return this.bad(st, layout, line, iside, 'side', '"buy", "sell", "unknown" or empty', this.str(buf, iside), raw, rs, re);
+            this.bad(
+              st,
+              layout,
+              line,
+              iside,
+              'side',
+              '"buy", "sell", "unknown" or empty',
+              this.str(buf, iside),
+              raw,
+              rs,
+              re,
+            );
+            return;
           }
         }
         const iid = idx.id;
         if (iid >= 0 && (ends[iid] as number) > (starts[iid] as number)) {
-          st.checks.accept({ type: 'trade', symbol, ts, price, size, side, id: this.str(buf, iid) }, st.lineKnown ? line : 0);
+          st.checks.accept(
+            { type: 'trade', symbol, ts, price, size, side, id: this.str(buf, iid) },
+            st.lineKnown ? line : 0,
+          );
         } else {
           st.checks.accept({ type: 'trade', symbol, ts, price, size, side }, st.lineKnown ? line : 0);
         }
@@ -604,29 +709,72 @@ export class CsvSource implements EventSource {
       }
       case 0: {
         const bid = parseNumber(buf, starts[idx.bid] as number, ends[idx.bid] as number);
-        if (Number.isNaN(bid)) return this.bad(st, layout, line, idx.bid, 'bid', 'a number', this.str(buf, idx.bid), raw, rs, re);
+        if (Number.isNaN(bid)) {
+          this.bad(st, layout, line, idx.bid, 'bid', 'a number', this.str(buf, idx.bid), raw, rs, re);
+          return;
+        }
         const bidSize = parseNumber(buf, starts[idx.bid_size] as number, ends[idx.bid_size] as number);
-        if (!(bidSize >= 0)) return this.bad(st, layout, line, idx.bid_size, 'bid_size', 'a number ≥ 0', this.str(buf, idx.bid_size), raw, rs, re);
+        if (!(bidSize >= 0)) {
+          this.bad(
+            st,
+            layout,
+            line,
+            idx.bid_size,
+            'bid_size',
+            'a number ≥ 0',
+            this.str(buf, idx.bid_size),
+            raw,
+            rs,
+            re,
+          );
+          return;
+        }
         const ask = parseNumber(buf, starts[idx.ask] as number, ends[idx.ask] as number);
-        if (Number.isNaN(ask)) return this.bad(st, layout, line, idx.ask, 'ask', 'a number', this.str(buf, idx.ask), raw, rs, re);
+        if (Number.isNaN(ask)) {
+          this.bad(st, layout, line, idx.ask, 'ask', 'a number', this.str(buf, idx.ask), raw, rs, re);
+          return;
+        }
         const askSize = parseNumber(buf, starts[idx.ask_size] as number, ends[idx.ask_size] as number);
-        if (!(askSize >= 0)) return this.bad(st, layout, line, idx.ask_size, 'ask_size', 'a number ≥ 0', this.str(buf, idx.ask_size), raw, rs, re);
+        if (!(askSize >= 0)) {
+          this.bad(
+            st,
+            layout,
+            line,
+            idx.ask_size,
+            'ask_size',
+            'a number ≥ 0',
+            this.str(buf, idx.ask_size),
+            raw,
+            rs,
+            re,
+          );
+          return;
+        }
         st.checks.accept({ type: 'quote', symbol, ts, bid, bidSize, ask, askSize }, st.lineKnown ? line : 0);
         return;
       }
       case 2: {
         const tf = this.str(buf, idx.timeframe);
-        if (tf.length === 0) return this.bad(st, layout, line, idx.timeframe, 'timeframe', 'a timeframe like "1m"', tf, raw, rs, re);
+        if (tf.length === 0) {
+          this.bad(st, layout, line, idx.timeframe, 'timeframe', 'a timeframe like "1m"', tf, raw, rs, re);
+          return;
+        }
         const ss = starts[idx.start] as number;
         const se = ends[idx.start] as number;
         const start = unit === 'iso' ? parseIso(buf, ss, se) : parseEpoch(buf, ss, se, unit);
-        if (Number.isNaN(start)) return this.bad(st, layout, line, idx.start, 'start', 'a time like `ts`', this.str(buf, idx.start), raw, rs, re);
+        if (Number.isNaN(start)) {
+          this.bad(st, layout, line, idx.start, 'start', 'a time like `ts`', this.str(buf, idx.start), raw, rs, re);
+          return;
+        }
         const v: number[] = [0, 0, 0, 0, 0];
         const names = ['open', 'high', 'low', 'close', 'volume'] as const;
         for (let k = 0; k < 5; k++) {
           const ci = idx[names[k] as CsvField];
           const x = parseNumber(buf, starts[ci] as number, ends[ci] as number);
-          if (Number.isNaN(x)) return this.bad(st, layout, line, ci, names[k] as string, 'a number', this.str(buf, ci), raw, rs, re);
+          if (Number.isNaN(x)) {
+            this.bad(st, layout, line, ci, names[k] as string, 'a number', this.str(buf, ci), raw, rs, re);
+            return;
+          }
           v[k] = x;
         }
         const bar: MarketEvent = {
@@ -644,7 +792,10 @@ export class CsvSource implements EventSource {
         const it = idx.trades;
         if (it >= 0 && (ends[it] as number) > (starts[it] as number)) {
           const t = parseNumber(buf, starts[it] as number, ends[it] as number);
-          if (Number.isNaN(t)) return this.bad(st, layout, line, it, 'trades', 'a number or empty', this.str(buf, it), raw, rs, re);
+          if (Number.isNaN(t)) {
+            this.bad(st, layout, line, it, 'trades', 'a number or empty', this.str(buf, it), raw, rs, re);
+            return;
+          }
           bar.trades = t;
         }
         st.checks.accept(bar, st.lineKnown ? line : 0);
@@ -653,7 +804,8 @@ export class CsvSource implements EventSource {
       case 4: {
         const status = this.str(buf, idx.status);
         if (status !== 'open' && status !== 'halt' && status !== 'close') {
-          return this.bad(st, layout, line, idx.status, 'status', '"open", "halt" or "close"', status, raw, rs, re);
+          this.bad(st, layout, line, idx.status, 'status', '"open", "halt" or "close"', status, raw, rs, re);
+          return;
         }
         const e: MarketEvent = { type: 'status', symbol, ts, status };
         const ir = idx.reason;
@@ -664,15 +816,27 @@ export class CsvSource implements EventSource {
       default: {
         const kindText = this.str(buf, idx.kind);
         const type = kindText === 'snapshot' ? 'book_snapshot' : kindText === 'delta' ? 'book_delta' : undefined;
-        if (type === undefined) return this.bad(st, layout, line, idx.kind, 'kind', '"snapshot" or "delta"', kindText, raw, rs, re);
+        if (type === undefined) {
+          this.bad(st, layout, line, idx.kind, 'kind', '"snapshot" or "delta"', kindText, raw, rs, re);
+          return;
+        }
         const sideText = idx.side >= 0 ? this.str(buf, idx.side) : '';
         let level: BookLevel | undefined;
         if (sideText !== '') {
-          if (sideText !== 'bid' && sideText !== 'ask') return this.bad(st, layout, line, idx.side, 'side', '"bid", "ask" or empty', sideText, raw, rs, re);
+          if (sideText !== 'bid' && sideText !== 'ask') {
+            this.bad(st, layout, line, idx.side, 'side', '"bid", "ask" or empty', sideText, raw, rs, re);
+            return;
+          }
           const price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
-          if (Number.isNaN(price)) return this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+          if (Number.isNaN(price)) {
+            this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
+            return;
+          }
           const size = parseNumber(buf, starts[idx.size] as number, ends[idx.size] as number);
-          if (!(size >= 0)) return this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+          if (!(size >= 0)) {
+            this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
+            return;
+          }
           level = { price, size };
         }
         const p = st.pending;

@@ -50,5 +50,7 @@ export function detectKind(names: readonly string[]): CsvKind | undefined {
   const kind = detectCsvKind(names);
   if (kind !== undefined) return kind;
   const set = new Set(names.map((n) => n.trim().toLowerCase()));
-  return set.has('ts') && set.has('symbol') && set.has('price') && set.has('size') && !set.has('kind') ? 'trade' : undefined;
+  return set.has('ts') && set.has('symbol') && set.has('price') && set.has('size') && !set.has('kind')
+    ? 'trade'
+    : undefined;
 }

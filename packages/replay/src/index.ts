@@ -5,7 +5,15 @@
  */
 export { replay, type ReplayController, type ReplayInput, type ReplayOptions, type ReplaySummary } from './replay.js';
 export { merge, type EventFilter } from './merge.js';
-export { openSource, fromEvents, formatOf, isEventSource, type DataFormat, type OpenOptions, type FromEventsOptions } from './open.js';
+export {
+  openSource,
+  fromEvents,
+  formatOf,
+  isEventSource,
+  type DataFormat,
+  type OpenOptions,
+  type FromEventsOptions,
+} from './open.js';
 export type { EventSource, SeekMethod } from './source.js';
 export { CsvSource, type CsvReadOptions, type CsvField } from './csv.js';
 export { JsonlSource, type JsonlReadOptions } from './jsonl.js';
@@ -21,6 +29,12 @@ export {
   type MalformedPolicy,
   type OutOfOrderPolicy,
 } from './checks.js';
-export { BarAggregator, aggregateBars, bookSnapshots, type AggregateBarsOptions, type BookSnapshotOptions } from './bars.js';
+export {
+  BarAggregator,
+  aggregateBars,
+  bookSnapshots,
+  type AggregateBarsOptions,
+  type BookSnapshotOptions,
+} from './bars.js';
 export { EventWriter, writeEvents, type WriteFormat, type WriteOptions } from './writer.js';
 export { parseNumber, parseEpoch, parseIso, type TsFormat } from './numbers.js';

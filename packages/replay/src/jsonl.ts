@@ -2,8 +2,23 @@
  * JSONL reader: one canonical event per line (see @tradekit/types `eventToJsonLine`), with `ts`
  * in epoch µs, or in another unit / ISO-8601 when configured or detected.
  */
-import { type EpochUnit, type MarketEvent, type Micros, type RecordLocation, detectEpochUnit, isTradeKitError, jsonToEvent } from '@tradekit/types';
-import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
+import {
+  type EpochUnit,
+  type MarketEvent,
+  type Micros,
+  type RecordLocation,
+  detectEpochUnit,
+  isTradeKitError,
+  jsonToEvent,
+} from '@tradekit/types';
+import {
+  DataChecks,
+  type DataCheckOptions,
+  type DataReport,
+  type ResolvedChecks,
+  emptyReport,
+  resolveChecks,
+} from './checks.js';
 import { invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso, parseNumber, textAt } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
@@ -35,7 +50,8 @@ function toUs(v: unknown, unit: EpochUnit | 'iso'): number {
     const t = String(v);
     return parseEpoch(t, 0, t.length, unit);
   }
-  if (typeof v === 'string') return unit === 'iso' || !/^-?\d/.test(v) ? parseIso(v, 0, v.length) : parseEpoch(v, 0, v.length, unit);
+  if (typeof v === 'string')
+    return unit === 'iso' || !/^-?\d/.test(v) ? parseIso(v, 0, v.length) : parseEpoch(v, 0, v.length, unit);
   return Number.NaN;
 }
 
@@ -184,7 +200,15 @@ function fastEvent(s: string, a: number, b: number, st: ReadState): MarketEvent 
     i = numEnd;
   }
   if (i !== b - 1) return undefined;
-  return { type: 'quote', symbol, ts, bid: v[0] as number, bidSize: v[1] as number, ask: v[2] as number, askSize: v[3] as number };
+  return {
+    type: 'quote',
+    symbol,
+    ts,
+    bid: v[0] as number,
+    bidSize: v[1] as number,
+    ask: v[2] as number,
+    askSize: v[3] as number,
+  };
 }
 
 /** A JSONL file as an {@link EventSource}; plain files seek by binary search, gzip files by scanning. */
@@ -204,7 +228,8 @@ export class JsonlSource implements EventSource {
     this.gzip = options.gzip ?? isGzipPath(name);
     this.seekMethod = this.gzip ? 'scan' : 'binary-search';
     const ts = options.ts ?? 'auto';
-    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts)) throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
+    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts))
+      throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
@@ -222,7 +247,16 @@ export class JsonlSource implements EventSource {
   async *batches(from: Micros = Number.NEGATIVE_INFINITY): AsyncIterableIterator<MarketEvent[]> {
     const size = await assertReadable(this.name);
     const checks = new DataChecks(this.name, this.checkOptions, this.report, from);
-    const st: ReadState = { lastSymbol: '', bsBuf: '', bsPos: -1, checks, line: 0, lineKnown: true, unit: undefined, loc: { file: this.name, line: 0 } };
+    const st: ReadState = {
+      lastSymbol: '',
+      bsBuf: '',
+      bsPos: -1,
+      checks,
+      line: 0,
+      lineKnown: true,
+      unit: undefined,
+      loc: { file: this.name, line: 0 },
+    };
     let startByte = 0;
     if (from > Number.NEGATIVE_INFINITY && !this.gzip && size > 1 << 17) {
       let unit: EpochUnit | 'iso' | undefined;
@@ -324,7 +358,15 @@ export class JsonlSource implements EventSource {
       if (!isTradeKitError(err)) throw err;
       const field = String(err.details.field ?? 'record');
       checks.malformed(
-        malformedRow(this.name, lineNo, field, field, String(err.message.match(/to be (.*?), got/)?.[1] ?? 'valid'), err.details.value, line),
+        malformedRow(
+          this.name,
+          lineNo,
+          field,
+          field,
+          String(err.message.match(/to be (.*?), got/)?.[1] ?? 'valid'),
+          err.details.value,
+          line,
+        ),
         lineNo,
         field,
         line,

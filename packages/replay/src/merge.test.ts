@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MarketEvent, type TradeEvent, VirtualClock } from '@tradekit/types';
@@ -8,7 +8,15 @@ import { fromEvents, merge, openSource, replay, writeEvents } from './index.js';
 const dir = mkdtempSync(join(tmpdir(), 'replay-merge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const t = (symbol: string, ts: number, id: string): TradeEvent => ({ type: 'trade', symbol, ts, price: 100, size: 1, side: 'buy', id });
+const t = (symbol: string, ts: number, id: string): TradeEvent => ({
+  type: 'trade',
+  symbol,
+  ts,
+  price: 100,
+  size: 1,
+  side: 'buy',
+  id,
+});
 
 async function collect(it: AsyncIterable<MarketEvent>): Promise<MarketEvent[]> {
   const out: MarketEvent[] = [];
@@ -25,10 +33,14 @@ describe('merge of 3 files with interleaved and equal timestamps', () => {
     await writeEvents(b, [t('B', 2, 'b2'), t('B', 3, 'b3'), t('B', 4, 'b4')]);
     await writeEvents(c, [t('C', 3, 'c3x'), t('C', 3, 'c3y'), t('C', 6, 'c6')]);
     const opts = { ts: 'us' as const };
-    const ids = (await collect(merge([openSource(a, opts), openSource(b, opts), openSource(c, opts)]))).map((e) => (e as TradeEvent).id);
+    const ids = (await collect(merge([openSource(a, opts), openSource(b, opts), openSource(c, opts)]))).map(
+      (e) => (e as TradeEvent).id,
+    );
     expect(ids).toEqual(['a1', 'b2', 'a3x', 'a3y', 'b3', 'c3x', 'c3y', 'b4', 'a5', 'c6']);
     // Same files, other order: ties follow the new file order.
-    const ids2 = (await collect(merge([openSource(c, opts), openSource(b, opts), openSource(a, opts)]))).map((e) => (e as TradeEvent).id);
+    const ids2 = (await collect(merge([openSource(c, opts), openSource(b, opts), openSource(a, opts)]))).map(
+      (e) => (e as TradeEvent).id,
+    );
     expect(ids2).toEqual(['a1', 'b2', 'c3x', 'c3y', 'b3', 'a3x', 'a3y', 'b4', 'a5', 'c6']);
   });
 
@@ -46,15 +58,20 @@ describe('merge of 3 files with interleaved and equal timestamps', () => {
   it('a property: merging random sorted sources equals a stable sort of their concatenation', async () => {
     const fc = (await import('fast-check')).default;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 30 }), { minLength: 1, maxLength: 5 }), async (lists) => {
-        const sources = lists.map((l, s) => [...l].sort((x, y) => x - y).map((ts, r) => t(`S${s}`, ts, `${s}:${r}`)));
-        const expected = sources
-          .flatMap((l, s) => l.map((e, r) => ({ e, s, r })))
-          .sort((x, y) => x.e.ts - y.e.ts || x.s - y.s || x.r - y.r)
-          .map((x) => x.e.id);
-        const got = (await collect(merge(sources.map((l, i) => fromEvents(l, { name: `s${i}`, duplicates: 'keep' }))))).map((e) => (e as TradeEvent).id);
-        expect(got).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 30 }), { minLength: 1, maxLength: 5 }),
+        async (lists) => {
+          const sources = lists.map((l, s) => [...l].sort((x, y) => x - y).map((ts, r) => t(`S${s}`, ts, `${s}:${r}`)));
+          const expected = sources
+            .flatMap((l, s) => l.map((e, r) => ({ e, s, r })))
+            .sort((x, y) => x.e.ts - y.e.ts || x.s - y.s || x.r - y.r)
+            .map((x) => x.e.id);
+          const got = (
+            await collect(merge(sources.map((l, i) => fromEvents(l, { name: `s${i}`, duplicates: 'keep' }))))
+          ).map((e) => (e as TradeEvent).id);
+          expect(got).toEqual(expected);
+        },
+      ),
       { numRuns: 100, seed: 3 },
     );
   });
@@ -83,7 +100,8 @@ describe('pacing', () => {
     const clock = new VirtualClock({ start: 0 });
     const log: string[] = [];
     clock.setTimeout(() => log.push('timer@150'), 150);
-    for await (const e of replay([events.slice(0, 3)], { clock, speed: 10 })) log.push(`${(e as TradeEvent).id}@${clock.now()}`);
+    for await (const e of replay([events.slice(0, 3)], { clock, speed: 10 }))
+      log.push(`${(e as TradeEvent).id}@${clock.now()}`);
     expect(log).toEqual(['p0@0', 'p1@100', 'timer@150', 'p2@150']);
   });
 
@@ -125,6 +143,8 @@ describe('pacing', () => {
 
   it('rejects a speed that is not > 0', () => {
     expect(() => replay([events], { speed: 0 })).toThrow(/Expected `speed` to be a number > 0.*got `0`/);
-    expect(() => replay([events], { speed: -1 })).toThrowError(expect.objectContaining({ code: 'REPLAY_INVALID_OPTION' }));
+    expect(() => replay([events], { speed: -1 })).toThrowError(
+      expect.objectContaining({ code: 'REPLAY_INVALID_OPTION' }),
+    );
   });
 });

@@ -2,7 +2,14 @@
  * k-way merge of many sources into one stream ordered by time. Ties keep file order, then row
  * order: the heap key is (ts, source index), and a source only ever advances in its own order.
  */
-import { type MarketEvent, type MarketEventType, type Micros, MARKET_EVENT_TYPES, TradeKitError, toMicros } from '@tradekit/types';
+import {
+  type MarketEvent,
+  type MarketEventType,
+  type Micros,
+  MARKET_EVENT_TYPES,
+  TradeKitError,
+  toMicros,
+} from '@tradekit/types';
 import { invalidOption } from './errors.js';
 import { type EventSource, flatten } from './source.js';
 
@@ -109,10 +116,14 @@ const OUT_BATCH = 8192;
  * applying the filter. Reading starts at `filter.from` in every source (a seek where the format
  * allows it) and stops at `filter.to`.
  */
-export async function* mergeBatches(sources: readonly EventSource[], filter: ResolvedFilter): AsyncGenerator<MarketEvent[]> {
+export async function* mergeBatches(
+  sources: readonly EventSource[],
+  filter: ResolvedFilter,
+): AsyncGenerator<MarketEvent[]> {
   const { from, to, symbols, types } = filter;
   const iterators = sources.map((s) => s.batches(from));
-  const keep = (e: MarketEvent) => (symbols === undefined || symbols.has(e.symbol)) && (types === undefined || types.has(e.type));
+  const keep = (e: MarketEvent) =>
+    (symbols === undefined || symbols.has(e.symbol)) && (types === undefined || types.has(e.type));
   try {
     if (iterators.length === 1) {
       const it = iterators[0] as AsyncIterator<MarketEvent[]>;
@@ -186,11 +197,17 @@ export async function* mergeBatches(sources: readonly EventSource[], filter: Res
  * @example
  * for await (const e of merge([openSource('a.csv'), openSource('b.jsonl')], { symbols: ['MNQ'] })) handle(e);
  */
-export function merge(sources: readonly EventSource[], filter: EventFilter = {}): AsyncIterable<MarketEvent> & {
+export function merge(
+  sources: readonly EventSource[],
+  filter: EventFilter = {},
+): AsyncIterable<MarketEvent> & {
   batches(): AsyncIterable<MarketEvent[]>;
 } {
   if (!Array.isArray(sources) || sources.length === 0) {
-    throw new TradeKitError('REPLAY_NO_SOURCES', 'Expected `sources` to be a non-empty array of sources, got none. Pass at least one file or source.');
+    throw new TradeKitError(
+      'REPLAY_NO_SOURCES',
+      'Expected `sources` to be a non-empty array of sources, got none. Pass at least one file or source.',
+    );
   }
   const f = resolveFilter(filter);
   return {

@@ -4,7 +4,10 @@
  */
 import { type EpochUnit, isoToMicros } from '@tradekit/types';
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /**
  * Parses the decimal number in `s[start, end)`; `NaN` for anything that is not a number.
@@ -42,7 +45,8 @@ function parseNumberSlow(s: string, start: number, end: number): number {
   const text = s.slice(start, end);
   const c = text.charCodeAt(0);
   // Number('') is 0, Number(' 1') is 1 and Number('0x1') is 1: keep NaN for anything but a decimal.
-  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) || text.trim() !== text || /[xob]/i.test(text)) return Number.NaN;
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) || text.trim() !== text || /[xob]/i.test(text))
+    return Number.NaN;
   return Number(text);
 }
 
@@ -138,7 +142,8 @@ export function parseIso(s: string, start: number, end: number): number {
         const y = Number(day.slice(0, 4));
         const mo = two(day, 5);
         const d = two(day, 8);
-        if (!(y >= 0) || mo < 1 || mo > 12 || d < 1 || d > 31 || day.charCodeAt(7) !== 45) return isoToMicros(s.slice(start, end));
+        if (!(y >= 0) || mo < 1 || mo > 12 || d < 1 || d > 31 || day.charCodeAt(7) !== 45)
+          return isoToMicros(s.slice(start, end));
         dayMs = Date.UTC(y, mo - 1, d);
         cachedDay = day;
         cachedDayMs = dayMs;

@@ -14,10 +14,12 @@ import { type EventSource, type SeekMethod, flatten } from './source.js';
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 /** Options of {@link openSource}: the format (by extension when omitted) plus that reader's options. */
-export type OpenOptions = CsvReadOptions & JsonlReadOptions & Omit<ParquetReadOptions, 'columns'> & {
-  /** Reader to use; by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, each optionally `.gz`). */
-  format?: DataFormat;
-};
+export type OpenOptions = CsvReadOptions &
+  JsonlReadOptions &
+  Omit<ParquetReadOptions, 'columns'> & {
+    /** Reader to use; by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, each optionally `.gz`). */
+    format?: DataFormat;
+  };
 
 /** The format a path's extension implies, or `undefined`. */
 export function formatOf(path: string): DataFormat | undefined {
@@ -40,7 +42,12 @@ export function openSource(path: string, options: OpenOptions = {}): EventSource
   const format = options.format ?? formatOf(path);
   switch (format) {
     case 'csv':
-      return new CsvSource(path, path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv') && !options.delimiter ? { ...options, delimiter: '\t' } : options);
+      return new CsvSource(
+        path,
+        path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv') && !options.delimiter
+          ? { ...options, delimiter: '\t' }
+          : options,
+      );
     case 'jsonl':
       return new JsonlSource(path, options);
     case 'parquet':

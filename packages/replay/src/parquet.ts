@@ -14,7 +14,14 @@ import {
   describeValue,
   detectEpochUnit,
 } from '@tradekit/types';
-import { DataChecks, type DataCheckOptions, type DataReport, type ResolvedChecks, emptyReport, resolveChecks } from './checks.js';
+import {
+  DataChecks,
+  type DataCheckOptions,
+  type DataReport,
+  type ResolvedChecks,
+  emptyReport,
+  resolveChecks,
+} from './checks.js';
 import type { CsvField } from './csv.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
@@ -60,8 +67,27 @@ interface Layout {
 }
 
 const FIELDS: CsvField[] = [
-  'ts', 'symbol', 'bid', 'bid_size', 'ask', 'ask_size', 'price', 'size', 'side', 'id', 'timeframe',
-  'start', 'open', 'high', 'low', 'close', 'volume', 'trades', 'kind', 'status', 'reason',
+  'ts',
+  'symbol',
+  'bid',
+  'bid_size',
+  'ask',
+  'ask_size',
+  'price',
+  'size',
+  'side',
+  'id',
+  'timeframe',
+  'start',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'trades',
+  'kind',
+  'status',
+  'reason',
 ];
 
 function num(v: unknown): number {
@@ -95,14 +121,18 @@ export class ParquetSource implements EventSource {
     this.checkOptions = resolveChecks(options);
     this.report = emptyReport([name]);
     const ts = options.ts ?? 'auto';
-    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts)) throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
+    if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts))
+      throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
     return flatten(this.batches());
   }
 
-  private layout(schemaNames: string[], schema: { name: string; logical_type?: { type?: string }; converted_type?: string }[]): Layout {
+  private layout(
+    schemaNames: string[],
+    schema: { name: string; logical_type?: { type?: string }; converted_type?: string }[],
+  ): Layout {
     const lower = schemaNames.map((n) => n.toLowerCase());
     const mapped: Partial<Record<CsvField, string>> = {};
     for (const [k, v] of Object.entries(this.options.columns ?? {})) {
@@ -143,7 +173,15 @@ export class ParquetSource implements EventSource {
       }
     }
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
-      if (pos[f] >= 0 || f === 'id' || f === 'trades' || f === 'reason' || f === 'side' || (f === 'symbol' && this.options.symbol !== undefined)) continue;
+      if (
+        pos[f] >= 0 ||
+        f === 'id' ||
+        f === 'trades' ||
+        f === 'reason' ||
+        f === 'side' ||
+        (f === 'symbol' && this.options.symbol !== undefined)
+      )
+        continue;
       throw new TradeKitError(
         'REPLAY_CSV_COLUMNS',
         `Expected a \`${f}\` column in ${this.name} (${kind} rows), got columns ${JSON.stringify(schemaNames)}. Map it with \`columns: { ${f}: '<column name>' }\`.`,
@@ -175,10 +213,18 @@ export class ParquetSource implements EventSource {
       topLevel as never,
     );
     const checks = new DataChecks(this.name, this.checkOptions, this.report, from);
-    let unit: EpochUnit | 'iso' | undefined = layout.tsIsTimestamp ? 'us' : this.options.ts === 'auto' ? undefined : this.options.ts;
+    let unit: EpochUnit | 'iso' | undefined = layout.tsIsTimestamp
+      ? 'us'
+      : this.options.ts === 'auto'
+        ? undefined
+        : this.options.ts;
     const tsName = layout.read[layout.pos.ts] as string;
     let rowStart = 0;
-    const state = { pending: undefined as MarketEvent | undefined, pendingLine: 0, lastSymbol: this.options.symbol ?? '' };
+    const state = {
+      pending: undefined as MarketEvent | undefined,
+      pendingLine: 0,
+      lastSymbol: this.options.symbol ?? '',
+    };
     for (const group of metadata.row_groups) {
       const rows = Number(group.num_rows);
       const groupStart = rowStart;
@@ -204,13 +250,17 @@ export class ParquetSource implements EventSource {
         parsers,
         onChunk: (c: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number }) => {
           let list = chunks.get(c.columnName);
-          if (!list) chunks.set(c.columnName, (list = []));
+          if (!list) {
+            list = [];
+            chunks.set(c.columnName, list);
+          }
           list.push({ rowStart: c.rowStart, data: c.columnData });
         },
       });
       const cols: ArrayLike<unknown>[] = layout.read.map((name) => {
         const list = (chunks.get(name) ?? []).sort((a, b) => a.rowStart - b.rowStart);
-        if (list.length === 1 && (list[0] as { rowStart: number }).rowStart === groupStart) return (list[0] as { data: ArrayLike<unknown> }).data;
+        if (list.length === 1 && (list[0] as { rowStart: number }).rowStart === groupStart)
+          return (list[0] as { data: ArrayLike<unknown> }).data;
         const all: unknown[] = new Array(rows);
         for (const c of list) for (let k = 0; k < c.data.length; k++) all[c.rowStart - groupStart + k] = c.data[k];
         return all;
@@ -231,7 +281,8 @@ export class ParquetSource implements EventSource {
   }
 
   private tsOf(v: unknown, unit: EpochUnit | 'iso'): number {
-    if (typeof v === 'string') return unit === 'iso' || !/^-?\d/.test(v) ? parseIso(v, 0, v.length) : parseEpoch(v, 0, v.length, unit);
+    if (typeof v === 'string')
+      return unit === 'iso' || !/^-?\d/.test(v) ? parseIso(v, 0, v.length) : parseEpoch(v, 0, v.length, unit);
     if (typeof v === 'bigint') {
       if (unit === 'ns') return Number(v / 1000n);
       const t = v.toString();
@@ -246,7 +297,14 @@ export class ParquetSource implements EventSource {
     return Number.NaN;
   }
 
-  private numberAt(cols: ArrayLike<unknown>[], i: number, layout: Layout, line: number, f: CsvField, checks: DataChecks): number | undefined {
+  private numberAt(
+    cols: ArrayLike<unknown>[],
+    i: number,
+    layout: Layout,
+    line: number,
+    f: CsvField,
+    checks: DataChecks,
+  ): number | undefined {
     const raw = valueAt(cols, layout.pos, f, i);
     const v = typeof raw === 'number' ? raw : num(raw);
     if (Number.isNaN(v)) {
@@ -256,7 +314,16 @@ export class ParquetSource implements EventSource {
     return v;
   }
 
-  private bad(checks: DataChecks, cols: ArrayLike<unknown>[], i: number, layout: Layout, line: number, field: CsvField, expectation: string, value: unknown): void {
+  private bad(
+    checks: DataChecks,
+    cols: ArrayLike<unknown>[],
+    i: number,
+    layout: Layout,
+    line: number,
+    field: CsvField,
+    expectation: string,
+    value: unknown,
+  ): void {
     const row = layout.read.map((_, k) => (cols[k] as ArrayLike<unknown>)[i]);
     const text = JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     checks.malformed(malformedRow(this.name, line, field, field, expectation, value, text), line, field, text);
@@ -274,11 +341,17 @@ export class ParquetSource implements EventSource {
     const pos = layout.pos;
     const rawTs = (cols[pos.ts] as ArrayLike<unknown>)[i];
     const ts = typeof rawTs === 'number' && unit === 'us' && Number.isInteger(rawTs) ? rawTs : this.tsOf(rawTs, unit);
-    if (Number.isNaN(ts)) return this.bad(checks, cols, i, layout, line, 'ts', 'a timestamp', rawTs);
+    if (Number.isNaN(ts)) {
+      this.bad(checks, cols, i, layout, line, 'ts', 'a timestamp', rawTs);
+      return;
+    }
     let symbol = state.lastSymbol;
     if (pos.symbol >= 0) {
       const s = (cols[pos.symbol] as ArrayLike<unknown>)[i];
-      if (typeof s !== 'string' || s.length === 0) return this.bad(checks, cols, i, layout, line, 'symbol', 'a non-empty string', s);
+      if (typeof s !== 'string' || s.length === 0) {
+        this.bad(checks, cols, i, layout, line, 'symbol', 'a non-empty string', s);
+        return;
+      }
       symbol = s;
     }
     switch (layout.kind) {
@@ -289,10 +362,25 @@ export class ParquetSource implements EventSource {
         if (size === undefined) return;
         const raw = valueAt(cols, pos, 'side', i);
         const sideText = raw === undefined || raw === null || raw === '' ? 'unknown' : String(raw).toLowerCase();
-        const side = sideText === 'buy' || sideText === 'b' ? 'buy' : sideText === 'sell' || sideText === 's' ? 'sell' : sideText === 'unknown' ? 'unknown' : undefined;
-        if (!side) return this.bad(checks, cols, i, layout, line, 'side', '"buy", "sell" or "unknown"', raw);
+        const side =
+          sideText === 'buy' || sideText === 'b'
+            ? 'buy'
+            : sideText === 'sell' || sideText === 's'
+              ? 'sell'
+              : sideText === 'unknown'
+                ? 'unknown'
+                : undefined;
+        if (!side) {
+          this.bad(checks, cols, i, layout, line, 'side', '"buy", "sell" or "unknown"', raw);
+          return;
+        }
         const id = textAt(cols, pos, 'id', i);
-        checks.accept(id === undefined ? { type: 'trade', symbol, ts, price, size, side } : { type: 'trade', symbol, ts, price, size, side, id }, line);
+        checks.accept(
+          id === undefined
+            ? { type: 'trade', symbol, ts, price, size, side }
+            : { type: 'trade', symbol, ts, price, size, side, id },
+          line,
+        );
         return;
       }
       case 'quote': {
@@ -301,14 +389,32 @@ export class ParquetSource implements EventSource {
         const ask = bidSize === undefined ? undefined : this.numberAt(cols, i, layout, line, 'ask', checks);
         const askSize = ask === undefined ? undefined : this.numberAt(cols, i, layout, line, 'ask_size', checks);
         if (askSize === undefined) return;
-        checks.accept({ type: 'quote', symbol, ts, bid: bid as number, bidSize: bidSize as number, ask: ask as number, askSize }, line);
+        checks.accept(
+          { type: 'quote', symbol, ts, bid: bid as number, bidSize: bidSize as number, ask: ask as number, askSize },
+          line,
+        );
         return;
       }
       case 'bar': {
         const timeframe = textAt(cols, pos, 'timeframe', i);
-        if (!timeframe) return this.bad(checks, cols, i, layout, line, 'timeframe', 'a timeframe like "1m"', valueAt(cols, pos, 'timeframe', i));
+        if (!timeframe) {
+          this.bad(
+            checks,
+            cols,
+            i,
+            layout,
+            line,
+            'timeframe',
+            'a timeframe like "1m"',
+            valueAt(cols, pos, 'timeframe', i),
+          );
+          return;
+        }
         const start = this.tsOf(valueAt(cols, pos, 'start', i), unit);
-        if (Number.isNaN(start)) return this.bad(checks, cols, i, layout, line, 'start', 'a timestamp', valueAt(cols, pos, 'start', i));
+        if (Number.isNaN(start)) {
+          this.bad(checks, cols, i, layout, line, 'start', 'a timestamp', valueAt(cols, pos, 'start', i));
+          return;
+        }
         const v: number[] = [];
         for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) {
           const x = this.numberAt(cols, i, layout, line, f, checks);
@@ -316,8 +422,16 @@ export class ParquetSource implements EventSource {
           v.push(x);
         }
         const e: MarketEvent = {
-          type: 'bar', symbol, ts, start, timeframe,
-          open: v[0] as number, high: v[1] as number, low: v[2] as number, close: v[3] as number, volume: v[4] as number,
+          type: 'bar',
+          symbol,
+          ts,
+          start,
+          timeframe,
+          open: v[0] as number,
+          high: v[1] as number,
+          low: v[2] as number,
+          close: v[3] as number,
+          volume: v[4] as number,
         };
         const t = textAt(cols, pos, 'trades', i);
         if (t !== undefined) e.trades = Number(t);
@@ -326,7 +440,19 @@ export class ParquetSource implements EventSource {
       }
       case 'status': {
         const status = textAt(cols, pos, 'status', i);
-        if (status !== 'open' && status !== 'halt' && status !== 'close') return this.bad(checks, cols, i, layout, line, 'status', '"open", "halt" or "close"', valueAt(cols, pos, 'status', i));
+        if (status !== 'open' && status !== 'halt' && status !== 'close') {
+          this.bad(
+            checks,
+            cols,
+            i,
+            layout,
+            line,
+            'status',
+            '"open", "halt" or "close"',
+            valueAt(cols, pos, 'status', i),
+          );
+          return;
+        }
         const e: MarketEvent = { type: 'status', symbol, ts, status };
         const reason = textAt(cols, pos, 'reason', i);
         if (reason !== undefined) e.reason = reason;
@@ -336,11 +462,17 @@ export class ParquetSource implements EventSource {
       default: {
         const k = textAt(cols, pos, 'kind', i);
         const type = k === 'snapshot' ? 'book_snapshot' : k === 'delta' ? 'book_delta' : undefined;
-        if (!type) return this.bad(checks, cols, i, layout, line, 'kind', '"snapshot" or "delta"', valueAt(cols, pos, 'kind', i));
+        if (!type) {
+          this.bad(checks, cols, i, layout, line, 'kind', '"snapshot" or "delta"', valueAt(cols, pos, 'kind', i));
+          return;
+        }
         const side = textAt(cols, pos, 'side', i);
         let level: BookLevel | undefined;
         if (side !== undefined) {
-          if (side !== 'bid' && side !== 'ask') return this.bad(checks, cols, i, layout, line, 'side', '"bid", "ask" or empty', side);
+          if (side !== 'bid' && side !== 'ask') {
+            this.bad(checks, cols, i, layout, line, 'side', '"bid", "ask" or empty', side);
+            return;
+          }
           const price = this.numberAt(cols, i, layout, line, 'price', checks);
           if (price === undefined) return;
           const size = this.numberAt(cols, i, layout, line, 'size', checks);

@@ -19,7 +19,19 @@ async function collect(it: AsyncIterable<MarketEvent>): Promise<MarketEvent[]> {
 
 describe('number and time parsing', () => {
   it('parseNumber equals Number() on plain decimals and rejects junk', () => {
-    for (const t of ['0', '-0.5', '20000.25', '1e-8', '123456789012345678', '0.1', '.5', '7.', '0.1234567890123456', '0.30000000000000004', '-12.000001']) {
+    for (const t of [
+      '0',
+      '-0.5',
+      '20000.25',
+      '1e-8',
+      '123456789012345678',
+      '0.1',
+      '.5',
+      '7.',
+      '0.1234567890123456',
+      '0.30000000000000004',
+      '-12.000001',
+    ]) {
       expect(parseNumber(t, 0, t.length)).toBe(Number(t));
     }
     for (const t of ['', 'abc', '1.2.3', '12a', ' 1', '-', '0x10', '.']) expect(parseNumber(t, 0, t.length)).toBeNaN();
@@ -60,8 +72,18 @@ describe('number and time parsing', () => {
 describe('CSV options', () => {
   it('maps vendor columns, a fixed symbol, ISO timestamps and a custom delimiter', async () => {
     const f = join(dir, 'vendor.csv');
-    writeFileSync(f, 'Timestamp;Px;Qty;Aggressor\n2024-01-02T14:30:00.000001Z;20000.25;3;B\n2024-01-02T14:30:00.5Z;20000.5;1;S\n');
-    const out = await collect(openSource(f, { delimiter: ';', kind: 'trade', symbol: 'MNQ', columns: { ts: 'Timestamp', price: 'Px', size: 'Qty', side: 'Aggressor' } }));
+    writeFileSync(
+      f,
+      'Timestamp;Px;Qty;Aggressor\n2024-01-02T14:30:00.000001Z;20000.25;3;B\n2024-01-02T14:30:00.5Z;20000.5;1;S\n',
+    );
+    const out = await collect(
+      openSource(f, {
+        delimiter: ';',
+        kind: 'trade',
+        symbol: 'MNQ',
+        columns: { ts: 'Timestamp', price: 'Px', size: 'Qty', side: 'Aggressor' },
+      }),
+    );
     expect(out).toStrictEqual([
       { type: 'trade', symbol: 'MNQ', ts: 1_704_205_800_000_001, price: 20000.25, size: 3, side: 'buy' },
       { type: 'trade', symbol: 'MNQ', ts: 1_704_205_800_500_000, price: 20000.5, size: 1, side: 'sell' },
@@ -80,13 +102,21 @@ describe('CSV options', () => {
     const f = join(dir, 'idx.csv');
     writeFileSync(f, 'a,b,c\n1704205800123456789,5,7\n');
     const out = await collect(openSource(f, { kind: 'trade', symbol: 'X', columns: { ts: 0, price: 1, size: 2 } }));
-    expect(out).toStrictEqual([{ type: 'trade', symbol: 'X', ts: 1_704_205_800_123_456, price: 5, size: 7, side: 'unknown' }]);
+    expect(out).toStrictEqual([
+      { type: 'trade', symbol: 'X', ts: 1_704_205_800_123_456, price: 5, size: 7, side: 'unknown' },
+    ]);
   });
 
   it('keeps multi-byte UTF-8 intact across read chunks (plain and gzip)', async () => {
     const events: MarketEvent[] = [];
     for (let i = 0; i < 20_000; i++) {
-      events.push({ type: 'status', symbol: i % 2 ? 'ÄÖÜ€' : '日本株', ts: 1000 + i, status: 'halt', reason: `café ☕ 😀 ${'é'.repeat(i % 7)}` });
+      events.push({
+        type: 'status',
+        symbol: i % 2 ? 'ÄÖÜ€' : '日本株',
+        ts: 1000 + i,
+        status: 'halt',
+        reason: `café ☕ 😀 ${'é'.repeat(i % 7)}`,
+      });
     }
     for (const ext of ['csv', 'jsonl', 'csv.gz']) {
       const f = join(dir, `utf8.${ext}`);
@@ -109,7 +139,9 @@ describe('CSV options', () => {
   it('detects a trade file without a side column (side becomes unknown)', async () => {
     const f = join(dir, 'noside.csv');
     writeFileSync(f, 'ts,symbol,price,size\n1704205800000000,A,1.5,2\n');
-    expect(await collect(openSource(f))).toStrictEqual([{ type: 'trade', symbol: 'A', ts: 1_704_205_800_000_000, price: 1.5, size: 2, side: 'unknown' }]);
+    expect(await collect(openSource(f))).toStrictEqual([
+      { type: 'trade', symbol: 'A', ts: 1_704_205_800_000_000, price: 1.5, size: 2, side: 'unknown' },
+    ]);
   });
 
   it('a one-shot generator source cannot seek back; an array can', async () => {
@@ -132,8 +164,12 @@ describe('CSV options', () => {
     const f = join(dir, 'cols.csv');
     writeFileSync(f, 'time,px\n1,2\n');
     await expect(collect(openSource(f))).rejects.toMatchObject({ code: 'REPLAY_CSV_COLUMNS' });
-    await expect(collect(openSource(f, { kind: 'trade' }))).rejects.toThrow(/Expected a `symbol` column .* or pass `symbol: 'XYZ'`/);
-    await expect(collect(openSource(f, { kind: 'trade', symbol: 'A' }))).rejects.toThrow(/Expected a `price` column .*columns: \{ price:/);
+    await expect(collect(openSource(f, { kind: 'trade' }))).rejects.toThrow(
+      /Expected a `symbol` column .* or pass `symbol: 'XYZ'`/,
+    );
+    await expect(collect(openSource(f, { kind: 'trade', symbol: 'A' }))).rejects.toThrow(
+      /Expected a `price` column .*columns: \{ price:/,
+    );
   });
 
   it('reads quoted fields with commas, quotes and newlines', async () => {
@@ -156,8 +192,13 @@ describe('CSV options', () => {
 
   it('reads JSONL with ISO timestamps and gzip detected by extension', async () => {
     const f = join(dir, 'iso.jsonl.gz');
-    writeFileSync(f, gzipSync('{"type":"trade","symbol":"A","ts":"2024-01-02T14:30:00.000002Z","price":1,"size":2,"side":"sell"}\n'));
-    expect(await collect(openSource(f))).toStrictEqual([{ type: 'trade', symbol: 'A', ts: 1_704_205_800_000_002, price: 1, size: 2, side: 'sell' }]);
+    writeFileSync(
+      f,
+      gzipSync('{"type":"trade","symbol":"A","ts":"2024-01-02T14:30:00.000002Z","price":1,"size":2,"side":"sell"}\n'),
+    );
+    expect(await collect(openSource(f))).toStrictEqual([
+      { type: 'trade', symbol: 'A', ts: 1_704_205_800_000_002, price: 1, size: 2, side: 'sell' },
+    ]);
   });
 });
 
@@ -209,6 +250,8 @@ describe('seek', () => {
     const lines = ['ts,symbol,price,size,side,id', ...events.map((e) => `${e.ts},MNQ,1,1,buy,`)];
     lines[25_000] = `${(events[24_999] as MarketEvent).ts},MNQ,oops,1,buy,`;
     writeFileSync(f, lines.join('\n'));
-    await expect(collect(replay(f, { from: target }))).rejects.toThrow(/seekbad\.csv \(line unknown after a seek\) column 3 \(price\)/);
+    await expect(collect(replay(f, { from: target }))).rejects.toThrow(
+      /seekbad\.csv \(line unknown after a seek\) column 3 \(price\)/,
+    );
   });
 });

@@ -19,7 +19,12 @@ import { type OpenOptions, fromEvents, isEventSource, openSource } from './open.
 import type { EventSource } from './source.js';
 
 /** What {@link replay} accepts as one input: a file path, a source, or in-memory events. */
-export type ReplayInput = string | EventSource | readonly MarketEvent[] | Iterable<MarketEvent> | AsyncIterable<MarketEvent>;
+export type ReplayInput =
+  | string
+  | EventSource
+  | readonly MarketEvent[]
+  | Iterable<MarketEvent>
+  | AsyncIterable<MarketEvent>;
 
 /** Options of {@link replay}. */
 export interface ReplayOptions extends EventFilter, OpenOptions {
@@ -76,9 +81,11 @@ export interface ReplayController extends AsyncIterableIterator<MarketEvent> {
 function toSources(inputs: ReplayInput | readonly ReplayInput[], options: OpenOptions): EventSource[] {
   let list: readonly ReplayInput[];
   if (typeof inputs === 'string' || isEventSource(inputs)) list = [inputs];
-  else if (Array.isArray(inputs)) list = inputs.length > 0 && isMarketEvent(inputs[0]) ? [inputs as MarketEvent[]] : inputs;
+  else if (Array.isArray(inputs))
+    list = inputs.length > 0 && isMarketEvent(inputs[0]) ? [inputs as MarketEvent[]] : inputs;
   else list = [inputs as ReplayInput];
-  if (list.length === 0) throw invalidOption('sources', 'at least one file or source', inputs, 'Pass file paths or sources.');
+  if (list.length === 0)
+    throw invalidOption('sources', 'at least one file or source', inputs, 'Pass file paths or sources.');
   return list.map((input, i) => {
     if (typeof input === 'string') return openSource(input, options);
     if (isEventSource(input)) return input;

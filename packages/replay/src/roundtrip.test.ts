@@ -57,7 +57,10 @@ describe('round trip writer → reader', () => {
 
   it('property: any trades/quotes survive CSV and JSONL exactly', async () => {
     const price = fc.integer({ min: -1_000_000, max: 100_000_000 }).map((t) => t / 100);
-    const size = fc.oneof(fc.integer({ min: 0, max: 1e9 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }));
+    const size = fc.oneof(
+      fc.integer({ min: 0, max: 1e9 }),
+      fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+    );
     const trade = fc.record({
       type: fc.constant('trade' as const),
       symbol: fc.constantFrom('A', 'BTC-USD', 'X,Y', 'q"uote'),

@@ -57,7 +57,8 @@ export async function* textChunks(path: string, gzip: boolean, start = 0): Async
     const rest = decoder.decode();
     if (rest.length > 0) yield rest;
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES') throw notFound(path, err);
+    if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES')
+      throw notFound(path, err);
     if (gzip && err instanceof Error && /header|gzip|incorrect|unexpected end/i.test(err.message)) {
       throw new TradeKitError(
         'REPLAY_BAD_GZIP',

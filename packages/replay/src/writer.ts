@@ -56,7 +56,13 @@ export class EventWriter {
   ) {
     const name = typeof path === 'string' ? path : '<stream>';
     const base = name.toLowerCase().replace(/\.gz$/, '');
-    const format = options.format ?? (base.endsWith('.csv') ? 'csv' : base.endsWith('.jsonl') || base.endsWith('.ndjson') || base.endsWith('.json') ? 'jsonl' : undefined);
+    const format =
+      options.format ??
+      (base.endsWith('.csv')
+        ? 'csv'
+        : base.endsWith('.jsonl') || base.endsWith('.ndjson') || base.endsWith('.json')
+          ? 'jsonl'
+          : undefined);
     if (format !== 'csv' && format !== 'jsonl') {
       throw invalidOption('format', "'csv' or 'jsonl' (or a path ending in .csv / .jsonl)", options.format ?? name);
     }
@@ -73,7 +79,11 @@ export class EventWriter {
 
   /** Adds one event; resolves at once unless the stream asks to slow down. */
   write(event: MarketEvent): Promise<void> | undefined {
-    if (this.closed) throw new TradeKitError('REPLAY_WRITER_CLOSED', 'Expected an open writer, got one already closed. Create a new EventWriter.');
+    if (this.closed)
+      throw new TradeKitError(
+        'REPLAY_WRITER_CLOSED',
+        'Expected an open writer, got one already closed. Create a new EventWriter.',
+      );
     if (this.format === 'jsonl') this.buf += `${eventToJsonLine(event)}\n`;
     else {
       const kind = csvKindOf(event.type);
@@ -126,7 +136,11 @@ export class EventWriter {
  * @example
  * await writeEvents('trades.csv', replay('trades.jsonl'));
  */
-export async function writeEvents(path: string | NodeJS.WritableStream, events: MarketEventSource, options: WriteOptions = {}): Promise<number> {
+export async function writeEvents(
+  path: string | NodeJS.WritableStream,
+  events: MarketEventSource,
+  options: WriteOptions = {},
+): Promise<number> {
   const w = new EventWriter(path, options);
   try {
     if (Symbol.asyncIterator in (events as object)) {

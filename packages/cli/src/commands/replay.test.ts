@@ -29,8 +29,23 @@ async function cli(args: string[]) {
 }
 
 const T0 = 1_704_205_800_000_000;
-const trade = (symbol: string, dt: number, price: number): MarketEvent => ({ type: 'trade', symbol, ts: T0 + dt, price, size: 1, side: 'buy' });
-const quote = (symbol: string, dt: number): MarketEvent => ({ type: 'quote', symbol, ts: T0 + dt, bid: 1, bidSize: 2, ask: 1.25, askSize: 3 });
+const trade = (symbol: string, dt: number, price: number): MarketEvent => ({
+  type: 'trade',
+  symbol,
+  ts: T0 + dt,
+  price,
+  size: 1,
+  side: 'buy',
+});
+const quote = (symbol: string, dt: number): MarketEvent => ({
+  type: 'quote',
+  symbol,
+  ts: T0 + dt,
+  bid: 1,
+  bidSize: 2,
+  ask: 1.25,
+  askSize: 3,
+});
 
 describe('tradekit replay', () => {
   const a = join(dir, 'a.csv');
@@ -43,24 +58,46 @@ describe('tradekit replay', () => {
     await writeEvents(b, quotes);
     const r = await cli(['replay', a, b]);
     expect(r.code).toBe(0);
-    const expected = [trades[0], quotes[0], trades[1], quotes[1], trades[2], quotes[2]].map((e) => eventToJsonLine(e as MarketEvent));
+    const expected = [trades[0], quotes[0], trades[1], quotes[1], trades[2], quotes[2]].map((e) =>
+      eventToJsonLine(e as MarketEvent),
+    );
     expect(r.stdout.trimEnd().split('\n')).toEqual(expected);
     expect(r.stderr).toBe(''); // no progress bar when stderr is not a TTY
   });
 
   it('filters by symbols, types and time, and writes --out files that round-trip', async () => {
     const out = join(dir, 'out.csv');
-    const r = await cli(['replay', a, b, '--symbols', 'MNQ', '--types', 'trade', '--from', String(T0 + 1), '--out', out]);
+    const r = await cli([
+      'replay',
+      a,
+      b,
+      '--symbols',
+      'MNQ',
+      '--types',
+      'trade',
+      '--from',
+      String(T0 + 1),
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toBe(`ts,symbol,price,size,side,id\n${T0 + 2000},MNQ,100.25,1,buy,\n`);
     const iso = await cli(['replay', b, '--to', '2024-01-02T14:30:00.002Z']);
-    expect(iso.stdout.trimEnd().split('\n').map((l) => jsonToEvent(JSON.parse(l)).ts)).toEqual([T0 + 1000]);
+    expect(
+      iso.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => jsonToEvent(JSON.parse(l)).ts),
+    ).toEqual([T0 + 1000]);
   });
 
   it('--stats reports counts, time range, gaps and bad rows (text and JSON)', async () => {
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, `ts,symbol,price,size,side,id\n${T0},X,1,1,buy,\n${T0 + 5},X,oops,1,buy,\n${T0 + 9},X,2,1,sell,\n`);
+    writeFileSync(
+      bad,
+      `ts,symbol,price,size,side,id\n${T0},X,1,1,buy,\n${T0 + 5},X,oops,1,buy,\n${T0 + 9},X,2,1,sell,\n`,
+    );
     const r = await cli(['replay', '--stats', a, b, bad]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('events:        8 emitted');
@@ -99,13 +136,22 @@ describe('tradekit replay', () => {
   it('shows a progress bar only when stderr is a TTY', async () => {
     const out = sink();
     const err = sink();
-    const tty = Object.assign(err.stream, { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const tty = Object.assign(err.stream, {
+      isTTY: true,
+      columns: 80,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
     const code = await runCli(['replay', a, b], { stdout: out.stream, stderr: tty });
     expect(code).toBe(0);
     expect(err.text()).toMatch(/replay .*events/);
     expect(out.text().trimEnd().split('\n')).toHaveLength(6);
     const quiet = sink();
-    await runCli(['replay', a, b, '--no-progress'], { stdout: sink().stream, stderr: Object.assign(quiet.stream, { isTTY: true }) });
+    await runCli(['replay', a, b, '--no-progress'], {
+      stdout: sink().stream,
+      stderr: Object.assign(quiet.stream, { isTTY: true }),
+    });
     expect(quiet.text()).toBe('');
   });
 

@@ -35,10 +35,19 @@ const USAGE_CODES = new Set(['REPLAY_INVALID_OPTION', 'REPLAY_UNKNOWN_FORMAT', '
 
 const positive = (value: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected --speed to be a number > 0 (10 = ten times faster, 0.5 = half speed), got "${value}".`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(
+      `Expected --speed to be a number > 0 (10 = ten times faster, 0.5 = half speed), got "${value}".`,
+    );
   return n;
 };
-const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 const types = (value: string, previous: MarketEventType[] = []): MarketEventType[] => {
   const out = list(value);
   const bad = out.find((t) => !MARKET_EVENT_TYPES.includes(t as MarketEventType));
@@ -48,7 +57,8 @@ const types = (value: string, previous: MarketEventType[] = []): MarketEventType
 const choice =
   <T extends string>(name: string, allowed: readonly T[]) =>
   (value: string): T => {
-    if (!allowed.includes(value as T)) throw new InvalidArgumentError(`Expected ${name} to be one of ${allowed.join(', ')}, got "${value}".`);
+    if (!allowed.includes(value as T))
+      throw new InvalidArgumentError(`Expected ${name} to be one of ${allowed.join(', ')}, got "${value}".`);
     return value as T;
   };
 
@@ -64,11 +74,25 @@ export function formatStats(s: ReplaySummary): string {
   out.push(`events:        ${s.emitted} emitted, ${s.rows} rows read`);
   out.push(
     `time range:    ${iso(s.emittedFirstTs)} → ${iso(s.emittedLastTs)}${
-      s.emittedFirstTs !== undefined && s.emittedLastTs !== undefined ? ` (${formatDuration(s.emittedLastTs - s.emittedFirstTs)})` : ''
+      s.emittedFirstTs !== undefined && s.emittedLastTs !== undefined
+        ? ` (${formatDuration(s.emittedLastTs - s.emittedFirstTs)})`
+        : ''
     }`,
   );
-  out.push(`by type:       ${Object.entries(s.byType).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
-  out.push(`by symbol:     ${Object.entries(s.bySymbol).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+  out.push(
+    `by type:       ${
+      Object.entries(s.byType)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-'
+    }`,
+  );
+  out.push(
+    `by symbol:     ${
+      Object.entries(s.bySymbol)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-'
+    }`,
+  );
   const issue = (label: string, c: { count: number; skipped: number; examples: { message: string }[] }) => {
     out.push(`${label.padEnd(14)} ${c.count}${c.skipped ? ` (${c.skipped} skipped)` : ''}`);
     for (const e of c.examples) out.push(`  - ${e.message}`);
@@ -105,7 +129,12 @@ async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<
   const tty = flags.progress !== false && io.stderr.isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: 'replay {bar} {percentage}% | {value} events | {time}', stream: io.stderr as NodeJS.WritableStream, hideCursor: true, clearOnComplete: true },
+        {
+          format: 'replay {bar} {percentage}% | {value} events | {time}',
+          stream: io.stderr as NodeJS.WritableStream,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -117,7 +146,9 @@ async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<
     bar.update(n, { time: microsToIso(e.ts) });
   };
   bar?.start(0, 0, { time: '-' });
-  const writer = stats ? undefined : new EventWriter(flags.out ?? io.stdout, { format: flags.out ? undefined : 'jsonl' });
+  const writer = stats
+    ? undefined
+    : new EventWriter(flags.out ?? io.stdout, { format: flags.out ? undefined : 'jsonl' });
   try {
     if (options.clock === undefined) {
       for await (const batch of controller.batches()) {
@@ -147,7 +178,9 @@ async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<
     if (flags.json) line(io, JSON.stringify(summary));
     else line(io, formatStats(summary));
   } else if (summary.malformed.count + summary.outOfOrder.skipped > 0) {
-    io.stderr.write(`tradekit replay: skipped ${summary.malformed.count} bad rows and ${summary.outOfOrder.skipped} out-of-order events (run with --stats for details)\n`);
+    io.stderr.write(
+      `tradekit replay: skipped ${summary.malformed.count} bad rows and ${summary.outOfOrder.skipped} out-of-order events (run with --stats for details)\n`,
+    );
   }
 }
 
@@ -158,7 +191,11 @@ export const replayCommand: TradekitCommand = {
   configure(command, io) {
     command
       .argument('<files...>', 'data files: .csv, .tsv, .jsonl, .ndjson, .parquet, each optionally .gz')
-      .option('--speed <x>', 'pace on the wall clock at this speed (1 = real time, 10 = ten times faster, 0.5 = half); default: as fast as possible', positive)
+      .option(
+        '--speed <x>',
+        'pace on the wall clock at this speed (1 = real time, 10 = ten times faster, 0.5 = half); default: as fast as possible',
+        positive,
+      )
       .option('--from <time>', 'first time to replay (inclusive): ISO-8601 or epoch s/ms/µs/ns')
       .option('--to <time>', 'time to stop at (exclusive): ISO-8601 or epoch s/ms/µs/ns')
       .option('--symbols <list>', 'only these symbols, comma-separated (repeatable)', list)
@@ -166,14 +203,33 @@ export const replayCommand: TradekitCommand = {
       .option('--out <file>', 'write to this file instead of stdout (.jsonl or .csv, .gz to compress)')
       .option('--stats', 'print counts, time range, gaps and bad rows instead of the events')
       .option('--json', 'with --stats: print the summary as JSON')
-      .option('--malformed <policy>', 'bad rows: error or skip (default: error; skip with --stats)', choice('--malformed', ['error', 'skip'] as const))
-      .option('--out-of-order <policy>', 'time going back in a file: error, skip or reorder', choice('--out-of-order', ['error', 'skip', 'reorder'] as const))
+      .option(
+        '--malformed <policy>',
+        'bad rows: error or skip (default: error; skip with --stats)',
+        choice('--malformed', ['error', 'skip'] as const),
+      )
+      .option(
+        '--out-of-order <policy>',
+        'time going back in a file: error, skip or reorder',
+        choice('--out-of-order', ['error', 'skip', 'reorder'] as const),
+      )
       .option('--reorder-window <duration>', 'how far --out-of-order reorder may move an event, e.g. 500ms')
       .option('--gap <duration>', 'report gaps longer than this between events of a symbol (default 1m with --stats)')
-      .option('--ts <format>', 'timestamp format of the files: auto, iso, s, ms, us, ns', choice('--ts', ['auto', 'iso', 's', 'ms', 'us', 'ns'] as const))
-      .option('--format <format>', 'read every file as csv, jsonl or parquet regardless of extension', choice('--format', ['csv', 'jsonl', 'parquet'] as const))
+      .option(
+        '--ts <format>',
+        'timestamp format of the files: auto, iso, s, ms, us, ns',
+        choice('--ts', ['auto', 'iso', 's', 'ms', 'us', 'ns'] as const),
+      )
+      .option(
+        '--format <format>',
+        'read every file as csv, jsonl or parquet regardless of extension',
+        choice('--format', ['csv', 'jsonl', 'parquet'] as const),
+      )
       .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
-      .addHelpText('after', '\nExamples:\n  tradekit replay trades.csv quotes.jsonl.gz --symbols MNQ > merged.jsonl\n  tradekit replay day.parquet --speed 10 --from 2024-01-02T14:30:00Z\n  tradekit replay --stats data/*.csv.gz')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tradekit replay trades.csv quotes.jsonl.gz --symbols MNQ > merged.jsonl\n  tradekit replay day.parquet --speed 10 --from 2024-01-02T14:30:00Z\n  tradekit replay --stats data/*.csv.gz',
+      )
       .action(async (files: string[], flags: ReplayFlags) => {
         try {
           await run(files, flags, io);

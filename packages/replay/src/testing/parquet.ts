@@ -3,12 +3,16 @@ import { writeFileSync } from 'node:fs';
 import type { MarketEvent, QuoteEvent, TradeEvent } from '@tradekit/types';
 
 /** Writes trades or quotes (one type per file) as a Parquet file with canonical column names. */
-export async function writeParquetFixture(path: string, events: readonly MarketEvent[], rowGroupSize = 1000): Promise<void> {
+export async function writeParquetFixture(
+  path: string,
+  events: readonly MarketEvent[],
+  rowGroupSize = 1000,
+): Promise<void> {
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const first = events[0];
   const ts = { name: 'ts', data: BigInt64Array.from(events, (e) => BigInt(e.ts)), type: 'INT64' as const };
   const symbol = { name: 'symbol', data: events.map((e) => e.symbol), type: 'STRING' as const };
-  let columnData;
+  let columnData: import('hyparquet-writer').ColumnSource[];
   if (first?.type === 'quote') {
     const q = events as QuoteEvent[];
     columnData = [
