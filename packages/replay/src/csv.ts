@@ -384,8 +384,24 @@ export class CsvSource implements EventSource {
     }
     let carry = '';
     for await (const text of textChunks(this.name, this.gzip, startByte)) {
-      let buf = carry.length > 0 ? carry + text : text;
+      let buf = text;
       let pos = 0;
+      if (carry.length > 0 && !skipFirst) {
+        // Finish the row cut at the chunk boundary on its own instead of copying the whole
+        // chunk into `carry + text`; a quoted row spanning more lines falls back to the copy.
+        const nl = text.indexOf('\n');
+        if (nl < 0) {
+          carry += text;
+          continue;
+        }
+        const head = carry + text.slice(0, nl + 1);
+        const used = this.parse(head, 0, false, layout, st);
+        if (used === head.length) pos = nl + 1;
+        else buf = head.slice(used) + text.slice(nl + 1);
+        carry = '';
+      } else if (carry.length > 0) {
+        buf = carry + text;
+      }
       if (skipFirst) {
         const nl = buf.indexOf('\n');
         if (nl < 0) {

@@ -117,34 +117,236 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * types, escapes, other key orders, bad values) returns `undefined` and takes the general path,
  * which also produces the error messages.
  */
-function codes(text: string): number[] {
-  return Array.from(text, (c) => c.charCodeAt(0));
+// The key matchers below are unrolled comparisons (generated from the canonical key texts):
+// small enough for V8 to inline into fastEvent, unlike a loop over a key array.
+/** `","ts":` at `i`. */
+function isTs(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 34 &&
+    s.charCodeAt(i + 1) === 44 &&
+    s.charCodeAt(i + 2) === 34 &&
+    s.charCodeAt(i + 3) === 116 &&
+    s.charCodeAt(i + 4) === 115 &&
+    s.charCodeAt(i + 5) === 34 &&
+    s.charCodeAt(i + 6) === 58
+  );
 }
 
-/** True when `s` holds `key` (as char codes) at `i`: a plain loop beats `startsWith` calls here. */
-function matchAt(s: string, i: number, key: number[]): boolean {
-  for (let k = 0; k < key.length; k++) if (s.charCodeAt(i + k) !== key[k]) return false;
-  return true;
+/** `,"id":"` at `i`. */
+function isId(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 105 &&
+    s.charCodeAt(i + 3) === 100 &&
+    s.charCodeAt(i + 4) === 34 &&
+    s.charCodeAt(i + 5) === 58 &&
+    s.charCodeAt(i + 6) === 34
+  );
 }
 
-const K_TS = codes('","ts":');
-const K_ID = codes(',"id":"');
-const K_PRICE = codes(',"price":');
-const K_SIDE = codes(',"side":"');
-const K_SIZE = codes(',"size":');
-const K_BUY = codes('buy"');
-const K_QUOTE_SYMBOL = codes('quote","symbol":"');
-const K_SELL = codes('sell"');
-const K_TRADE_SYMBOL = codes('trade","symbol":"');
-const K_UNKNOWN = codes('unknown"');
-const K_TYPE = codes('{"type":"');
-const QUOTE_KEYS = [codes(',"bid":'), codes(',"bidSize":'), codes(',"ask":'), codes(',"askSize":')];
+/** `,"price":` at `i`. */
+function isPrice(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 112 &&
+    s.charCodeAt(i + 3) === 114 &&
+    s.charCodeAt(i + 4) === 105 &&
+    s.charCodeAt(i + 5) === 99 &&
+    s.charCodeAt(i + 6) === 101 &&
+    s.charCodeAt(i + 7) === 34 &&
+    s.charCodeAt(i + 8) === 58
+  );
+}
+
+/** `,"side":"` at `i`. */
+function isSide(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 115 &&
+    s.charCodeAt(i + 3) === 105 &&
+    s.charCodeAt(i + 4) === 100 &&
+    s.charCodeAt(i + 5) === 101 &&
+    s.charCodeAt(i + 6) === 34 &&
+    s.charCodeAt(i + 7) === 58 &&
+    s.charCodeAt(i + 8) === 34
+  );
+}
+
+/** `,"size":` at `i`. */
+function isSize(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 115 &&
+    s.charCodeAt(i + 3) === 105 &&
+    s.charCodeAt(i + 4) === 122 &&
+    s.charCodeAt(i + 5) === 101 &&
+    s.charCodeAt(i + 6) === 34 &&
+    s.charCodeAt(i + 7) === 58
+  );
+}
+
+/** `buy"` at `i`. */
+function isBuy(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 98 && s.charCodeAt(i + 1) === 117 && s.charCodeAt(i + 2) === 121 && s.charCodeAt(i + 3) === 34
+  );
+}
+
+/** `quote","symbol":"` at `i`. */
+function isQuoteSymbol(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 113 &&
+    s.charCodeAt(i + 1) === 117 &&
+    s.charCodeAt(i + 2) === 111 &&
+    s.charCodeAt(i + 3) === 116 &&
+    s.charCodeAt(i + 4) === 101 &&
+    s.charCodeAt(i + 5) === 34 &&
+    s.charCodeAt(i + 6) === 44 &&
+    s.charCodeAt(i + 7) === 34 &&
+    s.charCodeAt(i + 8) === 115 &&
+    s.charCodeAt(i + 9) === 121 &&
+    s.charCodeAt(i + 10) === 109 &&
+    s.charCodeAt(i + 11) === 98 &&
+    s.charCodeAt(i + 12) === 111 &&
+    s.charCodeAt(i + 13) === 108 &&
+    s.charCodeAt(i + 14) === 34 &&
+    s.charCodeAt(i + 15) === 58 &&
+    s.charCodeAt(i + 16) === 34
+  );
+}
+
+/** `sell"` at `i`. */
+function isSell(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 115 &&
+    s.charCodeAt(i + 1) === 101 &&
+    s.charCodeAt(i + 2) === 108 &&
+    s.charCodeAt(i + 3) === 108 &&
+    s.charCodeAt(i + 4) === 34
+  );
+}
+
+/** `trade","symbol":"` at `i`. */
+function isTradeSymbol(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 116 &&
+    s.charCodeAt(i + 1) === 114 &&
+    s.charCodeAt(i + 2) === 97 &&
+    s.charCodeAt(i + 3) === 100 &&
+    s.charCodeAt(i + 4) === 101 &&
+    s.charCodeAt(i + 5) === 34 &&
+    s.charCodeAt(i + 6) === 44 &&
+    s.charCodeAt(i + 7) === 34 &&
+    s.charCodeAt(i + 8) === 115 &&
+    s.charCodeAt(i + 9) === 121 &&
+    s.charCodeAt(i + 10) === 109 &&
+    s.charCodeAt(i + 11) === 98 &&
+    s.charCodeAt(i + 12) === 111 &&
+    s.charCodeAt(i + 13) === 108 &&
+    s.charCodeAt(i + 14) === 34 &&
+    s.charCodeAt(i + 15) === 58 &&
+    s.charCodeAt(i + 16) === 34
+  );
+}
+
+/** `unknown"` at `i`. */
+function isUnknown(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 117 &&
+    s.charCodeAt(i + 1) === 110 &&
+    s.charCodeAt(i + 2) === 107 &&
+    s.charCodeAt(i + 3) === 110 &&
+    s.charCodeAt(i + 4) === 111 &&
+    s.charCodeAt(i + 5) === 119 &&
+    s.charCodeAt(i + 6) === 110 &&
+    s.charCodeAt(i + 7) === 34
+  );
+}
+
+/** `{"type":"` at `i`. */
+function isType(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 123 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 116 &&
+    s.charCodeAt(i + 3) === 121 &&
+    s.charCodeAt(i + 4) === 112 &&
+    s.charCodeAt(i + 5) === 101 &&
+    s.charCodeAt(i + 6) === 34 &&
+    s.charCodeAt(i + 7) === 58 &&
+    s.charCodeAt(i + 8) === 34
+  );
+}
+
+/** `,"bid":` at `i`. */
+function isBid(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 98 &&
+    s.charCodeAt(i + 3) === 105 &&
+    s.charCodeAt(i + 4) === 100 &&
+    s.charCodeAt(i + 5) === 34 &&
+    s.charCodeAt(i + 6) === 58
+  );
+}
+
+/** `,"bidSize":` at `i`. */
+function isBidsize(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 98 &&
+    s.charCodeAt(i + 3) === 105 &&
+    s.charCodeAt(i + 4) === 100 &&
+    s.charCodeAt(i + 5) === 83 &&
+    s.charCodeAt(i + 6) === 105 &&
+    s.charCodeAt(i + 7) === 122 &&
+    s.charCodeAt(i + 8) === 101 &&
+    s.charCodeAt(i + 9) === 34 &&
+    s.charCodeAt(i + 10) === 58
+  );
+}
+
+/** `,"ask":` at `i`. */
+function isAsk(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 97 &&
+    s.charCodeAt(i + 3) === 115 &&
+    s.charCodeAt(i + 4) === 107 &&
+    s.charCodeAt(i + 5) === 34 &&
+    s.charCodeAt(i + 6) === 58
+  );
+}
+
+/** `,"askSize":` at `i`. */
+function isAsksize(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 44 &&
+    s.charCodeAt(i + 1) === 34 &&
+    s.charCodeAt(i + 2) === 97 &&
+    s.charCodeAt(i + 3) === 115 &&
+    s.charCodeAt(i + 4) === 107 &&
+    s.charCodeAt(i + 5) === 83 &&
+    s.charCodeAt(i + 6) === 105 &&
+    s.charCodeAt(i + 7) === 122 &&
+    s.charCodeAt(i + 8) === 101 &&
+    s.charCodeAt(i + 9) === 34 &&
+    s.charCodeAt(i + 10) === 58
+  );
+}
 
 function fastEvent(s: string, a: number, b: number, st: ReadState): MarketEvent | undefined {
-  if (s.charCodeAt(b - 1) !== 125 || !matchAt(s, a, K_TYPE)) return undefined;
+  if (s.charCodeAt(b - 1) !== 125 || !isType(s, a)) return undefined;
   let i = a + 9;
-  const isTrade = matchAt(s, i, K_TRADE_SYMBOL);
-  if (!isTrade && !matchAt(s, i, K_QUOTE_SYMBOL)) return undefined;
+  const isTrade = isTradeSymbol(s, i);
+  if (!isTrade && !isQuoteSymbol(s, i)) return undefined;
   i += 17;
   const se = stringEnd(s, i, b, st);
   if (se <= i) return undefined;
@@ -156,44 +358,58 @@ function fastEvent(s: string, a: number, b: number, st: ReadState): MarketEvent 
     st.lastSymbol = symbol;
   }
   i = se;
-  if (!matchAt(s, i, K_TS)) return undefined;
+  if (!isTs(s, i)) return undefined;
   i += 7;
   const ts = scanNumber(s, i, b);
   if (!Number.isInteger(ts)) return undefined;
   i = numEnd;
   if (isTrade) {
-    if (!matchAt(s, i, K_PRICE)) return undefined;
+    if (!isPrice(s, i)) return undefined;
     i += 9;
     const price = scanNumber(s, i, b);
-    if (!Number.isFinite(price) || !matchAt(s, numEnd, K_SIZE)) return undefined;
+    if (!Number.isFinite(price) || !isSize(s, numEnd)) return undefined;
     i = numEnd + 8;
     const size = scanNumber(s, i, b);
-    if (!Number.isFinite(size) || !matchAt(s, numEnd, K_SIDE)) return undefined;
+    if (!Number.isFinite(size) || !isSide(s, numEnd)) return undefined;
     i = numEnd + 9;
     let side: 'buy' | 'sell' | 'unknown';
-    if (matchAt(s, i, K_BUY)) {
+    if (isBuy(s, i)) {
       side = 'buy';
       i += 4;
-    } else if (matchAt(s, i, K_SELL)) {
+    } else if (isSell(s, i)) {
       side = 'sell';
       i += 5;
-    } else if (matchAt(s, i, K_UNKNOWN)) {
+    } else if (isUnknown(s, i)) {
       side = 'unknown';
       i += 8;
     } else return undefined;
     if (i === b - 1) return { type: 'trade', symbol, ts, price, size, side };
-    if (!matchAt(s, i, K_ID)) return undefined;
+    if (!isId(s, i)) return undefined;
     i += 7;
     const ie = stringEnd(s, i, b, st);
     if (ie < 0 || ie !== b - 2) return undefined;
     return { type: 'trade', symbol, ts, price, size, side, id: s.slice(i, ie) };
   }
-  const keys = QUOTE_KEYS;
   const v = [0, 0, 0, 0];
   for (let k = 0; k < 4; k++) {
-    const key = keys[k] as number[];
-    if (!matchAt(s, i, key)) return undefined;
-    i += key.length;
+    const len =
+      k === 0
+        ? isBid(s, i)
+          ? 7
+          : 0
+        : k === 1
+          ? isBidsize(s, i)
+            ? 11
+            : 0
+          : k === 2
+            ? isAsk(s, i)
+              ? 7
+              : 0
+            : isAsksize(s, i)
+              ? 11
+              : 0;
+    if (len === 0) return undefined;
+    i += len;
     const x = scanNumber(s, i, b);
     if (!Number.isFinite(x)) return undefined;
     v[k] = x;
@@ -276,14 +492,27 @@ export class JsonlSource implements EventSource {
     }
     let carry = '';
     for await (const text of textChunks(this.name, this.gzip, startByte)) {
-      const buf = carry.length > 0 ? carry + text : text;
-      const end = buf.lastIndexOf('\n');
-      if (end < 0) {
-        carry = buf;
+      let from = 0;
+      if (carry.length > 0) {
+        // Finish the line cut at the chunk boundary on its own instead of copying the whole
+        // chunk into `carry + text`.
+        const nl = text.indexOf('\n');
+        if (nl < 0) {
+          carry += text;
+          continue;
+        }
+        const head = carry + text.slice(0, nl + 1);
+        this.parse(head, head.length - 1, st);
+        carry = '';
+        from = nl + 1;
+      }
+      const end = text.lastIndexOf('\n');
+      if (end < from) {
+        carry = text.slice(from);
         continue;
       }
-      this.parse(buf, end, st);
-      carry = buf.slice(end + 1);
+      this.parse(text, end, st, from);
+      carry = text.slice(end + 1);
       if (checks.out.length > 0) yield checks.take();
     }
     if (carry.length > 0) this.parse(`${carry}\n`, carry.length, st);
@@ -292,8 +521,8 @@ export class JsonlSource implements EventSource {
   }
 
   /** Parses the complete lines of `buf[0, end]` (`end` is the index of the last newline). */
-  private parse(buf: string, end: number, st: ReadState): void {
-    let pos = 0;
+  private parse(buf: string, end: number, st: ReadState, start = 0): void {
+    let pos = start;
     const checks = st.checks;
     while (pos <= end) {
       let nl = buf.indexOf('\n', pos);

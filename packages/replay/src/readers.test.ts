@@ -125,6 +125,21 @@ describe('CSV options', () => {
     }
   });
 
+  it('quoted multi-line fields that straddle read chunks parse exactly (plain and gzip)', async () => {
+    const events: MarketEvent[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      const reason = i % 3 === 0 ? `line one, "quoted"\nline two\r\nline ${i}` : i % 3 === 1 ? 'plain' : '';
+      const e: MarketEvent = { type: 'status', symbol: i % 2 ? 'A,B' : 'C', ts: 1000 + i, status: 'halt' };
+      if (reason) e.reason = reason;
+      events.push(e);
+    }
+    for (const ext of ['csv', 'csv.gz']) {
+      const f = join(dir, `multiline.${ext}`);
+      await writeEvents(f, events);
+      expect(await collect(openSource(f, { ts: 'us' }))).toStrictEqual(events);
+    }
+  });
+
   it('empty files give no events; a BOM before the first JSONL line is ignored', async () => {
     for (const name of ['empty.csv', 'empty.jsonl', 'empty.csv.gz']) {
       const f = join(dir, name);
