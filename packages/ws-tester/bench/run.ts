@@ -40,11 +40,19 @@ interface Child {
   stop(): Promise<void>;
 }
 
+const children = new Set<ChildProcess>();
+// A failed run must not leave server processes behind (they would also hold the output pipe open).
+process.on('exit', () => {
+  for (const c of children) c.kill();
+});
+
 async function startServer(mode: string, ...args: string[]): Promise<Child> {
   const proc = fork(join(here, 'servers.ts'), [mode, ...args], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('message', (m: { port: number }) => resolve(m.port));
     proc.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -224,26 +232,46 @@ async function benchEcho(): Promise<void> {
   const bare: number[] = [];
   const d0: Awaited<ReturnType<typeof runLoad>>[] = [];
   const d1: Awaited<ReturnType<typeof runLoad>>[] = [];
+  // Client-side CPU µs per round trip: robust to neighbours stealing the CPU, unlike rates.
+  const cpu = { bare: [] as number[], d0: [] as number[], d1: [] as number[] };
+  const cpuOf = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+    const before = process.cpuUsage();
+    const r = await f();
+    const used = process.cpuUsage(before);
+    return [r, used.user + used.system];
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    bare.push(await bareLoop(url, SECONDS));
-    d0.push(await runLoad({ url, connections: ECHO_CONNECTIONS, duration: SECONDS * 1e6, workers: 0 }));
-    d1.push(await runLoad({ url, connections: ECHO_CONNECTIONS, duration: SECONDS * 1e6, workers: 1 }));
+    const [b, cb] = await cpuOf(() => bareLoop(url, SECONDS));
+    bare.push(b);
+    cpu.bare.push(cb / (b * SECONDS));
+    const [r0, c0] = await cpuOf(() =>
+      runLoad({ url, connections: ECHO_CONNECTIONS, duration: SECONDS * 1e6, workers: 0 }),
+    );
+    d0.push(r0);
+    cpu.d0.push(c0 / r0.latency.count);
+    const [r1, c1] = await cpuOf(() =>
+      runLoad({ url, connections: ECHO_CONNECTIONS, duration: SECONDS * 1e6, workers: 1 }),
+    );
+    d1.push(r1);
+    cpu.d1.push(c1 / r1.latency.count);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   // Round trips per second, counted as latencies recorded (every one is in the histogram).
   const rate = (r: (typeof d0)[number]) => r.latency.count / SECONDS;
   const bareMed = median(bare);
+  const cpuBare = median(cpu.bare);
   rows.push({
     bench: 'echo',
     name: `bare ws client loop, ${ECHO_CONNECTIONS} conns (baseline)`,
     value: bareMed,
     unit: 'rt/s',
-    note: `median of ${ROUNDS}: ${bare.map((x) => x.toFixed(0)).join(' / ')}`,
+    note: `median of ${ROUNDS}: ${bare.map((x) => x.toFixed(0)).join(' / ')}; client CPU ${cpuBare.toFixed(1)} µs/rt`,
   });
-  for (const [name, runs] of [
-    ['runLoad, main thread (workers: 0)', d0],
-    ['runLoad, 1 worker thread', d1],
+  for (const [name, runs, cpuRuns] of [
+    ['runLoad, main thread (workers: 0)', d0, cpu.d0],
+    ['runLoad, 1 worker thread', d1, cpu.d1],
   ] as const) {
+    const cpuMed = median(cpuRuns);
     const rates = runs.map(rate);
     const med = median(rates);
     const r = runs[rates.indexOf(med)] as (typeof d0)[number];
@@ -252,7 +280,7 @@ async function benchEcho(): Promise<void> {
       name,
       value: med,
       unit: 'rt/s',
-      note: `${((med / bareMed) * 100).toFixed(0)}% of bare (per round: ${rates.map((x, i) => `${((x / (bare[i] as number)) * 100).toFixed(0)}%`).join(' / ')}); every latency recorded: ${runs.every((x) => x.latency.count === x.messages.received)}; p50 ${r.latency.p50} µs p99 ${r.latency.p99} µs; errors ${r.errors.total}`,
+      note: `${((med / bareMed) * 100).toFixed(0)}% of bare (per round: ${rates.map((x, i) => `${((x / (bare[i] as number)) * 100).toFixed(0)}%`).join(' / ')}); every latency recorded: ${runs.every((x) => x.latency.count === x.messages.received)}; p50 ${r.latency.p50} µs p99 ${r.latency.p99} µs; errors ${r.errors.total}; client CPU ${cpuMed.toFixed(1)} µs/rt = ${((cpuBare / cpuMed) * 100).toFixed(0)}% of bare's rt per CPU-second${runs === d1 ? ' (incl. thread start-up)' : ''}`,
     });
   }
   await server.stop();
