@@ -235,6 +235,29 @@ describe('seek', () => {
     });
   }
 
+  it('book CSV (several rows per event): a seek never splits an event', async () => {
+    const book: MarketEvent[] = [];
+    for (let i = 0; i < 8000; i++) {
+      const px = 100 + (i % 50) * 0.25;
+      const levels = (n: number, d: number) =>
+        Array.from({ length: n }, (_, k) => ({ price: px + d * k * 0.25, size: k + 1 }));
+      book.push({
+        type: i % 10 ? 'book_delta' : 'book_snapshot',
+        symbol: 'B',
+        ts: 1_704_205_800_000_000 + i * 10,
+        bids: levels(3, -1),
+        asks: levels(2, 1),
+      });
+    }
+    const f = join(dir, 'book.csv');
+    await writeEvents(f, book);
+    for (const k of [1, 3333, 7999]) {
+      const out: MarketEvent[] = [];
+      for await (const b of openSource(f).batches(book[k]!.ts)) out.push(...b);
+      expect(out).toStrictEqual(book.slice(k));
+    }
+  });
+
   it('gzip seeks by scanning and still lands on the first event at or after the target', async () => {
     const f = join(dir, 'seek.csv.gz');
     await writeEvents(f, events);

@@ -1,6 +1,13 @@
 /** Writes Parquet fixtures inside tests (hyparquet-writer is a dev dependency only). */
 import { writeFileSync } from 'node:fs';
-import type { MarketEvent, QuoteEvent, TradeEvent } from '@tradekit/types';
+import {
+  CSV_COLUMNS,
+  type CsvKind,
+  type MarketEvent,
+  type QuoteEvent,
+  type TradeEvent,
+  eventToCsvRows,
+} from '@tradekit/types';
 
 /** Writes trades or quotes (one type per file) as a Parquet file with canonical column names. */
 export async function writeParquetFixture(
@@ -36,4 +43,25 @@ export async function writeParquetFixture(
   }
   const buf = parquetWriteBuffer({ columnData, rowGroupSize });
   writeFileSync(path, new Uint8Array(buf));
+}
+
+/**
+ * Writes any events of one CSV kind as a Parquet file whose columns are all strings, straight
+ * from the canonical CSV rows (book events become one row per level).
+ */
+export async function writeParquetFromCsvRows(
+  path: string,
+  kind: CsvKind,
+  events: readonly MarketEvent[],
+): Promise<void> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const names = CSV_COLUMNS[kind];
+  const rows = events.flatMap((e) => eventToCsvRows(e).map((r) => r.split(',')));
+  const columnData = names.map((name, k) => ({
+    name,
+    data: rows.map((r) => (r[k] === '' ? null : (r[k] as string))),
+    type: 'STRING' as const,
+    nullable: true,
+  }));
+  writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 700 })));
 }
