@@ -297,6 +297,18 @@ describe('createFeedServer', () => {
     expect((await server.done).delivered).toBe(2 * n);
   });
 
+  it('stops a real-time wait at close() instead of holding the process open', async () => {
+    const hourApart = [quote('A', 0), { ...quote('A', 1), ts: quote('A', 0).ts + 3_600_000_000 }];
+    const server = await createFeedServer({ source: hourApart, speed: 1 });
+    const c = await openClient(server.url);
+    c.send({ op: 'subscribe', symbols: ['A'] });
+    await c.waitFor((m) => m.some((x) => x.op === 'snapshot' && x.seq === 1) || updates(m).length === 1);
+    expect(server.seq('A')).toBe(1);
+    await server.close();
+    const stats = await server.done; // resolves now, not in an hour
+    expect(stats.published).toBe(1);
+  });
+
   it('rejects bad options with WS_FEED_INVALID_OPTION', async () => {
     const codeOf = async (p: Promise<unknown>) => {
       try {

@@ -4,6 +4,7 @@ import {
   type MarketEvent,
   type MarketEventSource,
   RealClock,
+  type TimerHandle,
   TradeKitError,
   describeValue,
   eventToJsonLine,
@@ -357,6 +358,22 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
   // An unobserved rejection must not crash a process that never awaits `done`.
   done.catch(() => {});
 
+  // Real-clock waits are cancellable, so close() never leaves a timer holding the process open.
+  let pendingWait: { handle: TimerHandle; resolve: () => void } | undefined;
+  const waitUntil = (due: number): Promise<void> => {
+    if (clock.kind === 'virtual') return clock.waitUntil(due);
+    return new Promise<void>((resolve) => {
+      const handle = clock.setTimeout(
+        () => {
+          pendingWait = undefined;
+          resolve();
+        },
+        Math.max(0, due - clock.now()),
+      );
+      pendingWait = { handle, resolve };
+    });
+  };
+
   const pump = async (): Promise<void> => {
     const src = options.source as Partial<Iterable<MarketEvent> & AsyncIterable<MarketEvent>>;
     const asyncFactory = src[Symbol.asyncIterator];
@@ -381,7 +398,8 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
         }
         index++;
         if (due > clock.now()) {
-          await clock.waitUntil(Math.round(due));
+          await waitUntil(Math.round(due));
+          if (stopped) break;
           if (clock.kind === 'real') sinceYield = 0;
         }
         // Behind schedule (or unpaced) the loop would starve socket I/O: let it breathe.
@@ -419,6 +437,11 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
   const close = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    if (pendingWait) {
+      clock.clearTimeout(pendingWait.handle);
+      pendingWait.resolve();
+      pendingWait = undefined;
+    }
     for (const c of clients) c.ws.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     if (!started) resolveDone({ ...stats });
