@@ -17,7 +17,9 @@ export class SymbolChannel<Subscriber> {
   readonly symbol: string;
   seq = 0;
   readonly subscribers = new Set<Subscriber>();
-  private readonly ring: string[];
+  // Grows to `historySize` as updates come, so symbols that are only subscribed cost nothing.
+  private readonly ring: string[] = [];
+  private readonly historySize: number;
   private quote: QuoteEvent | null = null;
   private trade: TradeEvent | null = null;
   private bar: BarEvent | null = null;
@@ -28,7 +30,7 @@ export class SymbolChannel<Subscriber> {
 
   constructor(symbol: string, historySize: number) {
     this.symbol = symbol;
-    this.ring = new Array<string>(historySize);
+    this.historySize = historySize;
   }
 
   /** Folds `event` into the state, stores its frame and returns its sequence number. */
@@ -61,20 +63,20 @@ export class SymbolChannel<Subscriber> {
         break;
     }
     const frame = frameFor(seq);
-    if (this.ring.length > 0) this.ring[seq % this.ring.length] = frame;
+    if (this.historySize > 0) this.ring[(seq - 1) % this.historySize] = frame;
     return frame;
   }
 
   /** Oldest sequence number still held for replay. */
   oldestHeld(): number {
-    return Math.max(1, this.seq - this.ring.length + 1);
+    return Math.max(1, this.seq - this.historySize + 1);
   }
 
   /** The held frames with sequence numbers `from..this.seq`, or `undefined` when some are gone. */
   framesFrom(from: number): string[] | undefined {
-    if (from > this.seq + 1 || from < this.oldestHeld() || this.ring.length === 0) return undefined;
+    if (from > this.seq + 1 || from < this.oldestHeld() || this.historySize === 0) return undefined;
     const out: string[] = [];
-    for (let s = from; s <= this.seq; s++) out.push(this.ring[s % this.ring.length] as string);
+    for (let s = from; s <= this.seq; s++) out.push(this.ring[(s - 1) % this.historySize] as string);
     return out;
   }
 
