@@ -143,7 +143,8 @@ describe('tick and volume bars', () => {
   });
 
   it('rejects a bad timeframe', () => {
-    expect(() => new BarAggregator('soon')).toThrow(/Expected `timeframe` to be a timeframe like/);
+    expect(() => new BarAggregator('soon')).toThrow(expect.objectContaining({ code: 'TIMEFRAME_INVALID' }));
+    expect(() => new BarAggregator('soon')).toThrow(/"500t" \(tick bars\)/);
   });
 });
 

@@ -40,6 +40,8 @@ export {
 
 export { type Timeframe, parseTimeframe } from './timeframe.js';
 
+export { BarAggregator } from './bars.js';
+
 export {
   type Instrument,
   type InstrumentSpec,
