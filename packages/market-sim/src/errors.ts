@@ -1,4 +1,4 @@
-import { type TradeKitError, invalidValue, parseDuration } from '@tradekit/types';
+import { type TradeKitError, expectNumber, invalidValue, parseDuration } from '@tradekit/types';
 
 /** Error codes thrown by market-sim; each is listed in `docs/errors/market-sim.md`. */
 export type SimErrorCode =
@@ -18,25 +18,7 @@ export function requireNumber(
   opts: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean } = {},
   code: SimErrorCode = 'SIM_INVALID_PARAMETER',
 ): number {
-  const { min, max, exclusiveMin, integer } = opts;
-  let expectation = integer ? 'an integer' : 'a finite number';
-  if (min !== undefined && max !== undefined)
-    expectation += ` from ${min}${exclusiveMin ? ' (exclusive)' : ''} to ${max}`;
-  else if (min !== undefined) expectation += exclusiveMin ? ` > ${min}` : ` ≥ ${min}`;
-  else if (max !== undefined) expectation += ` ≤ ${max}`;
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    (integer && !Number.isInteger(value)) ||
-    (min !== undefined && (exclusiveMin ? value <= min : value < min)) ||
-    (max !== undefined && value > max)
-  ) {
-    const hint = Number.isNaN(value)
-      ? 'NaN usually comes from a division by zero or a missing value upstream.'
-      : undefined;
-    throw invalidValue(code, field, expectation, value, hint);
-  }
-  return value;
+  return expectNumber(code, field, value, opts);
 }
 
 /** A `SIM_*` error with the standard message shape. */

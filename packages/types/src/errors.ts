@@ -127,7 +127,10 @@ export function expectNumber(
     (min !== undefined && (exclusiveMin ? value <= min : value < min)) ||
     (max !== undefined && value > max)
   ) {
-    throw invalidValue(code, field, expectation, value);
+    const hint = Number.isNaN(value)
+      ? 'NaN usually comes from a division by zero or a missing value upstream.'
+      : undefined;
+    throw invalidValue(code, field, expectation, value, hint);
   }
   return value;
 }
