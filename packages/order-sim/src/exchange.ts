@@ -50,7 +50,7 @@ import {
 } from '@tradekit/types';
 import { type FeeSpec, FeeSchedule } from './fees.js';
 import { type LatencySpec, LatencyModel } from './latency.js';
-import { AccountLedger } from './ledger.js';
+import { AccountLedger, Money } from './ledger.js';
 import {
   BUY,
   type CoreSide,
@@ -1811,14 +1811,14 @@ export class Exchange {
     for (const [k, st] of Object.entries(snapshot.rng)) ex.rngs[k]?.setState(st);
     for (const a of snapshot.accounts) {
       const acct = ex.account(a.id);
-      acct.realized = new Decimal(a.realized);
-      acct.fees = new Decimal(a.fees);
+      acct.realized = new Money(a.realized);
+      acct.fees = new Money(a.fees);
       for (const p of a.positions) {
         const pos = acct.position(ex.market(p.symbol).inst);
         pos.lots = p.lots;
-        pos.cost = new Decimal(p.cost);
-        pos.realized = new Decimal(p.realized);
-        pos.fees = new Decimal(p.fees);
+        pos.cost = new Money(p.cost);
+        pos.realized = new Money(p.realized);
+        pos.fees = new Money(p.fees);
       }
     }
     for (const s of snapshot.orders) {

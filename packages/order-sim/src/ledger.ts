@@ -12,6 +12,18 @@ import {
   ticksToPrice,
 } from '@tradekit/types';
 
+/**
+ * Money inside the ledger: decimal.js with 50 significant digits, so that sums of prices ×
+ * quantities never round (the shared `Decimal` keeps its default 20 for users). Values leave the
+ * ledger as plain `Decimal` copies (construction never rounds).
+ */
+export const Money = Decimal.clone({ precision: 50 });
+
+/** Decimal places kept when a partial close splits the cost basis (a repeating quotient). */
+const COST_PLACES = 12;
+
+const out = (x: Decimal): Decimal => new Decimal(x);
+
 /** A net position in lots with exact money fields. */
 export class PositionLedger {
   readonly accountId: string;
@@ -23,9 +35,9 @@ export class PositionLedger {
    * that realized + unrealized PnL always add up exactly to the fills' cash flows, even when the
    * average price is a repeating decimal.
    */
-  cost = new Decimal(0);
-  realized = new Decimal(0);
-  fees = new Decimal(0);
+  cost: Decimal = new Money(0);
+  realized: Decimal = new Money(0);
+  fees: Decimal = new Money(0);
 
   constructor(accountId: string, inst: Instrument) {
     this.accountId = accountId;
@@ -39,7 +51,7 @@ export class PositionLedger {
   apply(signedLots: number, price: Decimal, fee: Decimal): Decimal {
     const inst = this.inst;
     this.fees = this.fees.plus(fee);
-    let realized = new Decimal(0);
+    let realized: Decimal = new Money(0);
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
@@ -47,7 +59,10 @@ export class PositionLedger {
     } else {
       const closing = Math.min(Math.abs(before), Math.abs(signedLots));
       const qty = lotsToQuantity(inst, closing);
-      const closedCost = closing === Math.abs(before) ? this.cost : this.cost.times(closing).div(Math.abs(before));
+      const closedCost =
+        closing === Math.abs(before)
+          ? this.cost
+          : this.cost.times(closing).div(Math.abs(before)).toDecimalPlaces(COST_PLACES);
       this.cost = this.cost.minus(closedCost);
       const exit = price.times(qty);
       // Long closes gain (exit − entry); short closes gain (entry − exit).
@@ -65,13 +80,14 @@ export class PositionLedger {
   /** Average entry price of the open quantity; 0 when flat. */
   get avgPrice(): Decimal {
     if (this.lots === 0) return new Decimal(0);
-    return this.cost.div(lotsToQuantity(this.inst, Math.abs(this.lots)));
+    // Shown with the shared Decimal's 20 significant digits (an average may repeat).
+    return new Decimal(this.cost.toString()).div(lotsToQuantity(this.inst, Math.abs(this.lots)));
   }
 
   /** Unrealized PnL at `markTick` (NaN = no mark yet → 0). */
   unrealized(markTick: number): Decimal {
-    if (this.lots === 0 || Number.isNaN(markTick)) return new Decimal(0);
-    const mark = new Decimal(ticksToPrice(this.inst, markTick));
+    if (this.lots === 0 || Number.isNaN(markTick)) return new Money(0);
+    const mark = new Money(ticksToPrice(this.inst, markTick));
     const value = mark.times(lotsToQuantity(this.inst, Math.abs(this.lots)));
     return (this.lots > 0 ? value.minus(this.cost) : this.cost.minus(value)).times(this.inst.multiplier);
   }
@@ -83,9 +99,9 @@ export class PositionLedger {
       symbol: this.inst.symbol,
       quantity: this.lots < 0 ? -lotsToQuantity(this.inst, -this.lots) : lotsToQuantity(this.inst, this.lots),
       avgPrice: this.avgPrice,
-      realizedPnl: this.realized,
-      unrealizedPnl: this.unrealized(markTick),
-      fees: this.fees,
+      realizedPnl: out(this.realized),
+      unrealizedPnl: out(this.unrealized(markTick)),
+      fees: out(this.fees),
     };
     if (!Number.isNaN(markTick)) p.markPrice = ticksToPrice(this.inst, markTick);
     return p;
@@ -99,14 +115,14 @@ export class AccountLedger {
   readonly key: number;
   readonly currency: string;
   readonly startingBalance: Decimal;
-  realized = new Decimal(0);
-  fees = new Decimal(0);
+  realized: Decimal = new Money(0);
+  fees: Decimal = new Money(0);
   readonly positions = new Map<string, PositionLedger>();
 
   constructor(id: string, key: number, startingBalance: Decimal, currency: string) {
     this.id = id;
     this.key = key;
-    this.startingBalance = startingBalance;
+    this.startingBalance = new Money(startingBalance);
     this.currency = currency;
   }
 
@@ -129,7 +145,7 @@ export class AccountLedger {
    * held by working orders.
    */
   snapshot(ts: Micros, markOf: (symbol: string) => number, orderMargin: Decimal): AccountSnapshot {
-    let unrealized = new Decimal(0);
+    let unrealized: Decimal = new Money(0);
     let margin = orderMargin;
     const positions: Position[] = [];
     for (const p of this.positions.values()) {
@@ -146,13 +162,13 @@ export class AccountLedger {
     return {
       accountId: this.id,
       currency: this.currency,
-      balance,
-      equity,
-      realizedPnl: this.realized,
-      unrealizedPnl: unrealized,
-      fees: this.fees,
-      marginUsed: margin,
-      buyingPower: equity.minus(margin),
+      balance: out(balance),
+      equity: out(equity),
+      realizedPnl: out(this.realized),
+      unrealizedPnl: out(unrealized),
+      fees: out(this.fees),
+      marginUsed: out(margin),
+      buyingPower: out(equity.minus(margin)),
       positions,
       ts,
     };

@@ -352,6 +352,8 @@ export class OrderBook {
           lv.external -= x;
           extTaken += x;
           rem -= x;
+          // The level empties at exactly one moment: here, or in unlink() for its last order.
+          if (lv.external === 0 && lv.count === 0) bs.deactivate(lv.tick);
           sink(null, lv.tick, x);
         }
         break;
@@ -383,10 +385,6 @@ export class OrderBook {
     }
     if (extTaken > 0) {
       for (let q = lv.head; q !== null; q = q.next) q.ahead = q.ahead > extTaken ? q.ahead - extTaken : 0;
-    }
-    if (lv.count === 0 && lv.external === 0 && bs.best === lv.tick) {
-      // Emptied through displayed size only (unlink handles the case of the last order).
-      bs.deactivate(lv.tick);
     }
     return rem;
   }
