@@ -17,8 +17,8 @@ function run(cmd, args) {
   return spawnSync(cmd, args, { cwd: ROOT, env, stdio: 'inherit' }).status ?? 1;
 }
 
-function finish(passed, failed, note) {
-  const line = `${passed} passed, ${failed} failed`;
+function finish(passed, failed, note, skipped = 0) {
+  const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
   writeFileSync(summaryFile, `${line}\n`);
   if (note) console.log(`[test-all] ${note}`);
   console.log(line);
@@ -48,4 +48,4 @@ const brokenFiles = result.testResults.filter((f) => f.status === 'failed' && f.
 for (const f of brokenFiles) console.log(`[test-all] test file failed to run: ${f.name}\n${f.message}`);
 failed += brokenFiles.length;
 if (vitestStatus !== 0 && failed === 0) failed = 1;
-finish(result.numPassedTests, failed);
+finish(result.numPassedTests, failed, undefined, result.numPendingTests + result.numTodoTests);
