@@ -414,3 +414,39 @@ describe('exact FIFO with order-level data', () => {
     ]);
   });
 });
+
+describe('data sources and policies', () => {
+  it('market-data latency delays what the user sees, not what the exchange matches on', () => {
+    const clock = new VirtualClock();
+    const ex = new Exchange({ clock, instruments: [ES], latency: { marketData: 250 } });
+    const seen: [number, number][] = [];
+    ex.on('market', (e) => seen.push([clock.now(), e.ts]));
+    ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: 1_000, bid: 99.75, bidSize: 1, ask: 100, askSize: 1 });
+    expect(seen).toEqual([]);
+    const o = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
+    expect(ex.getOrder(o.id).status).toBe('filled');
+    clock.runAll();
+    expect(seen).toEqual([[1_250, 1_000]]);
+  });
+
+  it('feed() takes plain arrays too; bars with barMarketOrders "last_close" fill at once at the close', async () => {
+    const clock = new VirtualClock();
+    const ex = new Exchange({ clock, instruments: [ES], fillPolicy: { barMarketOrders: 'last_close' } });
+    const bar = (ts: number, o: number, c: number) => ({
+      type: 'bar' as const,
+      symbol: 'ES',
+      ts,
+      start: ts - 60_000_000,
+      timeframe: '1m',
+      open: o,
+      high: Math.max(o, c),
+      low: Math.min(o, c),
+      close: c,
+      volume: 10,
+    });
+    expect(await ex.feed([bar(60_000_000, 100, 101), bar(120_000_000, 101, 102.5)])).toBe(2);
+    const o = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
+    expect(ex.getOrder(o.id)).toMatchObject({ status: 'filled' });
+    expect(ex.getOrder(o.id).avgFillPrice?.toNumber()).toBe(102.5);
+  });
+});

@@ -17,6 +17,8 @@ type Action =
   | { kind: 'quote'; move: number; spread: number; bidSize: number; askSize: number; dt: number }
   | { kind: 'trade'; offset: number; size: number; dt: number }
   | { kind: 'bar'; o: number; h: number; l: number; c: number; dt: number }
+  | { kind: 'book'; move: number; sizes: number[]; dt: number }
+  | { kind: 'delta'; side: 'bid' | 'ask'; level: number; size: number; dt: number }
   | {
       kind: 'place';
       account: number;
@@ -77,6 +79,19 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     bracket: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constant('book' as const),
+    move: fc.integer({ min: -4, max: 4 }),
+    sizes: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 6, maxLength: 6 }),
+    dt: fc.integer({ min: 0, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant('delta' as const),
+    side: fc.constantFrom('bid' as const, 'ask' as const),
+    level: fc.integer({ min: 0, max: 4 }),
+    size: fc.integer({ min: 0, max: 6 }),
+    dt: fc.integer({ min: 0, max: 400 }),
+  }),
   fc.record({
     kind: fc.constant('modify' as const),
     pick: fc.nat(),
@@ -212,6 +227,31 @@ function run(actions: Action[], seed: number, latency?: LatencyOptions): Outcome
         placed.push(ex.placeOrder(req).id);
         break;
       }
+      case 'book': {
+        mid += a.move;
+        clock.advanceBy(a.dt);
+        const s = a.sizes as number[];
+        ex.onMarketEvent({
+          type: 'book_snapshot',
+          symbol: 'MNQ',
+          ts: clock.now(),
+          bids: [0, 1, 2].map((k) => ({ price: px(mid - k), size: s[k] as number })),
+          asks: [0, 1, 2].map((k) => ({ price: px(mid + 1 + k), size: s[3 + k] as number })),
+        });
+        break;
+      }
+      case 'delta': {
+        clock.advanceBy(a.dt);
+        const level = { price: px(a.side === 'bid' ? mid - a.level : mid + 1 + a.level), size: a.size };
+        ex.onMarketEvent({
+          type: 'book_delta',
+          symbol: 'MNQ',
+          ts: clock.now(),
+          bids: a.side === 'bid' ? [level] : [],
+          asks: a.side === 'ask' ? [level] : [],
+        });
+        break;
+      }
       case 'cancel':
         if (placed.length > 0) ex.cancelOrder(placed[a.pick % placed.length] as string);
         break;
@@ -251,6 +291,9 @@ function run(actions: Action[], seed: number, latency?: LatencyOptions): Outcome
   }
 }
 
+/** Multiplier for bug hunts: ORDER_SIM_PROP_RUNS=20 pnpm vitest run test/properties.test.ts */
+const SCALE = Number(process.env.ORDER_SIM_PROP_RUNS ?? 1);
+
 const flows = fc.array(action, { minLength: 10, maxLength: 80, size: 'max' });
 
 describe('invariants over random order flows', () => {
@@ -266,7 +309,7 @@ describe('invariants over random order flows', () => {
           seen.set(key, (seen.get(key) ?? 0) + 1);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 200 * SCALE },
     );
     // The flows must really exercise the exchange, or the invariants above prove little.
     for (const key of [
@@ -291,7 +334,7 @@ describe('invariants over random order flows', () => {
       fc.property(flows, fc.integer({ min: 0, max: 1000 }), (actions, seed) => {
         expect(run(actions, seed, latency).problems).toEqual([]);
       }),
-      { numRuns: 100 },
+      { numRuns: 100 * SCALE },
     );
   });
 
@@ -306,7 +349,7 @@ describe('invariants over random order flows', () => {
         const b = run(actions, seed, latency).log;
         expect(b.join('\n')).toBe(a.join('\n'));
       }),
-      { numRuns: 50 },
+      { numRuns: 50 * SCALE },
     );
   });
 
