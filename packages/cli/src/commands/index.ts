@@ -7,4 +7,11 @@ import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
 
-export const builtinCommands: TradekitCommand[] = [infoCommand, wsLoadCommand, wsServeCommand, wsProxyCommand, replayCommand, simCommand];
+export const builtinCommands: TradekitCommand[] = [
+  infoCommand,
+  wsLoadCommand,
+  wsServeCommand,
+  wsProxyCommand,
+  replayCommand,
+  simCommand,
+];
