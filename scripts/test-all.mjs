@@ -25,7 +25,7 @@ function finish(passed, failed, note, skipped = 0) {
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
 }
 
-if (!existsSync(join(ROOT, 'node_modules'))) installDependencies(env);
+installDependencies(env);
 
 // A build failure fails everything that depends on it; count it as one failed check.
 if (run('pnpm', ['run', 'build']) !== 0) finish(0, 1, 'build failed');
