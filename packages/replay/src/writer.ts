@@ -117,16 +117,16 @@ export class EventWriter {
     if (this.closed) return;
     this.closed = true;
     await this.flush();
+    const ownFile = typeof this.path === 'string';
+    // Listen before anything ends: with gzip the pipe ends our file on its own, and a 'finish'
+    // that fired before the listener was attached would leave close() waiting forever.
+    const fileFinished = ownFile ? once(this.file, 'finish') : undefined;
     if (this.out !== this.file) {
       const zipped = once(this.out, 'end');
       this.out.end();
       await zipped;
-    }
-    if (typeof this.path === 'string') {
-      const finished = once(this.file, 'finish');
-      this.file.end();
-      await finished;
-    }
+    } else if (ownFile) this.file.end();
+    if (fileFinished) await fileFinished;
   }
 }
 
