@@ -50,6 +50,11 @@ export type CsvField =
   | 'status'
   | 'reason';
 
+/** Every canonical column, in `CSV_COLUMNS` order (quote, trade, bar, book, status), once each. */
+export const CSV_FIELDS: readonly CsvField[] = Object.freeze([
+  ...new Set(Object.values(CSV_COLUMNS).flat()),
+] as CsvField[]);
+
 /** Options of the CSV reader. */
 export interface CsvReadOptions extends DataCheckOptions {
   /** The kind of rows in the file; detected from the header when omitted. */
@@ -255,29 +260,7 @@ export class CsvSource implements EventSource {
       );
     }
     const idx = {} as Record<CsvField, number>;
-    const all: CsvField[] = [
-      'ts',
-      'symbol',
-      'bid',
-      'bid_size',
-      'ask',
-      'ask_size',
-      'price',
-      'size',
-      'side',
-      'id',
-      'timeframe',
-      'start',
-      'open',
-      'high',
-      'low',
-      'close',
-      'volume',
-      'trades',
-      'kind',
-      'status',
-      'reason',
-    ];
+    const all = CSV_FIELDS;
     for (const f of all) idx[f] = mapped[f] ?? withAliases.indexOf(f);
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
       if (idx[f] >= 0 || OPTIONAL.has(f) || (f === 'symbol' && o.symbol !== undefined)) continue;

@@ -22,7 +22,7 @@ import {
   emptyReport,
   resolveChecks,
 } from './checks.js';
-import type { CsvField } from './csv.js';
+import { CSV_FIELDS, type CsvField } from './csv.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
@@ -66,29 +66,7 @@ interface Layout {
   tsIsTimestamp: boolean;
 }
 
-const FIELDS: CsvField[] = [
-  'ts',
-  'symbol',
-  'bid',
-  'bid_size',
-  'ask',
-  'ask_size',
-  'price',
-  'size',
-  'side',
-  'id',
-  'timeframe',
-  'start',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'trades',
-  'kind',
-  'status',
-  'reason',
-];
+const FIELDS = CSV_FIELDS;
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;
