@@ -16,6 +16,7 @@ import {
   type Instrument,
   type InstrumentSpec,
   type MarketEvent,
+  type OrderLevelEvent,
   type MarketEventSource,
   type MarketStatus,
   type Micros,
@@ -88,11 +89,7 @@ export type QueueModel = 'queue' | 'probabilistic' | 'risk-averse' | 'fifo';
  * Simulated orders queue behind the market orders resting before them at their price, and an
  * execution of a market order fills the simulated orders ahead of it first.
  */
-export type OrderLevelEvent =
-  | { type: 'order_add'; symbol: string; ts: Micros; orderId: string; side: 'bid' | 'ask'; price: number; size: number }
-  | { type: 'order_cancel'; symbol: string; ts: Micros; orderId: string }
-  | { type: 'order_modify'; symbol: string; ts: Micros; orderId: string; size: number }
-  | { type: 'order_execute'; symbol: string; ts: Micros; orderId: string; size: number };
+export type { OrderLevelEvent };
 
 /** How orders fill when the source gives bars (or prints) instead of a book. */
 export interface FillPolicy {

@@ -127,5 +127,16 @@ export function isMarketEvent(value: unknown): value is MarketEvent {
 /** Narrows a market event by its `type`. */
 export type MarketEventOf<T extends MarketEventType> = Extract<MarketEvent, { type: T }>;
 
+/**
+ * Order-level (L3) market data: one venue order added, cancelled, resized or executed. Sources
+ * that have it let the simulated exchange queue user orders exactly (FIFO) behind real ones.
+ * Not part of {@link MarketEvent}: consumers that only know L1/L2 never see these.
+ */
+export type OrderLevelEvent =
+  | { type: 'order_add'; symbol: string; ts: Micros; orderId: string; side: BookSide; price: number; size: number }
+  | { type: 'order_cancel'; symbol: string; ts: Micros; orderId: string }
+  | { type: 'order_modify'; symbol: string; ts: Micros; orderId: string /** new remaining size */; size: number }
+  | { type: 'order_execute'; symbol: string; ts: Micros; orderId: string /** size executed */; size: number };
+
 /** A source of market events: anything iterable in time order (market-sim, replay, an array). */
 export type MarketEventSource = Iterable<MarketEvent> | AsyncIterable<MarketEvent>;

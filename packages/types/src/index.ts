@@ -77,6 +77,7 @@ export {
   type MarketEventType,
   type MarketEventOf,
   type MarketEventSource,
+  type OrderLevelEvent,
   MARKET_EVENT_TYPES,
   isMarketEvent,
 } from './events.js';
