@@ -7,6 +7,7 @@ import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
 
+/** The commands `tradekit` starts with, in `--help` order. */
 export const builtinCommands: TradekitCommand[] = [
   infoCommand,
   wsLoadCommand,

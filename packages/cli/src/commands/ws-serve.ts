@@ -30,6 +30,7 @@ export interface FaultFlags {
   seed?: string;
 }
 
+/** A commander argument parser for a whole number ≥ 0; a bad value is a usage error (exit 2). */
 export const wholeNumber = (name: string) => (value: string) => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
@@ -37,6 +38,7 @@ export const wholeNumber = (name: string) => (value: string) => {
   return n;
 };
 
+/** A commander argument parser for a duration like `50ms` or `2s` (µs); a bad value is a usage error (exit 2). */
 export const duration = (name: string) => (value: string) => {
   try {
     return parseDuration(value);
