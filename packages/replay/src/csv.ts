@@ -109,6 +109,37 @@ interface ReadState {
   pendingLine: number;
 }
 
+/**
+ * The index of every canonical field, built as one object literal: filling an empty object key by
+ * key turns it into a slow dictionary-mode object after 16 keys, and the row loops read it per row.
+ * Shared with the Parquet reader; not part of the package's public API.
+ */
+export function columnIndexes(at: (field: CsvField) => number): Record<CsvField, number> {
+  return {
+    ts: at('ts'),
+    symbol: at('symbol'),
+    bid: at('bid'),
+    bid_size: at('bid_size'),
+    ask: at('ask'),
+    ask_size: at('ask_size'),
+    price: at('price'),
+    size: at('size'),
+    side: at('side'),
+    id: at('id'),
+    timeframe: at('timeframe'),
+    start: at('start'),
+    open: at('open'),
+    high: at('high'),
+    low: at('low'),
+    close: at('close'),
+    volume: at('volume'),
+    trades: at('trades'),
+    kind: at('kind'),
+    status: at('status'),
+    reason: at('reason'),
+  };
+}
+
 function norm(name: string): string {
   return name
     .trim()
@@ -259,9 +290,7 @@ export class CsvSource implements EventSource {
         { value: names },
       );
     }
-    const idx = {} as Record<CsvField, number>;
-    const all = CSV_FIELDS;
-    for (const f of all) idx[f] = mapped[f] ?? withAliases.indexOf(f);
+    const idx = columnIndexes((f) => mapped[f] ?? withAliases.indexOf(f));
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
       if (idx[f] >= 0 || OPTIONAL.has(f) || (f === 'symbol' && o.symbol !== undefined)) continue;
       throw columnError(
@@ -293,7 +322,7 @@ export class CsvSource implements EventSource {
         kindCode: 0,
         names: [],
         ncols: 0,
-        idx: {} as Layout['idx'],
+        idx: columnIndexes(() => -1),
         hasHeader: true,
       };
       return this.layout;

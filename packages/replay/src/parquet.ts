@@ -22,7 +22,7 @@ import {
   emptyReport,
   resolveChecks,
 } from './checks.js';
-import { CSV_FIELDS, type CsvField } from './csv.js';
+import { CSV_FIELDS, type CsvField, columnIndexes } from './csv.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
@@ -141,15 +141,12 @@ export class ParquetSource implements EventSource {
       );
     }
     const read: string[] = [];
-    const pos = {} as Record<CsvField, number>;
-    for (const f of FIELDS) {
+    const pos = columnIndexes((f) => {
       const n = nameOf(f);
-      pos[f] = -1;
-      if (n !== undefined && (CSV_COLUMNS[kind] as readonly string[]).includes(f)) {
-        pos[f] = read.length;
-        read.push(n);
-      }
-    }
+      if (n === undefined || !(CSV_COLUMNS[kind] as readonly string[]).includes(f)) return -1;
+      read.push(n);
+      return read.length - 1;
+    });
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
       if (
         pos[f] >= 0 ||
