@@ -58,6 +58,25 @@ describe('number and time parsing', () => {
     expect(p('17x', 's')).toBeNaN();
   });
 
+  it('property: parseEpoch of integer text equals Number(text) × the unit, for 1 to 17 digits', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 99_999_999_999_999_999n }), fc.constantFrom('s', 'ms', 'us'), (x, u) => {
+        const t = x.toString();
+        const mult = u === 's' ? 1_000_000 : u === 'ms' ? 1000 : 1;
+        // Exact while the result is a safe integer; beyond it, the same double as Number() gives.
+        expect(parseEpoch(t, 0, t.length, u)).toBe(Number(t) * mult);
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+    const p = (t: string) => parseEpoch(t, 0, t.length, 'us');
+    expect(p('9007199254740991')).toBe(9_007_199_254_740_991);
+    expect(p('0000000000000001')).toBe(1);
+    expect(p('123456789')).toBe(123_456_789);
+    expect(p('1234567890')).toBe(1_234_567_890);
+    expect(p('17040558001234x6')).toBeNaN();
+    expect(p('')).toBeNaN();
+  });
+
   it('parseIso handles the UTC fast path and other forms like isoToMicros', () => {
     const p = (t: string) => parseIso(t, 0, t.length);
     expect(p('2024-01-02T14:30:00.123456Z')).toBe(1_704_205_800_123_456);
@@ -118,7 +137,7 @@ describe('CSV options', () => {
         reason: `café ☕ 😀 ${'é'.repeat(i % 7)}`,
       });
     }
-    for (const ext of ['csv', 'jsonl', 'csv.gz']) {
+    for (const ext of ['csv', 'jsonl', 'csv.gz', 'jsonl.gz']) {
       const f = join(dir, `utf8.${ext}`);
       await writeEvents(f, events);
       expect(await collect(openSource(f, { ts: 'us' }))).toStrictEqual(events);

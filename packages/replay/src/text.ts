@@ -9,6 +9,8 @@ import { TradeKitError } from '@tradekit/types';
 
 /** Read size of the file streams. Large chunks keep per-chunk overhead off the hot path. */
 export const CHUNK_BYTES = 1 << 19;
+/** Largest piece of a plain file decoded into one string (see {@link plainChunks}). */
+const DECODE_BYTES = 1 << 16;
 
 /** True when the path names a gzip file (by extension). */
 export function isGzipPath(path: string): boolean {
@@ -51,8 +53,12 @@ export async function* textChunks(path: string, gzip: boolean, start = 0): Async
   const decoder = new TextDecoder('utf-8');
   try {
     for await (const chunk of stream) {
-      const text = decoder.decode(chunk as Uint8Array, { stream: true });
-      if (text.length > 0) yield text;
+      const bytes = chunk as Uint8Array;
+      // Pieces below the large-object size, as in plainChunks.
+      for (let from = 0; from < bytes.length; from += DECODE_BYTES) {
+        const text = decoder.decode(bytes.subarray(from, from + DECODE_BYTES), { stream: true });
+        if (text.length > 0) yield text;
+      }
     }
     const rest = decoder.decode();
     if (rest.length > 0) yield rest;
@@ -107,7 +113,14 @@ async function* plainChunks(path: string, start: number): AsyncGenerator<string>
       const end = pending + bytesRead;
       // Decode up to the last whole UTF-8 character; the cut bytes start the next read.
       const cut = utf8Boundary(buf, end);
-      if (cut > 0) yield buf.toString('utf8', 0, cut);
+      // Decode in pieces below V8's large-object size: a 512 KiB string is a fresh mmap'd
+      // large object each time, and faulting its pages in costs more than the parsing on some
+      // machines; small strings reuse the young generation's pages.
+      for (let from = 0; from < cut; ) {
+        const to = cut - from > DECODE_BYTES ? utf8Boundary(buf, from + DECODE_BYTES) : cut;
+        yield buf.toString('utf8', from, to);
+        from = to;
+      }
       pending = end - cut;
       if (pending > 0) buf.copy(buf, 0, cut, end);
     }
