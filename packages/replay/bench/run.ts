@@ -92,7 +92,7 @@ async function time(label: string, expected: number, fn: () => Promise<number>):
     wall.push(n / secs);
     cpu.push(n / ((c.user + c.system) / 1e6));
   }
-  process.stderr.write(`${label}: ${wall.map((x) => (x / 1e6).toFixed(2)).join(" ")}\n`);
+  process.stderr.write(`  ${label}, each run (wall): ${wall.map((x) => `${(x / 1e6).toFixed(2)} M/s`).join(', ')}\n`);
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   return { wall: median(wall), cpu: median(cpu) };
 }
