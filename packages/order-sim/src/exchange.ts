@@ -136,6 +136,13 @@ export interface ExchangeOptions {
   seed?: Seed;
   /** Default price stops watch. @default 'last' */
   stopTrigger?: StopTrigger;
+  /**
+   * How many terminal orders (filled, canceled, rejected, expired) stay queryable through
+   * `getOrder`, `getOrders` and `snapshot`; the oldest to close are forgotten first, so a long
+   * backtest keeps bounded memory. An entry whose bracket children still work is kept until
+   * they close. @default Infinity (keep every order)
+   */
+  retainClosedOrders?: number;
 }
 
 /** Changes a modify request may make. `quantity` is the new total quantity. */
@@ -331,7 +338,13 @@ export interface ExchangeSnapshot {
     queueModel: QueueModel;
     seed: string;
     stopTrigger: StopTrigger;
+    /** Present when finite. */
+    retainClosedOrders?: number;
   };
+  /** Ids of the retained terminal orders, oldest to close first (only with a finite `retainClosedOrders`). */
+  closed?: string[];
+  /** How many terminal orders were forgotten so far (only with a finite `retainClosedOrders`). */
+  forgotten?: number;
   seq: number;
   fillSeq: number;
   rng: Record<string, RngState>;
@@ -406,6 +419,11 @@ export class Exchange {
   private readonly accounts = new Map<string, AccountLedger>();
   private readonly orders = new Map<string, WorkingOrder>();
   private readonly open = new Set<WorkingOrder>();
+  /** Terminal orders in the order they closed, from `closedHead` on (with a finite retention). */
+  private closedQueue: WorkingOrder[] = [];
+  private closedHead = 0;
+  private readonly retainClosed: number;
+  private forgotten = 0;
   private readonly ocoGroups = new Map<string, Set<WorkingOrder>>();
   private readonly listeners = new Map<keyof ExchangeEventMap, Set<Listener<never>>>();
   private readonly streams = new Set<EventStream>();
@@ -498,6 +516,10 @@ export class Exchange {
     }
     if (!['stop_first', 'direction'].includes(this.fillPolicy.barPath))
       throw invalidValue(code, 'fillPolicy.barPath', '"stop_first" or "direction"', fp.barPath);
+    const retain = options.retainClosedOrders ?? Number.POSITIVE_INFINITY;
+    if (!(retain === Number.POSITIVE_INFINITY || (Number.isInteger(retain) && retain >= 0)))
+      throw invalidValue(code, 'retainClosedOrders', 'an integer ≥ 0 or Infinity', options.retainClosedOrders);
+    this.retainClosed = retain;
     const st = options.stopTrigger ?? 'last';
     if (!TRIGGERS.has(st)) throw invalidValue(code, 'stopTrigger', '"last", "bid", "ask" or "mid"', st);
     this.stopTrigger = st;
@@ -534,6 +556,7 @@ export class Exchange {
       stopTrigger: st,
     };
     if (options.latency) this.config.latency = options.latency;
+    if (Number.isFinite(retain)) this.config.retainClosedOrders = retain;
   }
 
   // ───────────────────────────── events ─────────────────────────────
@@ -1060,7 +1083,10 @@ export class Exchange {
     if (w === undefined) {
       throw new TradeKitError(
         'ORDER_UNKNOWN',
-        `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().`,
+        `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().` +
+          (this.forgotten > 0
+            ? ` ${this.forgotten} closed order(s) were forgotten under \`retainClosedOrders: ${this.retainClosed}\`; raise it to query older orders.`
+            : ''),
         {
           details: { field: 'orderId', value: id },
         },
@@ -1335,12 +1361,14 @@ export class Exchange {
     w.status = assertTransition(prev, next, w.id);
     w.updatedAt = now;
     if (next === 'filled') this.retire(w);
+    // Numbered whether or not anyone listens, so fill ids never depend on subscriptions.
+    const fillId = `f${++this.fillSeq}`;
     if (this.wants('fill'))
       this.emit({
         type: 'fill',
         ts: now,
         fill: {
-          id: `f${++this.fillSeq}`,
+          id: fillId,
           orderId: w.id,
           clientOrderId: w.clientOrderId,
           accountId: acct.id,
@@ -1379,10 +1407,40 @@ export class Exchange {
       if (j >= 0) m.waiting.splice(j, 1);
       w.waiting = false;
     }
-    if (w.ocoGroup !== undefined) this.ocoGroups.get(w.ocoGroup)?.delete(w);
+    if (w.ocoGroup !== undefined) {
+      const set = this.ocoGroups.get(w.ocoGroup);
+      if (set) {
+        set.delete(w);
+        if (set.size === 0) this.ocoGroups.delete(w.ocoGroup);
+      }
+    }
     if (w.filledLots === 0) {
       for (const c of w.children)
         if (c.status === 'inactive' || c.status === 'pending_new') this.setStatus(c, 'canceled');
+    }
+    if (this.retainClosed !== Number.POSITIVE_INFINITY) {
+      this.closedQueue.push(w);
+      this.forgetClosed();
+    }
+  }
+
+  /** Forgets the oldest terminal orders beyond `retainClosedOrders` (not entries with working children). */
+  private forgetClosed(): void {
+    const q = this.closedQueue;
+    // Each order is looked at once per call: an entry with working children goes to the back.
+    let budget = q.length - this.closedHead;
+    while (q.length - this.closedHead > this.retainClosed && budget-- > 0) {
+      const w = q[this.closedHead++] as WorkingOrder;
+      if (w.children.some((c) => !isTerminalStatus(c.status))) {
+        q.push(w);
+        continue;
+      }
+      this.orders.delete(w.id);
+      this.forgotten++;
+    }
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closedQueue = q.slice(this.closedHead);
+      this.closedHead = 0;
     }
   }
 
@@ -1612,7 +1670,10 @@ export class Exchange {
   /** Orders, oldest first, optionally filtered. */
   getOrders(filter: OrderFilter = {}): Order[] {
     const out: Order[] = [];
-    for (const w of this.orders.values()) {
+    // Open orders come from the working set, so a strategy asking per bar stays O(open orders)
+    // however many orders have closed; sorted by placement to keep "oldest first".
+    const from = filter.open ? [...this.open].sort((a, b) => a.seq - b.seq) : this.orders.values();
+    for (const w of from) {
       if (filter.accountId !== undefined && w.account.id !== filter.accountId) continue;
       if (filter.symbol !== undefined && w.request.symbol !== filter.symbol) continue;
       if (filter.open && isTerminalStatus(w.status)) continue;
@@ -1769,6 +1830,9 @@ export class Exchange {
           createdAt: w.createdAt,
           updatedAt: w.updatedAt,
         })),
+        ...(Number.isFinite(this.retainClosed)
+          ? { closed: this.closedQueue.slice(this.closedHead).map((w) => w.id), forgotten: this.forgotten }
+          : {}),
       }),
     ) as ExchangeSnapshot;
   }
@@ -1802,6 +1866,7 @@ export class Exchange {
       seed: o.seed,
       stopTrigger: o.stopTrigger,
       ...(o.latency ? { latency: o.latency } : {}),
+      ...(o.retainClosedOrders !== undefined ? { retainClosedOrders: o.retainClosedOrders } : {}),
     });
     ex.seq = snapshot.seq;
     ex.fillSeq = snapshot.fillSeq;
@@ -1839,8 +1904,9 @@ export class Exchange {
       if (s.ocoGroup !== undefined) ex.joinOco(w, s.ocoGroup);
       w.feeCharged = s.feeCharged;
       w.updatedAt = s.updatedAt;
-      if (s.parentId !== undefined) {
-        const parent = ex.orders.get(s.parentId) as WorkingOrder;
+      // The parent of a closed child may have been forgotten (retainClosedOrders).
+      const parent = s.parentId !== undefined ? ex.orders.get(s.parentId) : undefined;
+      if (parent !== undefined) {
         w.parent = parent;
         parent.children.push(w);
       }
@@ -1849,6 +1915,13 @@ export class Exchange {
         ex.open.add(w);
         if (isTerminalStatus(w.status) === false && (w.tif === 'DAY' || w.tif === 'GTD')) ex.scheduleExpiry(w);
       } else if (w.ocoGroup !== undefined) ex.ocoGroups.get(w.ocoGroup)?.delete(w);
+    }
+    if (Array.isArray(snapshot.closed)) {
+      for (const id of snapshot.closed) {
+        const w = ex.orders.get(id);
+        if (w !== undefined) ex.closedQueue.push(w);
+      }
+      ex.forgotten = snapshot.forgotten ?? 0;
     }
     for (const sm of snapshot.markets) {
       const m = ex.market(sm.symbol);

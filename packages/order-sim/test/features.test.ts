@@ -334,6 +334,23 @@ describe('snapshot and restore', () => {
     expect(b.getAccount()).toEqual(a.ex.getAccount());
   });
 
+  it('numbers fills the same whether or not anyone listens', () => {
+    const ids: string[][] = [];
+    for (const listenFromStart of [true, false]) {
+      const clock = new VirtualClock();
+      const ex = new Exchange({ clock, instruments: [ES] });
+      const seen: string[] = [];
+      const listen = () => ex.on('fill', (e) => seen.push(e.fill.id));
+      if (listenFromStart) listen();
+      ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: 0, bid: 99.75, bidSize: 100, ask: 100, askSize: 100 });
+      for (let i = 0; i < 3; i++) ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
+      if (!listenFromStart) listen();
+      ex.placeOrder({ symbol: 'ES', side: 'sell', type: 'market', quantity: 1 });
+      ids.push(seen.slice(-1));
+    }
+    expect(ids).toEqual([['f4'], ['f4']]);
+  });
+
   it('refuses to snapshot while requests are in flight', () => {
     const clock = new VirtualClock();
     const ex = new Exchange({ clock, instruments: [ES], latency: { orderEntry: 100 } });
@@ -448,5 +465,90 @@ describe('data sources and policies', () => {
     const o = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
     expect(ex.getOrder(o.id)).toMatchObject({ status: 'filled' });
     expect(ex.getOrder(o.id).avgFillPrice?.toNumber()).toBe(102.5);
+  });
+});
+
+describe('retainClosedOrders', () => {
+  const market = (ex: Exchange, side: 'buy' | 'sell' = 'buy') =>
+    ex.placeOrder({ symbol: 'ES', side, type: 'market', quantity: 1 }).id;
+
+  it('forgets the oldest closed orders beyond the limit, never working ones', () => {
+    const { ex, quote } = setup({ retainClosedOrders: 3 });
+    quote(99.75, 1000, 100, 1000);
+    const resting = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'limit', quantity: 1, price: 90 }).id;
+    const ids = Array.from({ length: 10 }, (_, i) => market(ex, i % 2 ? 'sell' : 'buy'));
+    expect(ex.getOrders().map((o) => o.id)).toEqual([resting, ...ids.slice(-3)]);
+    expect(ex.getOrder(resting).status).toBe('new');
+    const err = (() => {
+      try {
+        ex.getOrder(ids[0] as string);
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+    })();
+    expect(err?.code).toBe('ORDER_UNKNOWN');
+    expect(err?.message).toContain('7 closed order(s) were forgotten under `retainClosedOrders: 3`');
+    expect(ex.cancelOrder(resting)).toBe(true);
+    expect(ex.getOrders().map((o) => o.id)).toEqual([resting, ...ids.slice(-2)]); // placement order
+  });
+
+  it('keeps a filled bracket entry while its children work, and forgets it after', () => {
+    const { ex, quote, trade } = setup({ retainClosedOrders: 0 });
+    const client = createTradingClient(ex);
+    quote(99.75, 100, 100, 100);
+    const entry = client.placeBracketOrder({
+      symbol: 'ES',
+      side: 'buy',
+      quantity: 1,
+      stopLoss: { ticks: 8 },
+      takeProfit: { ticks: 8 },
+    });
+    const entryId = (entry as { id: string }).id;
+    expect(ex.getOrder(entryId).status).toBe('filled');
+    for (let i = 0; i < 5; i++) market(ex, i % 2 ? 'buy' : 'sell');
+    expect(ex.getOrder(entryId).status).toBe('filled');
+    const children = ex.getOrders({ open: true }).filter((o) => o.parentId === entryId);
+    expect(children).toHaveLength(2);
+    trade(97.75, 5); // the stop-loss fills, the take-profit is canceled (OCO)
+    market(ex); // one more close looks at the entry again
+    expect(ex.getOrders()).toEqual([]);
+    expect(() => ex.getOrder(entryId)).toThrow(expect.objectContaining({ code: 'ORDER_UNKNOWN' }));
+  });
+
+  it('survives snapshot and restore: both forget the same orders afterwards', () => {
+    const a = setup({ retainClosedOrders: 2 });
+    a.quote(99.75, 1000, 100, 1000);
+    for (let i = 0; i < 4; i++) market(a.ex);
+    const snap = a.ex.snapshot();
+    expect(snap.options.retainClosedOrders).toBe(2);
+    expect(snap.closed).toHaveLength(2);
+    const b = Exchange.restore(JSON.parse(JSON.stringify(snap)), { clock: new VirtualClock({ start: a.clock.now() }) });
+    expect(b.snapshot()).toEqual(snap);
+    for (const ex of [a.ex, b]) for (let i = 0; i < 3; i++) market(ex, 'sell');
+    expect(b.getOrders().map((o) => o.id)).toEqual(a.ex.getOrders().map((o) => o.id));
+    expect(b.getOrders()).toHaveLength(2);
+    expect(b.snapshot()).toEqual(a.ex.snapshot());
+  });
+
+  it('rejects a limit that is not an integer ≥ 0 or Infinity', () => {
+    for (const bad of [-1, 1.5, Number.NaN, '3']) {
+      expect(() => setup({ retainClosedOrders: bad as number })).toThrow(
+        expect.objectContaining({ code: 'EXCHANGE_CONFIG_INVALID' }),
+      );
+    }
+    expect(() => setup({ retainClosedOrders: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+
+  it('getOrders({ open: true }) lists working orders oldest first, bracket children included', () => {
+    const { ex, quote } = setup();
+    const client = createTradingClient(ex);
+    quote(99.75, 100, 100, 100);
+    ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'limit', quantity: 1, price: 95 });
+    client.placeBracketOrder({ symbol: 'ES', side: 'buy', quantity: 1, stopLoss: { ticks: 8 }, takeProfit: { ticks: 8 } });
+    ex.placeOrder({ symbol: 'ES', side: 'sell', type: 'limit', quantity: 1, price: 105 });
+    market(ex);
+    const open = ex.getOrders({ open: true });
+    expect(open.length).toBe(4);
+    expect(open).toEqual(ex.getOrders().filter((o) => o.status !== 'filled' && o.status !== 'canceled'));
   });
 });
