@@ -544,7 +544,13 @@ describe('retainClosedOrders', () => {
     const client = createTradingClient(ex);
     quote(99.75, 100, 100, 100);
     ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'limit', quantity: 1, price: 95 });
-    client.placeBracketOrder({ symbol: 'ES', side: 'buy', quantity: 1, stopLoss: { ticks: 8 }, takeProfit: { ticks: 8 } });
+    client.placeBracketOrder({
+      symbol: 'ES',
+      side: 'buy',
+      quantity: 1,
+      stopLoss: { ticks: 8 },
+      takeProfit: { ticks: 8 },
+    });
     ex.placeOrder({ symbol: 'ES', side: 'sell', type: 'limit', quantity: 1, price: 105 });
     market(ex);
     const open = ex.getOrders({ open: true });
