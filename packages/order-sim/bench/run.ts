@@ -5,6 +5,8 @@
  *   2. nodejs-order-book (the npm peer),
  *   3. a bare integer-tick price ladder written below (no queue tracking, no events): the physical limit,
  *   4. (for information) the full Exchange API: order objects, Decimal fills, events.
+ * Then, for information, the backtest path: market data (quotes and trades on a seeded random
+ * walk) through `Exchange.onMarketEvent` while a strategy keeps a few limit orders resting.
  * Every engine must trade the same total volume, which the bench checks.
  *
  * Usage: pnpm bench [-- --ops 300000 --resting 10000 --rounds 5]
@@ -409,8 +411,37 @@ console.log(
 console.log(
   `targets: core ≥ 1.5 M ops/s → ${coreRate >= 1.5e6 ? 'met' : 'NOT met'}; core ≥ 50 % of ladder → ${ratio >= 0.5 ? 'met' : 'NOT met'} (median of ${ROUNDS} back-to-back pairs: ${(100 * ratio).toFixed(1)} %)`,
 );
+/** Market events per second through the Exchange while limit orders rest near the market. */
+function marketData(events: number): { eventsPerSec: number; fills: number } {
+  const clock = new VirtualClock();
+  const ex = new Exchange({ clock, instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }] });
+  let fills = 0;
+  ex.on('fill', () => fills++);
+  const rng = new Rng(7);
+  let bid = 4000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < events; i++) {
+    if ((i & 1023) === 0) {
+      ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'limit', quantity: 1, price: bid - 1 });
+      ex.placeOrder({ symbol: 'ES', side: 'sell', type: 'limit', quantity: 1, price: bid + 1 });
+    }
+    const u = rng.next();
+    bid += u < 0.2 ? 0.25 : u < 0.4 ? -0.25 : 0;
+    if (i % 4 === 3) ex.onMarketEvent({ type: 'trade', symbol: 'ES', ts: i, price: bid, size: 1, side: 'buy' });
+    else ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: i, bid, bidSize: 10, ask: bid + 0.25, askSize: 10 });
+  }
+  return { eventsPerSec: events / (Number(process.hrtime.bigint() - t0) / 1e9), fills };
+}
+const MD_EVENTS = arg('md-events', 1_000_000);
+marketData(100_000); // warm-up
+const md = [0, 1, 2].map(() => marketData(MD_EVENTS));
+const mdRate = median(md.map((x) => x.eventsPerSec));
+console.log(
+  `\nbacktest path: ${MD_EVENTS} quotes and trades through Exchange.onMarketEvent, a limit pair added every 1,024 events (${(md[0] as { fills: number }).fills} fills): ${(mdRate / 1e6).toFixed(2)} M events/s (median of 3)`,
+);
 const result = {
   bench: 'order-sim',
+  marketDataEventsPerSec: Math.round(mdRate),
   resting: RESTING,
   ops: OPS,
   rows: rows.map((r) => ({ engine: r.engine, ops: r.ops, opsPerSec: Math.round(r.opsPerSec) })),

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BUY, OrderBook, type RestingOrder, SELL } from './order-book.js';
 
@@ -106,5 +107,40 @@ describe('OrderBook (matching core)', () => {
     book.add(3, 1, BUY, 1_100_000, 1);
     expect(book.restingOrders(BUY).map((o) => o.tick)).toEqual([1_100_000, 1_000_000, 900_000]);
     expect(() => book.add(4, 1, BUY, 1e9, 1)).toThrow(expect.objectContaining({ code: 'EXCHANGE_PRICE_RANGE' }));
+  });
+
+  it('property: bestResting always equals the best resting order, through every kind of change', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('add', 'cancel', 'external', 'match', 'print', 'cross'),
+            side: fc.constantFrom(BUY, SELL),
+            tick: fc.integer({ min: 90, max: 110 }),
+            lots: fc.integer({ min: 0, max: 5 }),
+            id: fc.integer({ min: 1, max: 40 }),
+          }),
+          { maxLength: 120 },
+        ),
+        (ops) => {
+          const book = new OrderBook();
+          const sink = () => {};
+          for (const o of ops) {
+            if (o.op === 'add' && book.get(o.id) === undefined) book.add(o.id, o.id % 3, o.side, o.tick, o.lots + 1);
+            else if (o.op === 'cancel') book.cancel(o.id);
+            else if (o.op === 'external') book.setExternal(o.side, o.tick, o.lots);
+            else if (o.op === 'match') book.match(o.side, o.tick, o.lots, 7, sink);
+            else if (o.op === 'print') book.print(o.tick, o.lots, sink);
+            else if (o.op === 'cross') book.crossExternal(sink);
+            for (const side of [BUY, SELL] as const) {
+              const first = book.restingOrders(side)[0];
+              const none = side === BUY ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+              expect(book.bestResting(side)).toBe(first === undefined ? none : first.tick);
+            }
+          }
+        },
+      ),
+      { numRuns: 300, seed: 17 },
+    );
   });
 });

@@ -81,10 +81,45 @@ class BookSide {
   best: number;
   /** Number of levels with orders or external size. */
   active = 0;
+  /** Best tick holding resting orders (not just displayed size), or ±Infinity. */
+  queuedBest: number;
+  /** Number of levels holding resting orders. */
+  queued = 0;
 
   constructor(isBid: boolean) {
     this.isBid = isBid;
     this.best = isBid ? NONE_BID : NONE_ASK;
+    this.queuedBest = this.best;
+  }
+
+  /** A level just got its first resting order. */
+  queueAdded(tick: number): void {
+    this.queued++;
+    if (this.isBid ? tick > this.queuedBest : tick < this.queuedBest) this.queuedBest = tick;
+  }
+
+  /** A level just lost its last resting order. */
+  queueEmptied(tick: number): void {
+    this.queued--;
+    if (tick !== this.queuedBest) return;
+    if (this.queued === 0) {
+      this.queuedBest = this.isBid ? NONE_BID : NONE_ASK;
+      return;
+    }
+    const levels = this.levels;
+    const step = this.isBid ? -1 : 1;
+    const end = this.isBid ? -1 : levels.length;
+    for (let i = tick - this.base + step; i !== end; i += step) {
+      const lv = levels[i];
+      if (lv !== undefined && lv.count > 0) {
+        this.queuedBest = lv.tick;
+        return;
+      }
+    }
+    throw new TradeKitError(
+      'EXCHANGE_INTERNAL',
+      `Book side lost track of its queued levels (${this.queued}). Please report this bug.`,
+    );
   }
 
   get(tick: number): PriceLevel | undefined {
@@ -203,6 +238,11 @@ export class OrderBook {
     return this.sides[SELL].best;
   }
 
+  /** Best tick of one side holding resting orders (displayed size alone does not count), or ±Infinity. */
+  bestResting(side: CoreSide): number {
+    return this.sides[side].queuedBest;
+  }
+
   /** Number of simulated orders resting. */
   get size(): number {
     return this.count;
@@ -267,7 +307,7 @@ export class OrderBook {
     if (lv.tail === null) lv.head = order;
     else lv.tail.next = order;
     lv.tail = order;
-    lv.count++;
+    if (lv.count++ === 0) bs.queueAdded(order.tick);
     // Negative ids rest anonymously: reachable through unlink() only, never by cancel(id).
     if (order.id >= 0) {
       if (!Number.isInteger(order.id) || order.id > 0x7fffffff) {
@@ -311,7 +351,11 @@ export class OrderBook {
     lv.count--;
     if (order.id >= 0) this.byId[order.id] = undefined;
     this.count--;
-    if (lv.count === 0 && lv.external === 0) this.sides[order.side].deactivate(lv.tick);
+    if (lv.count === 0) {
+      const bs = this.sides[order.side];
+      bs.queueEmptied(lv.tick);
+      if (lv.external === 0) bs.deactivate(lv.tick);
+    }
   }
 
   /**
@@ -554,7 +598,9 @@ export class OrderBook {
     for (let s = 0; s < 2; s++) {
       const mine = this.sides[s as CoreSide];
       const opp = this.sides[s === BUY ? SELL : BUY];
-      let t = mine.best;
+      // From the best level with resting orders: walking down from the displayed best instead
+      // costs a step per tick between the market and the nearest order, on every book change.
+      let t = mine.queuedBest;
       while (Number.isFinite(t)) {
         const lv = mine.get(t) as PriceLevel;
         if (lv.count === 0) {
