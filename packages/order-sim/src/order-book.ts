@@ -102,24 +102,30 @@ class BookSide {
   queueEmptied(tick: number): void {
     this.queued--;
     if (tick !== this.queuedBest) return;
-    if (this.queued === 0) {
-      this.queuedBest = this.isBid ? NONE_BID : NONE_ASK;
-      return;
-    }
+    this.queuedBest =
+      this.queued === 0 ? (this.isBid ? NONE_BID : NONE_ASK) : this.mustFind(tick, true, this.queued).tick;
+  }
+
+  /** {@link scan} where a level must exist (`count` levels are known to): a miss is a bug. */
+  private mustFind(tick: number, queuedOnly: boolean, count: number): PriceLevel {
+    const lv = this.scan(tick, queuedOnly);
+    if (lv !== undefined) return lv;
+    throw new TradeKitError(
+      'EXCHANGE_INTERNAL',
+      `Book side lost track of its ${queuedOnly ? 'queued ' : ''}levels (${count}). Please report this bug.`,
+    );
+  }
+
+  /** The first level after `tick`, going away from the best, with orders (or also displayed size, unless `queuedOnly`). */
+  private scan(tick: number, queuedOnly: boolean): PriceLevel | undefined {
     const levels = this.levels;
     const step = this.isBid ? -1 : 1;
     const end = this.isBid ? -1 : levels.length;
     for (let i = tick - this.base + step; i !== end; i += step) {
       const lv = levels[i];
-      if (lv !== undefined && lv.count > 0) {
-        this.queuedBest = lv.tick;
-        return;
-      }
+      if (lv !== undefined && (lv.count > 0 || (!queuedOnly && lv.external > 0))) return lv;
     }
-    throw new TradeKitError(
-      'EXCHANGE_INTERNAL',
-      `Book side lost track of its queued levels (${this.queued}). Please report this bug.`,
-    );
+    return undefined;
   }
 
   get(tick: number): PriceLevel | undefined {
@@ -176,36 +182,12 @@ class BookSide {
   deactivate(tick: number): void {
     this.active--;
     if (tick !== this.best) return;
-    if (this.active === 0) {
-      this.best = this.isBid ? NONE_BID : NONE_ASK;
-      return;
-    }
-    const levels = this.levels;
-    const step = this.isBid ? -1 : 1;
-    const end = this.isBid ? -1 : levels.length;
-    for (let i = tick - this.base + step; i !== end; i += step) {
-      const lv = levels[i];
-      if (lv !== undefined && (lv.count > 0 || lv.external > 0)) {
-        this.best = lv.tick;
-        return;
-      }
-    }
-    throw new TradeKitError(
-      'EXCHANGE_INTERNAL',
-      `Book side lost track of its levels (active ${this.active}). Please report this bug.`,
-    );
+    this.best = this.active === 0 ? (this.isBid ? NONE_BID : NONE_ASK) : this.mustFind(tick, false, this.active).tick;
   }
 
   /** The next non-empty level after `tick` going away from the best, or undefined. */
   nextLevel(tick: number): PriceLevel | undefined {
-    const levels = this.levels;
-    const step = this.isBid ? -1 : 1;
-    const end = this.isBid ? -1 : levels.length;
-    for (let i = tick - this.base + step; i !== end; i += step) {
-      const lv = levels[i];
-      if (lv !== undefined && (lv.count > 0 || lv.external > 0)) return lv;
-    }
-    return undefined;
+    return this.scan(tick, false);
   }
 }
 
