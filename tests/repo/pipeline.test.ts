@@ -106,6 +106,34 @@ describe('market-sim → order-sim', () => {
   });
 });
 
+describe('market-sim sessions → order-sim', () => {
+  it("expires a DAY order at the session close market-sim announces (the exchange's instrument has no sessions)", async () => {
+    const sessions = [{ open: '14:30', close: '21:00' }];
+    const start = Date.UTC(2024, 0, 2, 20, 0) * 1000;
+    const close = Date.UTC(2024, 0, 2, 21, 0) * 1000;
+    const market = createMarket({
+      seed: 5,
+      start,
+      duration: '2h',
+      symbols: [{ symbol: 'ES', instrument: { sessions } }],
+    });
+    const clock = new VirtualClock({ start });
+    const exchange = new Exchange({ clock, instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }] });
+    const order = exchange.placeOrder({
+      symbol: 'ES',
+      side: 'buy',
+      type: 'limit',
+      quantity: 1,
+      price: 1000,
+      timeInForce: 'DAY',
+    });
+    await exchange.feed(market);
+    const after = exchange.getOrder(order.id);
+    expect(after.status).toBe('expired');
+    expect(after.updatedAt).toBe(close);
+  });
+});
+
 describe('market-sim → ws-tester feed → WebSocket client', () => {
   it('delivers every simulated event, in order, with gap-free sequence numbers', async () => {
     const events = createMarket({ seed: 3, symbols: ['MNQ', 'ES'] }).take(3_000);

@@ -3,7 +3,7 @@
  * arrivals, quote refreshes and status changes. Hot path: integer ticks and lots in typed
  * arrays, no Decimal, no closures per event; the only allocation per event is the event itself.
  */
-import type { BookLevel, MarketEvent, MarketStatus, Rng } from '@tradekit/types';
+import { type BookLevel, type MarketEvent, type MarketStatus, type Rng, sessionAt } from '@tradekit/types';
 import type { ResolvedSymbol } from './config.js';
 import type { ProcessStepper } from './process.js';
 import { US_PER_YEAR } from './process.js';
@@ -163,6 +163,19 @@ export class SymbolEngine {
       s.scenario.apply(c, st);
       st.first = false;
     }
+    // Trading sessions of the instrument: closed outside them, and a step that runs past a close
+    // stops its events at the close exactly (status changes otherwise fall on step starts).
+    let closeAt = Number.POSITIVE_INFINITY;
+    if (this.spec.instrument.sessions.length > 0 && c.status === 'open') {
+      const session = sessionAt(this.spec.instrument, t0);
+      if (session === undefined) {
+        c.status = 'close';
+        c.reason = 'session closed';
+      } else {
+        if (session.close < t1) closeAt = session.close;
+        if (this.status === 'close') c.reason ??= 'session open';
+      }
+    }
     const season = this.seasonFactor(t0);
     const baseVol = this.stepper.baseVolatility;
     const r0 = this.stepper.step(z, this.logP);
@@ -222,13 +235,7 @@ export class SymbolEngine {
       if (c.status === 'open') this.needSnapshot = true;
     }
     if (this.status !== 'open') {
-      // Arrivals restart fresh after the halt; excitation does not survive it.
-      this.mu = 0;
-      this.quoteRate = 0;
-      this.tImm = Number.POSITIVE_INFINITY;
-      this.tOff = Number.POSITIVE_INFINITY;
-      this.tNextQuote = Number.POSITIVE_INFINITY;
-      this.excess = 0;
+      this.stopArrivals();
       return;
     }
     if (this.needSnapshot) {
@@ -255,7 +262,7 @@ export class SymbolEngine {
       const tt = Math.min(ti, to);
       const tq = this.tNextQuote;
       const t = Math.min(tt, tq);
-      if (t >= t1) break;
+      if (t >= t1 || t >= closeAt) break;
       const ts = Math.floor(t);
       if (ts > this.cur) this.cur = ts;
       const p = this.pStart + (this.pEnd - this.pStart) * (t - t0) * this.invStep;
@@ -274,6 +281,22 @@ export class SymbolEngine {
         this.tNextQuote = t - Math.log((rng.uint32() + 0.5) * U32) / this.quoteRate;
       }
     }
+    if (closeAt !== Number.POSITIVE_INFINITY) {
+      if (closeAt > this.cur) this.cur = closeAt;
+      this.status = 'close';
+      out.push({ type: 'status', symbol: this.symbol, ts: this.cur, status: 'close', reason: 'session closed' });
+      this.stopArrivals();
+    }
+  }
+
+  /** Arrivals restart fresh after a halt or a close; excitation does not survive it. */
+  private stopArrivals(): void {
+    this.mu = 0;
+    this.quoteRate = 0;
+    this.tImm = Number.POSITIVE_INFINITY;
+    this.tOff = Number.POSITIVE_INFINITY;
+    this.tNextQuote = Number.POSITIVE_INFINITY;
+    this.excess = 0;
   }
 
   /** Next arrival after a rate change from `oldRate` to `newRate` at `t0`. */

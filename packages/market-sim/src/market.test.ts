@@ -260,3 +260,47 @@ describe('createMarket', () => {
     expect(one.files).toEqual([join(dir, 'q.csv')]);
   });
 });
+
+describe('trading sessions of the instrument', () => {
+  // 14:30–21:00 UTC on weekdays; 2024-01-02 is a Tuesday.
+  const sessions = [{ open: '14:30', close: '21:00', days: [1, 2, 3, 4, 5] }];
+  const run = (start: string | number, step?: string) =>
+    createMarket({
+      seed: 3,
+      start,
+      duration: '8h',
+      ...(step ? { step } : {}),
+      symbols: [{ symbol: 'ES', instrument: { sessions } }],
+    }).take(10_000_000);
+
+  it('trades only inside sessions, with status events at the open and exactly at the close', () => {
+    const events = run('2024-01-02T14:00:00Z');
+    const open = Date.UTC(2024, 0, 2, 14, 30) * 1000;
+    const close = Date.UTC(2024, 0, 2, 21, 0) * 1000;
+    const market = events.filter((e) => e.type !== 'status');
+    expect(market.length).toBeGreaterThan(1000);
+    expect(market.every((e) => e.ts >= open && e.ts < close)).toBe(true);
+    const status = events.filter((e) => e.type === 'status').map((e) => [e.ts, e.status, e.reason]);
+    expect(status).toEqual([
+      [Date.UTC(2024, 0, 2, 14, 0) * 1000, 'close', 'session closed'],
+      [open, 'open', 'session open'],
+      [close, 'close', 'session closed'],
+    ]);
+    // Events stay in time order around the transitions.
+    for (let i = 1; i < events.length; i++) expect(events[i]!.ts).toBeGreaterThanOrEqual(events[i - 1]!.ts);
+  });
+
+  it('stops at the close exactly even when steps do not line up with it', () => {
+    const close = Date.UTC(2024, 0, 2, 21, 0) * 1000;
+    const events = run(Date.UTC(2024, 0, 2, 14, 0) * 1000 + 333_333, '7s');
+    const last = events.filter((e) => e.type !== 'status').at(-1)!;
+    expect(last.ts).toBeLessThan(close);
+    expect(events.find((e) => e.type === 'status' && e.status === 'close' && e.ts === close)).toBeDefined();
+  });
+
+  it('is closed all weekend', () => {
+    // Saturday 2024-01-06.
+    const events = run('2024-01-06T14:00:00Z');
+    expect(events.filter((e) => e.type !== 'status')).toEqual([]);
+  });
+});
