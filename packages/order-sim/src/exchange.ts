@@ -104,7 +104,17 @@ export interface FillPolicy {
    * up bar and O→H→L→C on a down bar. @default 'stop_first'
    */
   barPath?: 'stop_first' | 'direction';
+  /**
+   * With only prints or bars (no quotes, no book): the share of each trade's size, or of each
+   * bar's volume, that orders taking at that price may fill, e.g. `0.1` to take at most a tenth of
+   * the printed volume; what one order took is gone for the next until the next print or bar, and
+   * the rest of a market order waits for it. Unset: no cap (an order fills whole at the last price).
+   */
+  printShare?: number;
 }
+
+/** A {@link FillPolicy} with its defaults filled in (`printShare` stays unset for no cap). */
+type ResolvedFillPolicy = Required<Omit<FillPolicy, 'printShare'>> & Pick<FillPolicy, 'printShare'>;
 
 /** Order-entry, acknowledgement and market-data latencies. @default all 0 */
 export interface LatencyOptions {
@@ -300,6 +310,8 @@ class MarketState {
   lastTick = Number.NaN;
   /** Where the last price came from. */
   lastSource: 'none' | 'trade' | 'bar' = 'none';
+  /** Lots orders may still take at the last print or bar (`fillPolicy.printShare`); BIG = no cap. */
+  printLots = BIG;
   stops: WorkingOrder[] = [];
   waiting: WorkingOrder[] = [];
   /** Market orders from order-level data, by the venue's order id. */
@@ -334,7 +346,7 @@ export interface ExchangeSnapshot {
     accounts: { id: string; balance: string; currency: string }[];
     latency?: LatencyOptions;
     fees: Required<FeeSpec>;
-    fillPolicy: Required<FillPolicy>;
+    fillPolicy: ResolvedFillPolicy;
     queueModel: QueueModel;
     seed: string;
     stopTrigger: StopTrigger;
@@ -365,6 +377,8 @@ export interface ExchangeSnapshot {
     quoteAskTick: number | null;
     lastTick: number | null;
     lastSource: 'none' | 'trade' | 'bar';
+    /** Lots left to take at the last print or bar under `fillPolicy.printShare` (absent in older snapshots). */
+    printLots?: number;
     external: { bids: [number, number][]; asks: [number, number][] };
     /** Resting orders in queue order: simulated ones by id with the displayed size ahead, venue (L3) ones by their id. */
     queue: { id?: string; l3?: string; side?: CoreSide; tick?: number; lots?: number; ahead: number }[];
@@ -433,7 +447,7 @@ export class Exchange {
   private readonly mdLatency: LatencyModel;
   private readonly rngs: Record<string, Rng>;
   private readonly queueModel: QueueModel;
-  private readonly fillPolicy: Required<FillPolicy>;
+  private readonly fillPolicy: ResolvedFillPolicy;
   private readonly stopTrigger: StopTrigger;
   private readonly decreaseModel: QueueDecreaseModel | undefined;
   private readonly config: ExchangeSnapshot['options'];
@@ -511,6 +525,11 @@ export class Exchange {
     this.queueModel = queueModel;
     const fp = options.fillPolicy ?? {};
     this.fillPolicy = { barMarketOrders: fp.barMarketOrders ?? 'next_bar_open', barPath: fp.barPath ?? 'stop_first' };
+    if (fp.printShare !== undefined) {
+      if (typeof fp.printShare !== 'number' || !(fp.printShare > 0 && fp.printShare <= 1))
+        throw invalidValue(code, 'fillPolicy.printShare', 'a number in (0, 1], e.g. 0.1', fp.printShare);
+      this.fillPolicy.printShare = fp.printShare;
+    }
     if (!['next_bar_open', 'last_close'].includes(this.fillPolicy.barMarketOrders)) {
       throw invalidValue(code, 'fillPolicy.barMarketOrders', '"next_bar_open" or "last_close"', fp.barMarketOrders);
     }
@@ -821,6 +840,12 @@ export class Exchange {
     if (set) for (const fn of set) (fn as Listener<MarketEvent>)(e);
   }
 
+  /** Lots orders may take at a print or bar of `lots` under `fillPolicy.printShare`. */
+  private printCap(lots: number): number {
+    const share = this.fillPolicy.printShare;
+    return share === undefined ? BIG : Math.floor(lots * share + 1e-9);
+  }
+
   private lots(inst: Instrument, size: number): number {
     if (!(size > 0)) return 0;
     const l = quantityToLots(inst, size);
@@ -879,6 +904,7 @@ export class Exchange {
     m.lastTick = tick;
     m.lastSource = 'trade';
     const lots = this.lots(m.inst, e.size);
+    m.printLots = this.printCap(lots);
     if (m.book.size > 0 && lots > 0) {
       // With order-level data, executions at the price come as order_execute events instead.
       const atPrice = this.queueModel !== 'risk-averse' && this.queueModel !== 'fifo';
@@ -912,6 +938,7 @@ export class Exchange {
       if (i > 0 && p === path[i - 1]) continue;
       m.lastTick = p;
       m.lastSource = 'bar';
+      if (i === 0) m.printLots = this.printCap(this.lots(inst, e.volume));
       if (m.book.size > 0) {
         if (i === 0) this.gapTick = p;
         const fills = this.collect(() => m.book.print(p, BIG, this.sink, this.queueModel !== 'risk-averse'));
@@ -1232,7 +1259,7 @@ export class Exchange {
     const touch = this.touchTick(m, w.type === 'market');
     if (Number.isNaN(touch)) return avail;
     const through = w.type === 'market' || (w.cside === BUY ? touch <= limit : touch >= limit);
-    return through ? BIG : avail;
+    return through ? Math.min(BIG, avail + m.printLots) : avail;
   }
 
   /** The price a market order fills at without a book (last trade, or last close by policy). */
@@ -1301,7 +1328,11 @@ export class Exchange {
     const t = Number.isNaN(touch) ? this.touchTick(m, w.type !== 'limit' && w.type !== 'stop_limit') : touch;
     if (Number.isNaN(t)) return;
     const ok = !Number.isFinite(limit) || (w.cside === BUY ? t <= limit : t >= limit);
-    if (ok) this.applyFill(w, t, w.remainingLots, 'taker');
+    if (!ok) return;
+    const lots = Math.min(w.remainingLots, m.printLots);
+    if (lots <= 0) return;
+    if (m.printLots !== BIG) m.printLots -= lots;
+    this.applyFill(w, t, lots, 'taker');
   }
 
   private retryWaiting(m: MarketState, touch: number): void {
@@ -1796,6 +1827,7 @@ export class Exchange {
           quoteAskTick: nn(m.quoteAskTick),
           lastTick: nn(m.lastTick),
           lastSource: m.lastSource,
+          printLots: m.printLots,
           external: { bids: m.book.externalLevels(BUY), asks: m.book.externalLevels(SELL) },
           queue: [...m.book.restingOrders(BUY), ...m.book.restingOrders(SELL)].map((o) =>
             o.ref instanceof WorkingOrder
@@ -1934,6 +1966,7 @@ export class Exchange {
       m.quoteAskTick = un(sm.quoteAskTick);
       m.lastTick = un(sm.lastTick);
       m.lastSource = sm.lastSource;
+      m.printLots = sm.printLots ?? BIG;
       for (const [t, l] of sm.external.bids) m.book.setExternal(BUY, t, l);
       for (const [t, l] of sm.external.asks) m.book.setExternal(SELL, t, l);
       for (const q of sm.queue) {

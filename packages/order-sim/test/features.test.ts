@@ -558,3 +558,80 @@ describe('retainClosedOrders', () => {
     expect(open).toEqual(ex.getOrders().filter((o) => o.status !== 'filled' && o.status !== 'canceled'));
   });
 });
+
+describe('fillPolicy.printShare (prints or bars only)', () => {
+  const fillsOf = (fills: { quantity: number; price: { toNumber(): number } }[]) =>
+    fills.map((f) => [f.quantity, f.price.toNumber()]);
+
+  it('a market order takes at most the share of each print; the rest waits for the next prints', () => {
+    const { ex, trade, fills } = setup({ fillPolicy: { printShare: 0.5 } });
+    trade(100, 10);
+    const o = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 8 });
+    expect(fillsOf(fills)).toEqual([[5, 100]]);
+    expect(ex.getOrder(o.id).status).toBe('partially_filled');
+    trade(100.25, 4);
+    trade(100.5, 10);
+    expect(fillsOf(fills)).toEqual([
+      [5, 100],
+      [2, 100.25],
+      [1, 100.5],
+    ]);
+    expect(ex.getOrder(o.id).status).toBe('filled');
+  });
+
+  it('what one order took is gone for the next until the next print', () => {
+    const { ex, trade, fills } = setup({ fillPolicy: { printShare: 1 } });
+    trade(100, 4);
+    ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 3 });
+    const second = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 3 });
+    expect(fillsOf(fills)).toEqual([
+      [3, 100],
+      [1, 100],
+    ]);
+    expect(ex.getOrder(second.id).status).toBe('partially_filled');
+    trade(99.75, 1);
+    expect(fillsOf(fills).at(-1)).toEqual([1, 99.75]);
+  });
+
+  it('IOC cancels the rest; FOK checks the capped size', () => {
+    const { ex, trade, fills } = setup({ fillPolicy: { printShare: 0.5 } });
+    trade(100, 10);
+    const ioc = ex.placeOrder({ symbol: 'ES', side: 'sell', type: 'market', quantity: 8, timeInForce: 'IOC' });
+    expect(ex.getOrder(ioc.id)).toMatchObject({ status: 'canceled', filledQuantity: 5 });
+    trade(100, 10);
+    const fok = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 6, timeInForce: 'FOK' });
+    expect(ex.getOrder(fok.id)).toMatchObject({ status: 'rejected', rejectReason: expect.any(String) });
+    const ok = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 5, timeInForce: 'FOK' });
+    expect(ex.getOrder(ok.id).status).toBe('filled');
+    expect(fills.map((f) => f.quantity)).toEqual([5, 5]);
+  });
+
+  it('caps market orders at the next bar open by the share of the bar volume', () => {
+    const { ex, bar, fills } = setup({ fillPolicy: { printShare: 0.1 } }); // bars have volume 1000
+    bar(100, 101, 99, 100.5);
+    const o = ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 150 });
+    expect(fills).toEqual([]);
+    bar(101, 102, 100, 101.5);
+    bar(102, 103, 101, 102.5);
+    expect(fillsOf(fills)).toEqual([
+      [100, 101],
+      [50, 102],
+    ]);
+    expect(ex.getOrder(o.id).status).toBe('filled');
+  });
+
+  it('without printShare an order fills whole at the last print, as before', () => {
+    const { ex, trade, fills } = setup();
+    trade(100, 1);
+    ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 500 });
+    expect(fillsOf(fills)).toEqual([[500, 100]]);
+  });
+
+  it('rejects a share outside (0, 1]', () => {
+    for (const bad of [0, -0.1, 1.5, Number.NaN, '0.5']) {
+      expect(() => setup({ fillPolicy: { printShare: bad as number } })).toThrow(
+        expect.objectContaining({ code: 'EXCHANGE_CONFIG_INVALID' }),
+      );
+    }
+  });
+});
