@@ -357,6 +357,8 @@ export interface ExchangeSnapshot {
   closed?: string[];
   /** How many terminal orders were forgotten so far (only with a finite `retainClosedOrders`). */
   forgotten?: number;
+  /** Delivery time of the last report when it lies after `ts` (reports never overtake it). */
+  lastReportAt?: number;
   seq: number;
   fillSeq: number;
   rng: Record<string, RngState>;
@@ -625,14 +627,27 @@ export class Exchange {
     for (const s of this.streams) s.push(ev);
   }
 
-  private emit(ev: ExchangeEvent): void {
+  /**
+   * When the report of what just happened reaches the user: now plus the acknowledgement latency,
+   * never before an earlier report. Drawn once per report (an execution's fill, order, position
+   * and account events travel together) and whether or not anyone listens, so attaching a
+   * listener never shifts the latency stream.
+   */
+  private reportAt(): number {
+    const now = this.clock.now();
+    if (this.ackLatency.isZero) return now;
+    const at = Math.max(now + this.ackLatency.next(), this.lastDelivery);
+    this.lastDelivery = at;
+    return at;
+  }
+
+  /** Hands an event to the listeners at `at` (from {@link reportAt}). */
+  private emit(ev: ExchangeEvent, at: number): void {
     if (this.ackLatency.isZero && this.undelivered === 0) {
       this.dispatch(ev);
       return;
     }
     const now = this.clock.now();
-    const at = Math.max(now + this.ackLatency.next(), this.lastDelivery);
-    this.lastDelivery = at;
     this.undelivered++;
     this.clock.setTimeout(() => {
       this.undelivered--;
@@ -649,8 +664,9 @@ export class Exchange {
 
   private emitOrder(w: WorkingOrder, previous: OrderStatus | null): void {
     w.updatedAt = this.clock.now();
+    const at = this.reportAt();
     if (this.wants('order'))
-      this.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous });
+      this.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous }, at);
   }
 
   private setStatus(w: WorkingOrder, to: OrderStatus): void {
@@ -1394,27 +1410,31 @@ export class Exchange {
     if (next === 'filled') this.retire(w);
     // Numbered whether or not anyone listens, so fill ids never depend on subscriptions.
     const fillId = `f${++this.fillSeq}`;
+    const at = this.reportAt();
     if (this.wants('fill'))
-      this.emit({
-        type: 'fill',
-        ts: now,
-        fill: {
-          id: fillId,
-          orderId: w.id,
-          clientOrderId: w.clientOrderId,
-          accountId: acct.id,
-          symbol: inst.symbol,
-          side: w.side,
-          price,
-          quantity: qty,
-          fee,
-          liquidity,
+      this.emit(
+        {
+          type: 'fill',
           ts: now,
+          fill: {
+            id: fillId,
+            orderId: w.id,
+            clientOrderId: w.clientOrderId,
+            accountId: acct.id,
+            symbol: inst.symbol,
+            side: w.side,
+            price,
+            quantity: qty,
+            fee,
+            liquidity,
+            ts: now,
+          },
         },
-      });
-    if (this.wants('order')) this.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev });
-    if (this.wants('position')) this.emit({ type: 'position', ts: now, position: pos.toPosition(m.markTick()) });
-    if (this.wants('account')) this.emit({ type: 'account', ts: now, account: this.accountSnapshot(acct) });
+        at,
+      );
+    if (this.wants('order')) this.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev }, at);
+    if (this.wants('position')) this.emit({ type: 'position', ts: now, position: pos.toPosition(m.markTick()) }, at);
+    if (this.wants('account')) this.emit({ type: 'account', ts: now, account: this.accountSnapshot(acct) }, at);
     if (w.ocoGroup !== undefined) this.cancelOcoSiblings(w);
     if (w.children.length > 0) this.syncChildren(w);
   }
@@ -1862,6 +1882,7 @@ export class Exchange {
           createdAt: w.createdAt,
           updatedAt: w.updatedAt,
         })),
+        ...(this.lastDelivery > this.clock.now() ? { lastReportAt: this.lastDelivery } : {}),
         ...(Number.isFinite(this.retainClosed)
           ? { closed: this.closedQueue.slice(this.closedHead).map((w) => w.id), forgotten: this.forgotten }
           : {}),
@@ -1902,6 +1923,7 @@ export class Exchange {
     });
     ex.seq = snapshot.seq;
     ex.fillSeq = snapshot.fillSeq;
+    if (typeof snapshot.lastReportAt === 'number') ex.lastDelivery = snapshot.lastReportAt;
     for (const [k, st] of Object.entries(snapshot.rng)) ex.rngs[k]?.setState(st);
     for (const a of snapshot.accounts) {
       const acct = ex.account(a.id);
