@@ -55,6 +55,8 @@ export function connectFeed(options: FeedSubscriptionOptions): FeedSubscription 
   let connections = 0;
   let gaps = 0;
   let closed = false;
+  /** Whether the server acknowledged this connection's subscription. */
+  let subscribed = false;
   let ws: WebSocket | undefined;
   let failures = 0;
 
@@ -80,15 +82,23 @@ export function connectFeed(options: FeedSubscriptionOptions): FeedSubscription 
         options.onEvent?.(event, msg.seq);
         break;
       }
+      case 'subscribed':
+        subscribed = true;
+        break;
       case 'snapshot':
         lastSeq.set(msg.symbol, msg.seq);
         options.onSnapshot?.(msg);
         break;
-      case 'end':
+      case 'end': {
+        // An end that overtook our subscription (sent as we reconnected) while we are behind its
+        // final seqs: the server answers the subscription with the missed updates and ends again.
+        const behind = options.symbols.some((s) => (msg.seqs[s] ?? 0) > (lastSeq.get(s) ?? 0));
+        if (behind && !subscribed) break;
         closed = true;
         ws?.close(1000);
         resolveDone();
         break;
+      }
       case 'error':
         rejectDone(
           new TradeKitError(
@@ -107,6 +117,7 @@ export function connectFeed(options: FeedSubscriptionOptions): FeedSubscription 
     ws = socket;
     socket.on('open', () => {
       connections++;
+      subscribed = false;
       failures = 0;
       const fromSeq: Record<string, number> = {};
       for (const s of options.symbols) {

@@ -139,6 +139,41 @@ describe('createFeedServer', () => {
     b.ws.close();
   });
 
+  it('answers a resume that arrives after the end with the missed updates, then the end again', async () => {
+    const src = new GatedSource<MarketEvent>();
+    const server = await feed({ source: src, clock: new VirtualClock(), history: 100 });
+    await src.push(...[1, 2, 3, 4].map((i) => quote('A', i)));
+    src.end();
+    await server.done;
+    // A client that had seen seq 2 reconnects after the source ended: the end comes first, on connect.
+    const c = await openClient(server.url);
+    await c.waitFor((m) => m.some((x) => x.op === 'end'));
+    c.send({ op: 'subscribe', symbols: ['A'], fromSeq: 3 });
+    await c.waitFor((m) => m.filter((x) => x.op === 'end').length === 2);
+    expect(c.messages.map((m) => (m.op === 'update' ? `update ${m.seq}` : m.op))).toEqual([
+      'end',
+      'subscribed',
+      'resumed',
+      'update 3',
+      'update 4',
+      'end',
+    ]);
+    expect(c.messages.at(-1)).toEqual({ op: 'end', seqs: { A: 4 } });
+    c.ws.close();
+  });
+
+  it('connectFeed on a feed that already ended gets the snapshot, then finishes', async () => {
+    const src = new GatedSource<MarketEvent>();
+    const server = await feed({ source: src, clock: new VirtualClock() });
+    await src.push(quote('A', 1), quote('A', 2));
+    src.end();
+    await server.done;
+    const snapshots: unknown[] = [];
+    const sub = connectFeed({ url: server.url, symbols: ['A'], onSnapshot: (m) => snapshots.push(m) });
+    await sub.done;
+    expect(snapshots).toEqual([expect.objectContaining({ op: 'snapshot', symbol: 'A', seq: 2, quote: quote('A', 2) })]);
+  });
+
   it('answers a resume it can no longer serve with a fresh snapshot', async () => {
     const events = Array.from({ length: 20 }, (_, i) => quote('A', i));
     const server = await feed({ source: events, clock: new VirtualClock(), history: 5 });

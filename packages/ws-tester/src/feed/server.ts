@@ -295,8 +295,11 @@ export async function createFeedServer(options: FeedServerOptions): Promise<Feed
     }
     const ack = `{"op":"${r.op}d","symbols":${JSON.stringify(symbols)}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`}}`;
     safeSend(client.ws, ack);
-    if (r.op === 'subscribe') subscribe(client, symbols as string[], r.fromSeq);
-    else unsubscribe(client, symbols as string[]);
+    if (r.op === 'subscribe') {
+      subscribe(client, symbols as string[], r.fromSeq);
+      // A subscription that arrives after the end (a reconnect racing it) gets its catch-up, then the end again.
+      if (ended) safeSend(client.ws, endFrame());
+    } else unsubscribe(client, symbols as string[]);
   };
 
   wss.on('connection', (ws) => {
