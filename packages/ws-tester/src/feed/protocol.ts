@@ -78,7 +78,11 @@ export interface FeedErrorMessage {
   id?: string | number;
 }
 
-/** Sent once the source is exhausted: no further updates will come. */
+/**
+ * Sent once the source is exhausted: no further updates will come. Sent to every connected client,
+ * to each client that connects later, and again after serving a subscription that arrives after
+ * the end (so a client that reconnected as the feed ended gets its catch-up first).
+ */
 export interface FeedEndMessage {
   op: 'end';
   /** Last sequence number per symbol. */
