@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -143,6 +143,29 @@ describe('CSV options', () => {
       expect(await collect(openSource(f, { ts: 'us' }))).toStrictEqual(events);
     }
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'closes the file when the consumer stops early, with the next read already under way',
+    async () => {
+      const events = sampleTrades(60_000, 3); // a few read chunks
+      const openFds = () => readdirSync('/proc/self/fd').length;
+      for (const ext of ['csv', 'jsonl']) {
+        const f = join(dir, `early-stop.${ext}`);
+        await writeEvents(f, events);
+        const before = openFds();
+        let seen = 0;
+        for await (const batch of openSource(f).batches()) {
+          seen += batch.length;
+          break;
+        }
+        expect(seen).toBeGreaterThan(0);
+        expect(seen).toBeLessThan(events.length);
+        expect(openFds()).toBe(before);
+        // And a full read afterwards still yields every event.
+        expect(await collect(openSource(f))).toHaveLength(events.length);
+      }
+    },
+  );
 
   it('quoted multi-line fields that straddle read chunks parse exactly (plain and gzip)', async () => {
     const events: MarketEvent[] = [];

@@ -92,8 +92,9 @@ function utf8Boundary(buf: Buffer, end: number): number {
 }
 
 /**
- * Plain files are read with one reused buffer: no Buffer per chunk waiting for the GC, which
- * keeps the external memory flat however large the file.
+ * Plain files are read into two reused buffers in turn: no Buffer per chunk waiting for the GC,
+ * which keeps the external memory flat however large the file, and the next read is already
+ * under way while the consumer parses the current chunk.
  */
 async function* plainChunks(path: string, start: number): AsyncGenerator<string> {
   let fh: fsp.FileHandle;
@@ -102,17 +103,27 @@ async function* plainChunks(path: string, start: number): AsyncGenerator<string>
   } catch (err) {
     throw notFound(path, err);
   }
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let k: 0 | 1 = 0;
   let position = start;
   let pending = 0;
+  let next: Promise<{ bytesRead: number }> = fh.read(bufs[0], 0, CHUNK_BYTES, position);
   try {
     while (true) {
-      const { bytesRead } = await fh.read(buf, pending, CHUNK_BYTES - pending, position);
-      if (bytesRead === 0) break;
+      const buf = bufs[k];
+      const { bytesRead } = await next;
+      if (bytesRead === 0) {
+        if (pending > 0) yield buf.toString('utf8', 0, pending);
+        break;
+      }
       position += bytesRead;
       const end = pending + bytesRead;
       // Decode up to the last whole UTF-8 character; the cut bytes start the next read.
       const cut = utf8Boundary(buf, end);
+      pending = end - cut;
+      const other = k === 0 ? bufs[1] : bufs[0];
+      if (pending > 0) buf.copy(other, 0, cut, end);
+      next = fh.read(other, pending, CHUNK_BYTES - pending, position);
       // Decode in pieces below V8's large-object size: a 512 KiB string is a fresh mmap'd
       // large object each time, and faulting its pages in costs more than the parsing on some
       // machines; small strings reuse the young generation's pages.
@@ -121,11 +132,11 @@ async function* plainChunks(path: string, start: number): AsyncGenerator<string>
         yield buf.toString('utf8', from, to);
         from = to;
       }
-      pending = end - cut;
-      if (pending > 0) buf.copy(buf, 0, cut, end);
+      k = k === 0 ? 1 : 0;
     }
-    if (pending > 0) yield buf.toString('utf8', 0, pending);
   } finally {
+    // The consumer may stop early with a read in flight: let it land before closing the file.
+    await next.catch(() => undefined);
     await fh.close();
   }
 }
