@@ -28,6 +28,7 @@ describe.each(packages)('$name', (pkg) => {
   });
 
   it('has the publishing shape: dual exports with types first, files = [dist], engines, no side effects', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a parsed package.json, checked field by field below
     const m = pkg.manifest as Record<string, any>;
     expect(m.files).toEqual(['dist']);
     expect(m.sideEffects).toBe(false);

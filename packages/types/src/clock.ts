@@ -360,6 +360,7 @@ export class VirtualClock implements Clock {
       let c = first;
       let ct = ht[first] as number;
       let cs = hs[first] as number;
+      // biome-ignore lint/complexity/useMathMinMax: the heap's inner loop stays a plain integer compare
       const end = first + 4 < n ? first + 4 : n;
       for (let j = first + 1; j < end; j++) {
         const jt = ht[j] as number;

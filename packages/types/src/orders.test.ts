@@ -48,7 +48,11 @@ describe('order status transitions', () => {
     const seen = new Set<OrderStatus>(['pending_new']);
     const queue: OrderStatus[] = ['pending_new'];
     while (queue.length)
-      for (const n of ORDER_TRANSITIONS[queue.shift()!]) if (!seen.has(n)) seen.add(n), queue.push(n);
+      for (const n of ORDER_TRANSITIONS[queue.shift()!]) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        queue.push(n);
+      }
     expect([...seen].sort()).toEqual([...ALL].sort());
   });
 });
