@@ -211,6 +211,9 @@ export async function driveConnections(
         // Stagger each connection's schedule so the sends of many connections do not align.
         c.nextDue = wall() + ((index * 7919) % 1000) * (interval / 1000);
         schedule.push(c);
+        // The loop may be asleep until a later time (it wakes at least every 200 ms): a connection
+        // that opens meanwhile must not wait for it, or its first sends are late and count as latency.
+        wake?.arm(c.nextDue);
       } else {
         for (let i = 0; i < plan.pipeline; i++) send(c, wall());
       }
@@ -238,6 +241,7 @@ export async function driveConnections(
   );
   let nextConn = 0;
   let lastProgress = 0;
+  let wake: Wakeup | undefined;
 
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -272,8 +276,9 @@ export async function driveConnections(
         nextConn < due.length ? (due[nextConn] as number) : Number.POSITIVE_INFINITY,
         schedule.top()?.nextDue ?? Number.POSITIVE_INFINITY,
       );
-      setTimeout(tick, Math.max(0, (next - now) / 1000));
+      (wake as Wakeup).arm(next);
     };
+    wake = new Wakeup(tick, wall);
     tick();
   });
 
@@ -292,6 +297,32 @@ export async function driveConnections(
   await closeAll(conns);
   onProgress?.(counts);
   return { ...counts, errors: { ...counts.errors }, latency: latency.finish(), connect: connectHist.finish() };
+}
+
+/** One timer that calls `fn` at the earliest time it was armed for (µs on `now`'s clock). */
+export class Wakeup {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private at = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly fn: () => void,
+    private readonly now: () => number,
+  ) {}
+
+  /** Calls `fn` at `at` (µs), unless it is already due to run earlier. */
+  arm(at: number): void {
+    if (at >= this.at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.at = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.at = Number.POSITIVE_INFINITY;
+        this.fn();
+      },
+      Math.max(0, (at - this.now()) / 1000),
+    );
+  }
 }
 
 /** A binary min-heap of connections on `nextDue`. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { DueHeap } from './driver.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DueHeap, Wakeup } from './driver.js';
 
 type Item = Parameters<DueHeap['push']>[0];
 const item = (nextDue: number) => ({ nextDue }) as unknown as Item;
@@ -32,3 +32,27 @@ describe('DueHeap', () => {
     );
   });
 });
+
+describe('Wakeup', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs once at the earliest time it was armed for, and can be armed again after', () => {
+    vi.useFakeTimers({ now: 0 });
+    const now = () => Date.now() * 1000; // µs
+    const fired: number[] = [];
+    const w = new Wakeup(() => fired.push(Date.now()), now);
+    w.arm(200_000); // the loop's idle wake-up, 200 ms ahead
+    w.arm(10_000); // a connection opened: its first send is due in 10 ms
+    w.arm(50_000); // later than what is armed: no change
+    vi.advanceTimersByTime(15);
+    expect(fired).toEqual([10]);
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual([10]); // the 200 ms timer was replaced, not kept
+    w.arm(now() + 5_000);
+    vi.advanceTimersByTime(5);
+    expect(fired).toEqual([10, 320]);
+  });
+});
+
