@@ -55,4 +55,3 @@ describe('Wakeup', () => {
     expect(fired).toEqual([10, 320]);
   });
 });
-
