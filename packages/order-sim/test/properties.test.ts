@@ -8,7 +8,7 @@ import {
 } from '@tradekit/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Exchange, type LatencyOptions } from '../src/index.js';
+import { Exchange, type ExchangeOptions, type LatencyOptions } from '../src/index.js';
 
 const INST = { symbol: 'MNQ', tickSize: 0.25, multiplier: 2 };
 const TICK = 0.25;
@@ -106,7 +106,7 @@ interface Outcome {
 }
 
 /** Runs a flow and checks every invariant as it goes; returns the event log and what broke. */
-function run(actions: Action[], seed: number, latency?: LatencyOptions): Outcome {
+function run(actions: Action[], seed: number, latency?: LatencyOptions, extra: Partial<ExchangeOptions> = {}): Outcome {
   const clock = new VirtualClock({ start: 1_000_000 });
   const ex = new Exchange({
     clock,
@@ -118,7 +118,17 @@ function run(actions: Action[], seed: number, latency?: LatencyOptions): Outcome
     ],
     fees: { perContract: 0.37, makerBps: -0.5, takerBps: 1.1, perOrder: 0.05 },
     ...(latency ? { latency } : {}),
+    ...extra,
   });
+  // With retainClosedOrders an old id may be forgotten: asking about it is then ORDER_UNKNOWN.
+  const known = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (extra.retainClosedOrders !== undefined && (e as { code?: string }).code === 'ORDER_UNKNOWN') return undefined;
+      throw e;
+    }
+  };
   const problems: string[] = [];
   const log: string[] = [];
   const lastStatus = new Map<string, OrderStatus>();
@@ -253,13 +263,13 @@ function run(actions: Action[], seed: number, latency?: LatencyOptions): Outcome
         break;
       }
       case 'cancel':
-        if (placed.length > 0) ex.cancelOrder(placed[a.pick % placed.length] as string);
+        if (placed.length > 0) known(() => ex.cancelOrder(placed[a.pick % placed.length] as string));
         break;
       case 'modify': {
         if (placed.length === 0) break;
         const id = placed[a.pick % placed.length] as string;
-        const o = ex.getOrder(id);
-        if (o.type !== 'limit' || !['new', 'partially_filled'].includes(o.status)) break;
+        const o = known(() => ex.getOrder(id));
+        if (o === undefined || o.type !== 'limit' || !['new', 'partially_filled'].includes(o.status)) break;
         ex.modifyOrder(id, { price: (o.price as number) + a.off * TICK, quantity: o.filledQuantity + a.qty });
         break;
       }
@@ -350,6 +360,20 @@ describe('invariants over random order flows', () => {
         expect(b.join('\n')).toBe(a.join('\n'));
       }),
       { numRuns: 50 * SCALE },
+    );
+  });
+
+  it('retainClosedOrders changes no fill and keeps every invariant; printShare keeps them too', () => {
+    const fillsOf = (log: string[]) => log.filter((l) => l.startsWith('{"type":"fill"'));
+    fc.assert(
+      fc.property(flows, fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 3 }), (actions, seed, keep) => {
+        const all = run(actions, seed);
+        const bounded = run(actions, seed, undefined, { retainClosedOrders: keep });
+        expect(bounded.problems).toEqual([]);
+        expect(fillsOf(bounded.log)).toEqual(fillsOf(all.log));
+        expect(run(actions, seed, undefined, { fillPolicy: { printShare: 0.5 } }).problems).toEqual([]);
+      }),
+      { numRuns: 100 * SCALE },
     );
   });
 
