@@ -312,6 +312,17 @@ class MarketState {
   lastSource: 'none' | 'trade' | 'bar' = 'none';
   /** Lots orders may still take at the last print or bar (`fillPolicy.printShare`); BIG = no cap. */
   printLots = BIG;
+  private lastFillTick = Number.NaN;
+  private lastFillPrice: Decimal | undefined;
+
+  /** The Decimal price of a fill at `tick`; fills in a row at one price share it (Decimals are immutable). */
+  fillPrice(tick: number): Decimal {
+    if (tick !== this.lastFillTick || this.lastFillPrice === undefined) {
+      this.lastFillTick = tick;
+      this.lastFillPrice = new Decimal(ticksToPrice(this.inst, tick));
+    }
+    return this.lastFillPrice;
+  }
   stops: WorkingOrder[] = [];
   waiting: WorkingOrder[] = [];
   /** Market orders from order-level data, by the venue's order id. */
@@ -1395,7 +1406,7 @@ export class Exchange {
       if (w.node.ref === w && w.node.level !== null) m.book.unlink(w.node);
       w.node = null;
     }
-    const price = new Decimal(ticksToPrice(inst, tick));
+    const price = m.fillPrice(tick);
     const qty = lotsToQuantity(inst, lots);
     const fee = this.fees.fee(qty, price, inst.multiplier, liquidity, first);
     const acct = w.account;

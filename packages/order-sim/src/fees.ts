@@ -17,6 +17,7 @@ export interface FeeSpec {
 }
 
 const BPS = new Decimal(10_000);
+const ZERO = new Decimal(0);
 
 /** Computes the fee of each fill as an exact Decimal. */
 export class FeeSchedule {
@@ -49,17 +50,18 @@ export class FeeSchedule {
       perOrder: get('perOrder', true),
     };
     this.perContract = new Decimal(this.spec.perContract);
-    this.maker = new Decimal(this.spec.makerBps);
-    this.taker = new Decimal(this.spec.takerBps);
+    // Rates as fractions of notional (bps ÷ 10 000, exact in decimal), divided once here, not per fill.
+    this.maker = new Decimal(this.spec.makerBps).div(BPS);
+    this.taker = new Decimal(this.spec.takerBps).div(BPS);
     this.perOrder = new Decimal(this.spec.perOrder);
   }
 
   /** Fee of one fill of `quantity` at `price` (money per point = `multiplier`). */
   fee(quantity: number, price: Decimal, multiplier: number, liquidity: 'maker' | 'taker', firstFill: boolean): Decimal {
     const rate = liquidity === 'maker' ? this.maker : this.taker;
-    let fee = this.perContract.times(quantity);
-    if (!rate.isZero()) fee = fee.plus(price.times(quantity).times(multiplier).times(rate).div(BPS));
-    if (firstFill) fee = fee.plus(this.perOrder);
+    let fee = this.perContract.isZero() ? ZERO : this.perContract.times(quantity);
+    if (!rate.isZero()) fee = fee.plus(price.times(quantity).times(multiplier).times(rate));
+    if (firstFill && !this.perOrder.isZero()) fee = fee.plus(this.perOrder);
     return fee;
   }
 }
