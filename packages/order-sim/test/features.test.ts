@@ -439,6 +439,39 @@ describe('event streams', () => {
     expect(ex.getPosition('default', 'ES')).toMatchObject({ quantity: 1, markPrice: 101 });
     expect(ex.getPosition('default', 'ES').avgPrice.toNumber()).toBe(100);
   });
+
+  it('feed() reads a source with batches() batch by batch, with the same result', async () => {
+    const trades = [500, 2_000, 2_000, 3_500].map((ts, i) => ({
+      type: 'trade' as const,
+      symbol: 'ES',
+      ts,
+      price: 100 + i,
+      size: 1,
+      side: 'buy' as const,
+    }));
+    const outcome = async (source: Parameters<Exchange['feed']>[0]) => {
+      const clock = new VirtualClock();
+      const ex = new Exchange({ clock, instruments: [ES], latency: { orderEntry: 1_000 } });
+      const fills: string[] = [];
+      ex.on('fill', (e) => fills.push(`${e.fill.price}@${clock.now()}`));
+      ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 2 });
+      const n = await ex.feed(source);
+      return { n, now: clock.now(), fills };
+    };
+    const batched = {
+      async *batches() {
+        yield trades.slice(0, 3);
+        yield trades.slice(3);
+      },
+      [Symbol.asyncIterator]() {
+        throw new Error('feed() should have used batches()');
+      },
+    };
+    const viaBatches = await outcome(batched as unknown as AsyncIterable<(typeof trades)[number]>);
+    expect(viaBatches).toEqual(await outcome(trades));
+    // The order arrives at 1000 and fills whole at the last print then (no printShare).
+    expect(viaBatches).toMatchObject({ n: 4, now: 3_500, fills: ['100@1000'] });
+  });
 });
 
 describe('exact FIFO with order-level data', () => {
