@@ -48,6 +48,7 @@ import {
   quantityToLots,
   sessionAt,
   ticksToPrice,
+  type VirtualClock,
 } from '@tradekit/types';
 import { type FeeSpec, FeeSchedule } from './fees.js';
 import { type LatencySpec, LatencyModel } from './latency.js';
@@ -189,6 +190,19 @@ const QUEUE_MODELS = new Set(['queue', 'probabilistic', 'risk-averse', 'fifo']);
 /** Core account key of order-level market orders (real accounts start at 1). */
 const MARKET_ACCOUNT = 0;
 const BIG = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Brings a virtual clock to `ts`, firing due timers in time order and letting the promise
+ * continuations each one wakes run before going on: a strategy that awaits `clock.sleep()` acts at
+ * its own time, before the market events that come after it.
+ */
+async function advanceThroughTimers(clock: VirtualClock, ts: number): Promise<void> {
+  for (let t = clock.nextTime(); t !== undefined && t <= ts; t = clock.nextTime()) {
+    clock.advanceTo(t);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (ts > clock.now()) clock.advanceTo(ts);
+}
 
 /** The exchange's own record of an order. */
 class WorkingOrder {
@@ -699,10 +713,13 @@ export class Exchange {
     let n = 0;
     const clock = this.clock;
     const virtual = isVirtualClock(clock);
-    // Virtual time outside a timer callback advances at once; anything else waits for the clock.
+    // Virtual time outside a timer callback advances at once, without an await unless a timer is
+    // due on the way; a real clock (or a timer callback) waits for the clock.
     const reach = (ts: number): Promise<void> | undefined => {
       if (ts <= clock.now()) return undefined;
       if (virtual && !clock.isFiring) {
+        const next = clock.nextTime();
+        if (next !== undefined && next <= ts) return advanceThroughTimers(clock, ts);
         clock.advanceTo(ts);
         return undefined;
       }

@@ -1,4 +1,4 @@
-import { type ExchangeEvent, type OrderUpdateEvent, VirtualClock } from '@tradekit/types';
+import { type ExchangeEvent, type MarketEvent, type OrderUpdateEvent, VirtualClock } from '@tradekit/types';
 import { describe, expect, it } from 'vitest';
 import { Exchange, createTradingClient } from '../src/index.js';
 import { ES, setup } from './helpers.js';
@@ -471,6 +471,48 @@ describe('event streams', () => {
     expect(viaBatches).toEqual(await outcome(trades));
     // The order arrives at 1000 and fills whole at the last print then (no printShare).
     expect(viaBatches).toMatchObject({ n: 4, now: 3_500, fills: ['100@1000'] });
+  });
+});
+
+describe('feed() and async strategies on virtual time', () => {
+  const quote = (ts: number, bid: number) => ({
+    type: 'quote' as const,
+    symbol: 'ES',
+    ts,
+    bid,
+    bidSize: 10,
+    ask: bid + 0.25,
+    askSize: 10,
+  });
+  const events = [quote(500, 99.75), quote(1_500, 101.75), quote(2_500, 103.75)];
+
+  it('a strategy awaiting clock.sleep() acts at its own time, before later events, whatever the source', async () => {
+    const sources = {
+      array: () => events,
+      generator: async function* () {
+        yield* events;
+      },
+      batches: () =>
+        ({
+          async *batches() {
+            yield events;
+          },
+        }) as unknown as AsyncIterable<MarketEvent>,
+    };
+    for (const [kind, make] of Object.entries(sources)) {
+      const clock = new VirtualClock();
+      const ex = new Exchange({ clock, instruments: [ES] });
+      const fills: string[] = [];
+      ex.on('fill', (e) => fills.push(`${e.fill.price}@${e.ts}`));
+      const strategy = (async () => {
+        await clock.sleep(1_000);
+        ex.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
+      })();
+      await ex.feed(make());
+      await strategy;
+      // Placed at 1000, when the 500 quote was the market: bought at its ask.
+      expect([kind, fills]).toEqual([kind, ['100@1000']]);
+    }
   });
 });
 
