@@ -351,19 +351,25 @@ describe('snapshot and restore', () => {
     expect(ids).toEqual([['f4'], ['f4']]);
   });
 
+  /** An exchange with a uniformly drawn ack latency and a 99.75 / 100 market. */
+  const withDrawnAck = (seed: number, min: number, max: number) => {
+    const clock = new VirtualClock();
+    const ex = new Exchange({
+      clock,
+      instruments: [ES],
+      seed,
+      latency: { ack: { distribution: 'uniform', min, max } },
+    });
+    ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: 0, bid: 99.75, bidSize: 100, ask: 100, askSize: 100 });
+    return { clock, ex };
+  };
+
   it('delivers fills at the same times whichever other events are listened to (drawn ack latency)', () => {
     const deliveries = (listenAll: boolean) => {
-      const clock = new VirtualClock();
-      const ex = new Exchange({
-        clock,
-        instruments: [ES],
-        seed: 9,
-        latency: { ack: { distribution: 'uniform', min: 100, max: 5_000 } },
-      });
+      const { clock, ex } = withDrawnAck(9, 100, 5_000);
       const seen: string[] = [];
       ex.on('fill', (e) => seen.push(`${e.fill.id}@${clock.now()}`));
       if (listenAll) for (const k of ['order', 'position', 'account'] as const) ex.on(k, () => {});
-      ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: 0, bid: 99.75, bidSize: 100, ask: 100, askSize: 100 });
       for (let i = 0; i < 5; i++) {
         ex.placeOrder({ symbol: 'ES', side: i % 2 ? 'sell' : 'buy', type: 'market', quantity: 1 });
         clock.advanceBy(1_000);
@@ -377,14 +383,7 @@ describe('snapshot and restore', () => {
   });
 
   it('a restored exchange delivers later reports exactly like the original (drawn ack latency)', () => {
-    const clock = new VirtualClock();
-    const a = new Exchange({
-      clock,
-      instruments: [ES],
-      seed: 4,
-      latency: { ack: { distribution: 'uniform', min: 1_000, max: 50_000 } },
-    });
-    a.onMarketEvent({ type: 'quote', symbol: 'ES', ts: 0, bid: 99.75, bidSize: 100, ask: 100, askSize: 100 });
+    const { clock, ex: a } = withDrawnAck(4, 1_000, 50_000);
     for (let i = 0; i < 3; i++) a.placeOrder({ symbol: 'ES', side: 'buy', type: 'market', quantity: 1 });
     const snap = a.snapshot(); // nobody listens: nothing in flight, but the last report is still ahead
     expect(snap.lastReportAt).toBeGreaterThan(snap.ts);
