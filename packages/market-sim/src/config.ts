@@ -19,9 +19,9 @@ import { type Scenario, flashCrash, lowLiquidity, volatile } from './scenario.js
 export interface Seasonality {
   /** Strength of the U-shape: 1 doubles activity at the open and close. @default 1 */
   amplitude?: number;
-  /** Session open, `"HH:MM"` UTC. @default '00:00' */
+  /** Session open, `"HH:MM"` UTC. @default the instrument's first session, else '00:00' */
   open?: string;
-  /** Session close, `"HH:MM"` UTC (at or before `open` = next day). @default '00:00' (a 24 h day) */
+  /** Session close, `"HH:MM"` UTC (at or before `open` = next day). @default the instrument's first session, else '00:00' (a 24 h day) */
   close?: string;
 }
 
@@ -241,6 +241,7 @@ function resolveMicro(
   field: string,
   preset: Microstructure | undefined,
   user: Microstructure | undefined,
+  sessions: Instrument['sessions'] = [],
 ): ResolvedSymbol['micro'] {
   const m = { ...DEFAULT_MICRO, ...preset, ...user };
   const num = (key: keyof typeof DEFAULT_MICRO, opts: Parameters<typeof requireNumber>[2]) =>
@@ -250,8 +251,15 @@ function resolveMicro(
   if (seasonRaw) {
     const s = seasonRaw === true ? {} : seasonRaw;
     const amplitude = requireNumber(`${field}.seasonality.amplitude`, s.amplitude ?? 1, { min: 0, max: 1.9 });
-    const openMin = hhmm(`${field}.seasonality.open`, s.open ?? '00:00');
-    let closeMin = hhmm(`${field}.seasonality.close`, s.close ?? s.open ?? '00:00');
+    // Without an explicit open, the U-shape follows the instrument's first session (in UTC).
+    const session = s.open === undefined ? sessions[0] : undefined;
+    const utc = (minutes: number) => (((minutes - (session?.utcOffsetMinutes ?? 0)) % 1440) + 1440) % 1440;
+    const openMin = session
+      ? utc(hhmm(`${field}.seasonality.open`, session.open))
+      : hhmm(`${field}.seasonality.open`, s.open ?? '00:00');
+    let closeMin = session
+      ? utc(hhmm(`${field}.seasonality.close`, session.close))
+      : hhmm(`${field}.seasonality.close`, s.close ?? s.open ?? '00:00');
     if (closeMin <= openMin) closeMin += 1440;
     seasonality = { amplitude, openMin, lengthMin: closeMin - openMin };
   }
@@ -378,7 +386,12 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
       instrument,
       price,
       process,
-      micro: resolveMicro(`symbols[${i}].microstructure`, preset.microstructure, sc.microstructure),
+      micro: resolveMicro(
+        `symbols[${i}].microstructure`,
+        preset.microstructure,
+        sc.microstructure,
+        instrument.sessions,
+      ),
     };
   });
   if (!Number.isFinite(durationUs) && symbols.every((s) => s.micro.tradeRate === 0 && s.micro.quoteRate === 0)) {

@@ -298,6 +298,31 @@ describe('trading sessions of the instrument', () => {
     expect(events.find((e) => e.type === 'status' && e.status === 'close' && e.ts === close)).toBeDefined();
   });
 
+  it('puts the intraday U-shape of activity on the session when seasonality gives no open', () => {
+    // 09:30–16:00 New York (UTC−5 in January) = 14:30–21:00 UTC.
+    const events = createMarket({
+      seed: 4,
+      start: '2024-01-02T14:30:00Z',
+      duration: '390m',
+      symbols: [
+        {
+          symbol: 'ES',
+          instrument: { sessions: [{ open: '09:30', close: '16:00', utcOffsetMinutes: -300 }] },
+          microstructure: { seasonality: { amplitude: 1 } },
+        },
+      ],
+    }).take(10_000_000);
+    const open = Date.UTC(2024, 0, 2, 14, 30) * 1000;
+    const trades = (fromMin: number, toMin: number) =>
+      events.filter((e) => e.type === 'trade' && e.ts >= open + fromMin * 60e6 && e.ts < open + toMin * 60e6).length;
+    const first = trades(0, 30);
+    const midday = trades(180, 210);
+    const last = trades(360, 390);
+    // U-shape with amplitude 1: about 2× the mean rate at the open and close, 0.5× at midday.
+    expect(first).toBeGreaterThan(2 * midday);
+    expect(last).toBeGreaterThan(2 * midday);
+  });
+
   it('is closed all weekend', () => {
     // Saturday 2024-01-06.
     const events = run('2024-01-06T14:00:00Z');
