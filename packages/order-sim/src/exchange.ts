@@ -48,7 +48,6 @@ import {
   quantityToLots,
   sessionAt,
   ticksToPrice,
-  type VirtualClock,
 } from '@tradekit/types';
 import { type FeeSpec, FeeSchedule } from './fees.js';
 import { type LatencySpec, LatencyModel } from './latency.js';
@@ -190,19 +189,6 @@ const QUEUE_MODELS = new Set(['queue', 'probabilistic', 'risk-averse', 'fifo']);
 /** Core account key of order-level market orders (real accounts start at 1). */
 const MARKET_ACCOUNT = 0;
 const BIG = Number.MAX_SAFE_INTEGER;
-
-/**
- * Brings a virtual clock to `ts`, firing due timers in time order and letting the promise
- * continuations each one wakes run before going on: a strategy that awaits `clock.sleep()` acts at
- * its own time, before the market events that come after it.
- */
-async function advanceThroughTimers(clock: VirtualClock, ts: number): Promise<void> {
-  for (let t = clock.nextTime(); t !== undefined && t <= ts; t = clock.nextTime()) {
-    clock.advanceTo(t);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  if (ts > clock.now()) clock.advanceTo(ts);
-}
 
 /** The exchange's own record of an order. */
 class WorkingOrder {
@@ -719,7 +705,9 @@ export class Exchange {
       if (ts <= clock.now()) return undefined;
       if (virtual && !clock.isFiring) {
         const next = clock.nextTime();
-        if (next !== undefined && next <= ts) return advanceThroughTimers(clock, ts);
+        // Timers due on the way fire one by one, each followed by the promise continuations it
+        // wakes: a strategy awaiting clock.sleep() acts at its own time, before later events.
+        if (next !== undefined && next <= ts) return clock.runAsync({ until: ts }).then(() => undefined);
         clock.advanceTo(ts);
         return undefined;
       }
@@ -1775,7 +1763,6 @@ export class Exchange {
     for (const w of from) {
       if (filter.accountId !== undefined && w.account.id !== filter.accountId) continue;
       if (filter.symbol !== undefined && w.request.symbol !== filter.symbol) continue;
-      if (filter.open && isTerminalStatus(w.status)) continue;
       out.push(w.toOrder());
     }
     return out;
