@@ -133,3 +133,5 @@ export {
   eventToJsonLine,
   jsonToEvent,
 } from './schema.js';
+
+export { type KnownKeysOptions, assertKnownKeys, editDistance, nearestName } from './keys.js';
