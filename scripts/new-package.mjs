@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds packages/<name> with the shared build, test and packaging config.
 // Usage: node scripts/new-package.mjs <name> "<description>" [entry ...]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [name, description, ...entries] = process.argv.slice(2);
@@ -42,8 +42,10 @@ const pkg = {
   module: './dist/index.js',
   types: './dist/index.d.cts',
   exports: exportsMap,
-  files: ['dist'],
-  repository: { type: 'git', url: 'git+https://example.invalid/tradekit.git', directory: `packages/${name}` },
+  // docs/: the docs its README links (copies made by scripts/errors-doc.mjs), shipped with it.
+  files: ['dist', 'docs'],
+  // No repository/homepage/bugs: TradeKit has no public repository URL yet, and a made-up one
+  // sends users to a dead page. Add them when a real URL exists.
   publishConfig: { access: 'public' },
   scripts: {
     build: 'tsup',
@@ -67,5 +69,11 @@ writeFileSync(
 writeFileSync(
   join(dir, 'vitest.config.ts'),
   `import { packageTestConfig } from '../../vitest.shared.ts';\n\nexport default packageTestConfig();\n`,
+);
+// Every package ships the root LICENSE and a README (the README test runs its code blocks).
+copyFileSync('LICENSE', join(dir, 'LICENSE'));
+writeFileSync(
+  join(dir, 'README.md'),
+  `# @tradekit/${name}\n\n${description}\n\n\`\`\`sh\nnpm i @tradekit/${name}\n\`\`\`\n\nAPI reference: \`pnpm docs:api\` in the repository writes it to \`docs/api/${name}/\`.\n`,
 );
 console.log(`created ${dir}`);

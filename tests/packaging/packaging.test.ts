@@ -15,10 +15,32 @@ describe.each(packages)('$name', (pkg) => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
+  // An entry point without a `require` condition is ESM-only on purpose (e.g. ws-tester/vitest:
+  // vitest 4 cannot be required); attw checks it with the esm-only profile (which skips only the
+  // CJS resolution of that entry) and every other entry with the default strict profile.
+  const exportsMap = (pkg.manifest.exports ?? {}) as Record<string, unknown>;
+  const entries = Object.keys(exportsMap).filter((k) => !k.endsWith('package.json'));
+  const esmOnly = entries.filter((k) => {
+    const target = exportsMap[k];
+    return typeof target === 'object' && target !== null && !('require' in target) && !('default' in target);
+  });
+
   it('attw --pack finds no problem', async () => {
-    const r = await exec(bin('attw'), ['--pack', '.', '--format', 'ascii'], { cwd: pkg.dir });
+    const args = ['--pack', '.', '--format', 'ascii'];
+    const r = await exec(bin('attw'), esmOnly.length ? [...args, '--exclude-entrypoints', ...esmOnly] : args, {
+      cwd: pkg.dir,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/No problems found/);
+    if (esmOnly.length === 0) return;
+    const esm = await exec(bin('attw'), [...args, '--profile', 'esm-only', '--entrypoints', ...esmOnly], {
+      cwd: pkg.dir,
+    });
+    expect(esm.code, esm.stdout + esm.stderr).toBe(0);
+    // Every ESM resolution of each such entry is green; only the ignored CJS ones may fail.
+    const lines = esm.stdout.split('\n').filter((l) => /^(node16 \(from ESM\)|bundler):/.test(l));
+    expect(lines.length, esm.stdout).toBe(2 * esmOnly.length);
+    for (const line of lines) expect(line, esm.stdout).toMatch(/: 🟢/);
   });
 
   it('typechecks (tsc, strict)', async () => {
