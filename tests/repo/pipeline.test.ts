@@ -16,6 +16,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const marketConfig = (seed: number) => ({ seed, symbols: ['MNQ'], book: { levels: 5 }, duration: '2h' });
 
+/** Resolves when `work` does; fails with a message naming what it waited for after `ms`. */
+async function within<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Time of a market's first event (a market iterates from its start every time). */
 const firstTs = (m: ReturnType<typeof createMarket>) => m.take(1)[0]?.ts ?? 0;
 
@@ -146,11 +159,20 @@ describe('market-sim → ws-tester feed → WebSocket client', () => {
       onEvent: (e) => got.push(e),
       onGap: () => gaps++,
     });
-    // Subscribe first, then start the source, so the client sees every update rather than a snapshot.
-    await new Promise((r) => setTimeout(r, 100));
+    // Subscribe first, then start the source, so the client sees every update rather than a snapshot:
+    // wait for the server to hold both subscriptions (not for a fixed time, which a busy machine
+    // can outlast), then for the client to receive the server's `end`.
+    for (const deadline = Date.now() + 10_000; feed.stats().subscriptions < 2; ) {
+      if (Date.now() > deadline) throw new Error('timed out after 10 s waiting for the 2 subscriptions');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     feed.start();
     await feed.done;
-    for (let i = 0; i < 100 && got.length < events.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await within(
+      30_000,
+      `the client to receive \`end\` (got ${got.length} of ${events.length} events)`,
+      () => sub.done,
+    );
     await sub.close();
     await feed.close();
     expect(gaps).toBe(0);
