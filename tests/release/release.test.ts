@@ -2,10 +2,19 @@
 // storage folder, publish every package there with `changeset publish`, then install from it
 // in fresh projects outside the workspace, as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt, exec, publishablePackages } from '../helpers';
 
@@ -27,7 +36,8 @@ function freePort(): Promise<number> {
 }
 
 async function waitForRegistry(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  // Up to 120 s: Verdaccio starts slowly on a busy machine; the loop ends early when it exits.
+  for (let i = 0; i < 1200; i++) {
     if (child.exitCode !== null) throw new Error(`verdaccio exited with ${child.exitCode}:\n${verdaccioLog}`);
     try {
       const res = await fetch(`${url}/-/ping`);
@@ -37,7 +47,7 @@ async function waitForRegistry(url: string, child: ChildProcess): Promise<void> 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`verdaccio did not answer on ${url}:\n${verdaccioLog}`);
+  throw new Error(`verdaccio did not answer on ${url} within 120 s:\n${verdaccioLog}`);
 }
 
 /** npm/pnpm environment pointing at the local registry only for @tradekit (others: the default). */
@@ -195,4 +205,196 @@ describe('release through a local registry', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown command 'nosuch'/);
   }, 300_000);
+});
+
+/** Every file under a directory, recursively. */
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** A published manifest, as the registry serves it for one version. */
+interface PublishedManifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  optionalDependencies?: Record<string, string>;
+  exports?: Record<string, unknown>;
+  repository?: unknown;
+  homepage?: unknown;
+  bugs?: unknown;
+  dist: { tarball: string };
+}
+
+async function publishedManifest(name: string, version: string): Promise<PublishedManifest> {
+  const res = await fetch(`${registry}/${name.replace('/', '%2f')}`);
+  if (!res.ok) throw new Error(`${name} is not on the registry (HTTP ${res.status}): run the publish test first`);
+  const doc = (await res.json()) as { versions: Record<string, PublishedManifest> };
+  const m = doc.versions[version];
+  if (!m) throw new Error(`${name}@${version} is not on the registry`);
+  return m;
+}
+
+/** Downloads and unpacks the published tarball; returns the `package/` folder. */
+async function unpackPublished(m: PublishedManifest): Promise<string> {
+  const res = await fetch(m.dist.tarball);
+  if (!res.ok) throw new Error(`GET ${m.dist.tarball}: HTTP ${res.status}`);
+  const dir = mkdtempSync(join(workdir, 'tarball-'));
+  const tgz = join(dir, 'package.tgz');
+  writeFileSync(tgz, Buffer.from(await res.arrayBuffer()));
+  const r = await exec('tar', ['-xzf', tgz, '-C', dir]);
+  if (r.code !== 0) throw new Error(`tar -xzf ${tgz}: ${r.stderr}`);
+  return join(dir, 'package');
+}
+
+/** Does any file import, require or re-export `specifier` (or a subpath of it)? */
+function importsModule(files: string[], specifier: string): boolean {
+  const name = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const re = new RegExp(
+    `(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*|\\brequire\\s*\\(\\s*|reference\\s+types\\s*=\\s*)['"]${name}(?:/[^'"]*)?['"]`,
+  );
+  return files.some((f) => re.test(readFileSync(f, 'utf8')));
+}
+
+/** The public entry points of a manifest's `exports` (without ./package.json), and whether each has a CJS condition. */
+function entryPoints(m: PublishedManifest): { specifier: string; cjs: boolean }[] {
+  return Object.entries(m.exports ?? { '.': {} })
+    .filter(([k]) => !k.endsWith('package.json'))
+    .map(([k, target]) => ({
+      specifier: k === '.' ? m.name : `${m.name}/${k.replace(/^\.\//, '')}`,
+      cjs:
+        typeof target === 'string' ||
+        (typeof target === 'object' && target !== null && ('require' in target || 'default' in target)),
+    }));
+}
+
+describe('published tarballs', () => {
+  const packages = publishablePackages();
+
+  it.each(packages)('$name ships LICENSE, README, its docs, and honest dependency ranges', async (pkg) => {
+    const m = await publishedManifest(pkg.name, pkg.version);
+    const dir = await unpackPublished(m);
+    const license = existsSync(join(dir, 'LICENSE')) ? readFileSync(join(dir, 'LICENSE'), 'utf8') : '';
+    expect(license, `${pkg.name}: LICENSE`).toMatch(/^MIT License\s+Copyright \(c\) 2026 TradeKit contributors/);
+    const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : '';
+    expect(readme, `${pkg.name}: README.md`).toMatch(new RegExp(`^# ${pkg.name.replace('/', '\\/')}`));
+    if (existsSync(join(pkg.dir, 'docs'))) {
+      for (const f of walk(join(pkg.dir, 'docs'))) {
+        const rel = relative(pkg.dir, f);
+        expect(existsSync(join(dir, rel)), `${pkg.name} ships ${rel} (its README may link it)`).toBe(true);
+      }
+    }
+    for (const field of ['repository', 'homepage', 'bugs'] as const) {
+      expect(JSON.stringify(m[field] ?? ''), `${pkg.name}: ${field}`).not.toMatch(/example\.invalid/);
+    }
+    const runtime = { ...m.dependencies, ...m.optionalDependencies };
+    for (const [dep, range] of Object.entries(runtime)) {
+      expect(range, `${pkg.name} → ${dep}`).not.toMatch(/^workspace:/);
+      // An exact pin installs a second copy beside the user's patch release of the same package.
+      expect(range, `${pkg.name} → ${dep}: use a caret range`).not.toMatch(/^=?v?\d+\.\d+\.\d+(?:[-+].*)?$/);
+    }
+  });
+
+  it.each(packages)('$name imports every dependency it declares', async (pkg) => {
+    const m = await publishedManifest(pkg.name, pkg.version);
+    const dir = await unpackPublished(m);
+    const files = walk(join(dir, 'dist'));
+    const code = files.filter((f) => /\.(?:c|m)?js$/.test(f));
+    const decls = files.filter((f) => /\.d\.(?:c|m)?ts$/.test(f));
+    expect(code.length, `${pkg.name}: no JavaScript in dist/`).toBeGreaterThan(0);
+    const usesNodeTypes = (f: string) =>
+      /\/\/\/\s*<reference\s+types="node"|\bfrom\s*['"]node:|\bNodeJS\./.test(readFileSync(f, 'utf8'));
+    const unused = Object.keys({ ...m.dependencies, ...m.optionalDependencies }).filter((dep) => {
+      // `@types/node` is used when the declarations use Node's types; `@types/x` when they import `x`.
+      if (dep === '@types/node') return !decls.some(usesNodeTypes);
+      if (dep.startsWith('@types/'))
+        return !importsModule(decls, dep.slice('@types/'.length).replace(/^(.+)__(.+)$/, '@$1/$2'));
+      return !importsModule(code, dep);
+    });
+    expect(unused, `${pkg.name} declares dependencies its dist never imports`).toEqual([]);
+  });
+});
+
+// Each published package, installed alone from the registry into a project outside the workspace
+// (no devDependencies of ours), must type-check with strict and skipLibCheck: false, under
+// module nodenext (an ESM .mts and, for entries with a CJS condition, a CJS .cts) and under
+// moduleResolution bundler, with TypeScript 5.9 (the workspace's) and TypeScript 7 (from npm).
+describe('types for every consumer', () => {
+  const packages = publishablePackages();
+  const compilers: { label: string; tsc: () => string }[] = [
+    { label: 'TypeScript 5.9', tsc: () => join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc') },
+    { label: 'TypeScript 7', tsc: () => ts7 },
+  ];
+  let ts7 = '';
+
+  beforeAll(async () => {
+    const dir = join(workdir, 'typescript-7');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"name":"ts7","version":"1.0.0","private":true}');
+    const r = await exec('npm', ['install', 'typescript@^7', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      env: { ...process.env, npm_config_audit: 'false' },
+      timeout: 300_000,
+    });
+    if (r.code !== 0) throw new Error(`npm install typescript@^7 failed:\n${r.stdout}\n${r.stderr}`);
+    ts7 = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  }, 300_000);
+
+  it.each(packages)(
+    '$name type-checks in a fresh consumer (nodenext and bundler, TS 5.9 and 7)',
+    async (pkg) => {
+      const m = await publishedManifest(pkg.name, pkg.version);
+      const project = freshProject(`types-${pkg.name.split('/')[1]}`);
+      // Peer dependencies are what a user of that entry has installed (e.g. vitest for ws-tester/vitest).
+      const peers = Object.entries(m.peerDependencies ?? {}).map(([n, range]) => `${n}@${range}`);
+      const r = await exec('npm', ['install', `${pkg.name}@${pkg.version}`, ...peers, '--no-audit', '--no-fund'], {
+        cwd: project,
+        env: npmEnv(),
+        timeout: 300_000,
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const entries = entryPoints(m);
+      expect(entries.length).toBeGreaterThan(0);
+      const file = (list: typeof entries) =>
+        `${list.map((e, i) => `import * as entry${i} from '${e.specifier}';`).join('\n')}\nexport const entries: object[] = [${list.map((_, i) => `entry${i}`).join(', ')}];\n`;
+      writeFileSync(join(project, 'esm.mts'), file(entries));
+      writeFileSync(join(project, 'bundler.ts'), file(entries));
+      const cjsEntries = entries.filter((e) => e.cjs);
+      if (cjsEntries.length) writeFileSync(join(project, 'cjs.cts'), file(cjsEntries));
+      const base = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', lib: ['es2023'] };
+      writeFileSync(
+        join(project, 'tsconfig.nodenext.json'),
+        JSON.stringify({
+          compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' },
+          files: cjsEntries.length ? ['esm.mts', 'cjs.cts'] : ['esm.mts'],
+        }),
+      );
+      writeFileSync(
+        join(project, 'tsconfig.bundler.json'),
+        JSON.stringify({
+          compilerOptions: { ...base, module: 'esnext', moduleResolution: 'bundler' },
+          files: ['bundler.ts'],
+        }),
+      );
+      const failures: string[] = [];
+      for (const { label, tsc } of compilers) {
+        const version = await exec(process.execPath, [tsc(), '--version'], { cwd: project });
+        for (const config of ['tsconfig.nodenext.json', 'tsconfig.bundler.json']) {
+          const t = await exec(process.execPath, [tsc(), '-p', config], { cwd: project, timeout: 300_000 });
+          const line = `${pkg.name} ${label} (${version.stdout.trim()}) ${config}: exit ${t.code}`;
+          console.log(`[types] ${line}`);
+          if (t.code !== 0 || t.stdout.trim() !== '') failures.push(`${line}\n${t.stdout}${t.stderr}`);
+        }
+      }
+      expect(failures, failures.join('\n\n')).toEqual([]);
+    },
+    900_000,
+  );
 });
