@@ -64,3 +64,12 @@ describe.each(packages)('$name', (pkg) => {
     expect(root.require.types).toMatch(/\.d\.cts$/);
   });
 });
+
+describe('API reference', () => {
+  it('pnpm docs:api builds every package with TypeDoc and no warning', async () => {
+    const r = await exec(process.execPath, [join(ROOT, 'scripts', 'docs-api.mjs'), '--strict'], { timeout: 600_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/\[warning\]|\[error\]/);
+    expect(r.stdout).toMatch(new RegExp(`\\[docs:api\\] ${packages.length} packages → docs/api/index.html`));
+  }, 600_000);
+});
