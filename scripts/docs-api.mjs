@@ -49,6 +49,9 @@ writeFileSync(
   JSON.stringify(
     {
       name: 'TradeKit',
+      // Types a package uses in its API without exporting them (an options shape, a listener
+      // type) are documented with the package instead of left as dead names.
+      plugin: ['typedoc-plugin-missing-exports'],
       entryPointStrategy: 'packages',
       entryPoints: packages.map((p) => join(root, p)),
       packageOptions: {
