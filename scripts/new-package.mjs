@@ -74,6 +74,6 @@ writeFileSync(
 copyFileSync('LICENSE', join(dir, 'LICENSE'));
 writeFileSync(
   join(dir, 'README.md'),
-  `# @tradekit/${name}\n\n${description}\n\n\`\`\`sh\nnpm i @tradekit/${name}\n\`\`\`\n\nAPI reference: \`pnpm docs:api\` in the repository writes it to \`docs/api/${name}/\`.\n`,
+  `# @tradekit/${name}\n\n${description}\n\n\`\`\`sh\nnpm i @tradekit/${name}\n\`\`\`\n\nAPI reference: \`pnpm docs:api\` in the TradeKit repository builds it (\`docs/api/index.html\`).\n`,
 );
 console.log(`created ${dir}`);

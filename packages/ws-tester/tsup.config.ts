@@ -7,6 +7,6 @@ export default [
     { format: ['esm'] },
   ),
   // CJS: no `vitest` entry. `@tradekit/ws-tester/vitest` is ESM-only because vitest 4 itself cannot
-  // be loaded with require(); a CJS build of it could only ever throw (ARCHITECTURE.md, ws-tester).
+  // be loaded with require(); a CJS build of it could only ever throw (ARCHITECTURE.md, "Release and CI").
   packageBuild({ index: 'src/index.ts', 'load-worker': 'src/load/worker.ts' }, { format: ['cjs'], clean: false }),
 ];
