@@ -1,0 +1,119 @@
+/**
+ * Per-symbol market state: the touch (best bid and ask), the last price and where it came from,
+ * the mark, and the market's displayed liquidity, which lives in the matching core as the
+ * external size of each price level. A market event updates this state first; matching comes
+ * after, in the engine.
+ */
+import {
+  type BookDeltaEvent,
+  type BookSnapshotEvent,
+  Decimal,
+  type Instrument,
+  type MarketStatus,
+  type QuoteEvent,
+  priceToTicks,
+  quantityToLots,
+  ticksToPrice,
+} from '@tradekit/types';
+import { BIG } from './options.js';
+import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
+import type { WorkingOrder } from './working-order.js';
+
+/** Lots of a market size (a size off the lot grid rounds down). */
+export function sizeToLots(inst: Instrument, size: number): number {
+  if (!(size > 0)) return 0;
+  const l = quantityToLots(inst, size);
+  return Number.isNaN(l) ? Math.floor(size / inst.lotSize + 1e-9) : l;
+}
+
+/** The market of one instrument as the exchange sees it. */
+export class MarketState {
+  readonly inst: Instrument;
+  /** The matching core: displayed (external) size per level and the simulated resting orders. */
+  readonly book = new OrderBook();
+  status: MarketStatus = 'open';
+  hasDepth = false;
+  hasQuote = false;
+  /** Market (displayed) best bid/ask ticks, NaN when unknown. */
+  bidTick = Number.NaN;
+  askTick = Number.NaN;
+  quoteBidTick = Number.NaN;
+  quoteAskTick = Number.NaN;
+  lastTick = Number.NaN;
+  /** Where the last price came from. */
+  lastSource: 'none' | 'trade' | 'bar' = 'none';
+  /** Lots orders may still take at the last print or bar (`fillPolicy.printShare`); BIG = no cap. */
+  printLots = BIG;
+  /** Working stop orders waiting for their trigger. */
+  stops: WorkingOrder[] = [];
+  /** Market orders waiting for liquidity (no book, or the book ran dry). */
+  waiting: WorkingOrder[] = [];
+  /** Market orders from order-level data, by the venue's order id. */
+  l3 = new Map<string, { node: RestingOrder; ref: object }>();
+  private lastFillTick = Number.NaN;
+  private lastFillPrice: Decimal | undefined;
+
+  constructor(inst: Instrument) {
+    this.inst = inst;
+  }
+
+  /** The Decimal price of a fill at `tick`; fills in a row at one price share it (Decimals are immutable). */
+  fillPrice(tick: number): Decimal {
+    if (tick !== this.lastFillTick || this.lastFillPrice === undefined) {
+      this.lastFillTick = tick;
+      this.lastFillPrice = new Decimal(ticksToPrice(this.inst, tick));
+    }
+    return this.lastFillPrice;
+  }
+
+  /** The mark in ticks (may be a half tick), NaN when there is no price yet. */
+  markTick(): number {
+    if (!Number.isNaN(this.lastTick)) return this.lastTick;
+    if (!Number.isNaN(this.bidTick) && !Number.isNaN(this.askTick)) return (this.bidTick + this.askTick) / 2;
+    return Number.NaN;
+  }
+
+  /** A quote: the new touch; without depth data, the quoted sizes are the displayed liquidity. */
+  applyQuote(e: QuoteEvent, decrease: QueueDecreaseModel | undefined): void {
+    const inst = this.inst;
+    const bid = priceToTicks(inst, e.bid);
+    const ask = priceToTicks(inst, e.ask);
+    this.hasQuote = true;
+    if (!this.hasDepth) {
+      const book = this.book;
+      if (!Number.isNaN(this.quoteBidTick) && this.quoteBidTick !== bid)
+        book.setExternal(BUY, this.quoteBidTick, 0, decrease);
+      if (!Number.isNaN(this.quoteAskTick) && this.quoteAskTick !== ask)
+        book.setExternal(SELL, this.quoteAskTick, 0, decrease);
+      if (Number.isFinite(e.bid)) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (Number.isFinite(e.ask)) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
+      this.quoteBidTick = bid;
+      this.quoteAskTick = ask;
+    }
+    this.bidTick = bid;
+    this.askTick = ask;
+  }
+
+  /** An L2 snapshot or delta: the displayed liquidity per level, and the touch it implies. */
+  applyBook(e: BookSnapshotEvent | BookDeltaEvent, decrease: QueueDecreaseModel | undefined): void {
+    const inst = this.inst;
+    const book = this.book;
+    if (!this.hasDepth || e.type === 'book_snapshot') {
+      book.clearExternal(BUY);
+      book.clearExternal(SELL);
+      this.hasDepth = true;
+      this.quoteBidTick = Number.NaN;
+      this.quoteAskTick = Number.NaN;
+    }
+    for (const l of e.bids) book.setExternal(BUY, priceToTicks(inst, l.price), sizeToLots(inst, l.size), decrease);
+    for (const l of e.asks) book.setExternal(SELL, priceToTicks(inst, l.price), sizeToLots(inst, l.size), decrease);
+    this.bidTick = book.bestExternal(BUY);
+    this.askTick = book.bestExternal(SELL);
+  }
+
+  /** A print or a bar's price: the new last price. */
+  setLast(tick: number, source: 'trade' | 'bar'): void {
+    this.lastTick = tick;
+    this.lastSource = source;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Order state and transitions: every order by id, the working set, the retention of closed
+ * orders, and the one place where an order's status changes (checked against
+ * `ORDER_TRANSITIONS`) and reported.
+ */
+import {
+  type Clock,
+  type Order,
+  type OrderStatus,
+  TradeKitError,
+  assertTransition,
+  describeValue,
+  isTerminalStatus,
+} from '@tradekit/types';
+import type { EventBus } from './event-stream.js';
+import type { OrderFilter } from './options.js';
+import type { WorkingOrder } from './working-order.js';
+
+/** All orders of one exchange and their statuses. */
+export class OrderStore {
+  readonly byId = new Map<string, WorkingOrder>();
+  /** Orders that are not terminal. */
+  readonly open = new Set<WorkingOrder>();
+  /** Terminal orders in the order they closed, from `closedHead` on (with a finite retention). */
+  closedQueue: WorkingOrder[] = [];
+  closedHead = 0;
+  forgotten = 0;
+  /** Last order number issued (`o1`, `o2`…). */
+  seq = 0;
+  /** Called once when an order becomes terminal, before it is reported closed. */
+  onTerminal: (w: WorkingOrder) => void = () => {};
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly bus: EventBus,
+    readonly retainClosed: number,
+  ) {}
+
+  /** Registers a new working order. */
+  add(w: WorkingOrder): void {
+    this.byId.set(w.id, w);
+    this.open.add(w);
+  }
+
+  /** The order with this id; throws `ORDER_UNKNOWN` otherwise. */
+  get(id: string): WorkingOrder {
+    const w = this.byId.get(id);
+    if (w === undefined) {
+      throw new TradeKitError(
+        'ORDER_UNKNOWN',
+        `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().` +
+          (this.forgotten > 0
+            ? ` ${this.forgotten} closed order(s) were forgotten under \`retainClosedOrders: ${this.retainClosed}\`; raise it to query older orders.`
+            : ''),
+        {
+          details: { field: 'orderId', value: id },
+        },
+      );
+    }
+    return w;
+  }
+
+  /** Orders, oldest first, optionally filtered. */
+  list(filter: OrderFilter): Order[] {
+    const out: Order[] = [];
+    // Open orders come from the working set, so a strategy asking per bar stays O(open orders)
+    // however many orders have closed; sorted by placement to keep "oldest first".
+    const from = filter.open ? [...this.open].sort((a, b) => a.seq - b.seq) : this.byId.values();
+    for (const w of from) {
+      if (filter.accountId !== undefined && w.account.id !== filter.accountId) continue;
+      if (filter.symbol !== undefined && w.request.symbol !== filter.symbol) continue;
+      out.push(w.toOrder());
+    }
+    return out;
+  }
+
+  /** Reports the order's current view (`previous` = its status before, null when new). */
+  report(w: WorkingOrder, previous: OrderStatus | null): void {
+    w.updatedAt = this.clock.now();
+    const at = this.bus.reportAt();
+    if (this.bus.wants('order'))
+      this.bus.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous }, at);
+  }
+
+  /** Moves an order to `to` (a legal transition), reports it, and retires it when terminal. */
+  setStatus(w: WorkingOrder, to: OrderStatus): void {
+    const from = w.status;
+    w.status = assertTransition(from, to, w.id);
+    this.report(w, from);
+    if (isTerminalStatus(to)) this.close(w);
+  }
+
+  /** An order became terminal: it leaves the working set and every working structure. */
+  close(w: WorkingOrder): void {
+    this.open.delete(w);
+    this.onTerminal(w);
+    if (this.retainClosed !== Number.POSITIVE_INFINITY) {
+      this.closedQueue.push(w);
+      this.forgetClosed();
+    }
+  }
+
+  /** Forgets the oldest terminal orders beyond `retainClosedOrders` (not entries with working children). */
+  private forgetClosed(): void {
+    const q = this.closedQueue;
+    // Each order is looked at once per call: an entry with working children goes to the back.
+    let budget = q.length - this.closedHead;
+    while (q.length - this.closedHead > this.retainClosed && budget-- > 0) {
+      const w = q[this.closedHead++] as WorkingOrder;
+      if (w.children.some((c) => !isTerminalStatus(c.status))) {
+        q.push(w);
+        continue;
+      }
+      this.byId.delete(w.id);
+      this.forgotten++;
+    }
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closedQueue = q.slice(this.closedHead);
+      this.closedHead = 0;
+    }
+  }
+}
