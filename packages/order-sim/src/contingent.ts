@@ -25,10 +25,57 @@ export class Contingent {
     set.add(w);
   }
 
-  /** An order filled (partly or fully): its OCO siblings and its bracket children react. */
+  /**
+   * An order filled (partly or fully): its OCO siblings and its bracket children react. A bracket
+   * leg's partial fill reduces the other leg to what is left to close (brokers do the same) and
+   * its complete fill cancels it; plain OCO groups do this under `ocoOnPartial: 'reduce'`, and
+   * cancel on the first fill under the default `'cancel'`.
+   */
   onFill(w: WorkingOrder): void {
-    if (w.ocoGroup !== undefined) this.cancelSiblings(w);
+    if (w.ocoGroup !== undefined) {
+      const reduce = w.parent !== undefined || this.ex.cfg.ocoOnPartial === 'reduce';
+      if (reduce && w.status !== 'filled') this.reduceSiblings(w);
+      else this.cancelSiblings(w);
+    }
     if (w.children.length > 0) this.syncChildren(w);
+  }
+
+  /** Shrinks the working siblings of `w` so that each has `w`'s remaining quantity left. */
+  private reduceSiblings(w: WorkingOrder): void {
+    const set = this.groups.get(w.ocoGroup as string);
+    if (!set) return;
+    const left = w.remainingLots;
+    for (const o of [...set]) {
+      if (o === w || isTerminalStatus(o.status) || o.status === 'inactive') continue;
+      const target = o.filledLots + left;
+      if (o.status === 'pending_new') {
+        // Not validated yet: it arrives with the smaller size.
+        const q = lotsToQuantity(o.market.inst, left);
+        if (q < o.quantity) {
+          o.quantity = q;
+          o.request = { ...o.request, quantity: q };
+        }
+        continue;
+      }
+      if (target < o.lots) this.resize(o, target);
+    }
+  }
+
+  /** Sets an order's total lots; a resting order keeps its place on a decrease and loses it on an increase. */
+  private resize(o: WorkingOrder, lots: number): void {
+    const increase = lots > o.lots;
+    o.lots = lots;
+    o.quantity = lotsToQuantity(o.market.inst, lots);
+    if (o.node !== null && o.node.ref === o && o.node.level !== null) {
+      const book = o.market.book;
+      if (increase) {
+        // A size increase loses queue priority.
+        book.unlink(o.node);
+        o.node.qty = o.remainingLots;
+        book.rest(o.node);
+      } else o.node.qty = o.remainingLots;
+    }
+    this.ex.store.reportResize(o);
   }
 
   /** An order closed: it leaves its group, and an entry that never filled takes its children with it. */
@@ -117,16 +164,12 @@ export class Contingent {
           ex.store.setStatus(c, 'new');
           ex.execute(c, Number.NaN);
         }
-      } else if (c.lots < parent.filledLots) {
-        c.lots = parent.filledLots;
-        c.quantity = lotsToQuantity(inst, c.lots);
-        if (c.node !== null && c.node.ref === c && c.node.level !== null) {
-          // A size increase loses queue priority.
-          c.market.book.unlink(c.node);
-          c.node.qty = c.remainingLots;
-          c.market.book.rest(c.node);
-        }
-        ex.store.report(c, c.status);
+      } else {
+        // Each leg covers what is open: the entry's fills less what the legs have closed.
+        let closed = 0;
+        for (const x of parent.children) closed += x.filledLots;
+        const target = c.filledLots + parent.filledLots - closed;
+        if (c.lots < target) this.resize(c, target);
       }
     }
   }

@@ -76,7 +76,7 @@ export class Engine {
   constructor(cfg: ResolvedOptions) {
     this.cfg = cfg;
     this.clock = cfg.clock;
-    for (const inst of cfg.instruments) this.markets.set(inst.symbol, new MarketState(inst));
+    for (const inst of cfg.instruments) this.markets.set(inst.symbol, new MarketState(inst, cfg.markPrice));
     const root = new Rng(cfg.seed);
     this.rngs = {
       entry: root.fork('latency.entry'),
@@ -140,11 +140,15 @@ export class Engine {
       case 'bar':
         this.onBar(m, e);
         break;
-      case 'status':
+      case 'status': {
+        const wasOpen = m.isOpen;
         m.status = e.status;
         if (e.status === 'close')
           for (const w of [...this.store.open]) if (w.market === m && w.tif === 'DAY') this.expire(w);
+        // Back from a halt or a close: orders meet the market as it is now.
+        if (!wasOpen && m.isOpen) this.afterBookChange(m);
         break;
+      }
       default:
         throw invalidValue(
           'EXCHANGE_INVALID_ARGUMENT',
@@ -162,10 +166,20 @@ export class Engine {
   }
 
   private afterBookChange(m: MarketState): void {
+    // Halted or closed: the market state follows the data, but nothing fills or triggers.
+    if (!m.isOpen) return;
     const fills = this.collect(() => m.book.crossExternal(this.sink));
     if (fills.length > 0) this.applyFills(fills);
     this.triggers.check(m, Number.NaN);
+    if (m.awaitingBook.length > 0) this.executeAwaitingBook(m);
     this.retryWaiting(m, Number.NaN);
+  }
+
+  /** Stops triggered by a print through a stale book execute against the refreshed book. */
+  private executeAwaitingBook(m: MarketState): void {
+    const list = m.awaitingBook;
+    m.awaitingBook = [];
+    for (const w of list) if (!isTerminalStatus(w.status)) this.execute(w, Number.NaN);
   }
 
   private onTrade(m: MarketState, e: TradeEvent): void {
@@ -173,6 +187,7 @@ export class Engine {
     m.setLast(tick, 'trade');
     const lots = sizeToLots(m.inst, e.size);
     m.printLots = this.printCap(lots);
+    if (!m.isOpen) return;
     if (m.book.size > 0 && lots > 0) {
       // With order-level data, executions at the price come as order_execute events instead.
       const q = this.cfg.queueModel;
@@ -180,7 +195,7 @@ export class Engine {
       const fills = this.collect(() => m.book.print(tick, lots, this.sink, atPrice));
       if (fills.length > 0) this.applyFills(fills);
     }
-    this.triggers.check(m, Number.NaN);
+    this.triggers.check(m, Number.NaN, tick);
     this.retryWaiting(m, tick);
   }
 
@@ -190,6 +205,10 @@ export class Engine {
     const h = priceToTicks(inst, e.high);
     const l = priceToTicks(inst, e.low);
     const c = priceToTicks(inst, e.close);
+    if (!m.isOpen) {
+      m.setLast(c, 'bar');
+      return;
+    }
     let lowFirst = c >= o;
     if (this.cfg.fillPolicy.barPath === 'stop_first') {
       let sellHit = false;
@@ -454,6 +473,10 @@ export class Engine {
       const j = m.waiting.indexOf(w);
       if (j >= 0) m.waiting.splice(j, 1);
       w.waiting = false;
+    }
+    if (m.awaitingBook.length > 0) {
+      const k = m.awaitingBook.indexOf(w);
+      if (k >= 0) m.awaitingBook.splice(k, 1);
     }
     this.contingent.onClose(w);
   }

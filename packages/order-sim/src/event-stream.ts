@@ -4,7 +4,7 @@
  */
 import { type Clock, type ExchangeEvent, type MarketEvent, TradeKitError, invalidValue } from '@tradekit/types';
 import type { LatencyModel } from './latency.js';
-import type { ExchangeEventMap } from './options.js';
+import type { ExchangeEventMap, OrderTriggerEvent } from './options.js';
 
 /** A listener of one event kind. */
 export type Listener<T> = (event: T) => void;
@@ -95,6 +95,28 @@ export class EventBus {
     return (
       this.streams.size > 0 || (this.listeners.get(type)?.size ?? 0) > 0 || (this.listeners.get('event')?.size ?? 0) > 0
     );
+  }
+
+  /** True when someone listens to stop triggers. */
+  wantsTrigger(): boolean {
+    return (this.listeners.get('trigger')?.size ?? 0) > 0;
+  }
+
+  /** Hands a trigger event to `trigger` listeners at `at` (it is not an `ExchangeEvent`). */
+  emitTrigger(ev: OrderTriggerEvent, at: number): void {
+    const deliver = (): void => {
+      const set = this.listeners.get('trigger');
+      if (set) for (const fn of set) (fn as Listener<OrderTriggerEvent>)(ev);
+    };
+    if (this.ackLatency.isZero && this.undelivered === 0) {
+      deliver();
+      return;
+    }
+    this.undelivered++;
+    this.clock.setTimeout(() => {
+      this.undelivered--;
+      deliver();
+    }, at - this.clock.now());
   }
 
   /** Hands a market event to `market` listeners after the market-data latency. */

@@ -15,7 +15,7 @@ import {
   quantityToLots,
   ticksToPrice,
 } from '@tradekit/types';
-import { BIG } from './options.js';
+import { BIG, type MarkRule } from './options.js';
 import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
 
@@ -48,13 +48,28 @@ export class MarketState {
   stops: WorkingOrder[] = [];
   /** Market orders waiting for liquidity (no book, or the book ran dry). */
   waiting: WorkingOrder[] = [];
+  /**
+   * Stops triggered by a print through a stale book (the print came before the book update, as
+   * CME sends them): they execute against the book once it refreshes, never the stale one.
+   */
+  awaitingBook: WorkingOrder[] = [];
+  /** True when the last trade is more recent than the quote (or book) mid. */
+  tradeIsLatest = false;
   /** Market orders from order-level data, by the venue's order id. */
   l3 = new Map<string, { node: RestingOrder; ref: object }>();
   private lastFillTick = Number.NaN;
   private lastFillPrice: Decimal | undefined;
 
-  constructor(inst: Instrument) {
+  constructor(
+    inst: Instrument,
+    readonly markRule: MarkRule = 'latest',
+  ) {
     this.inst = inst;
+  }
+
+  /** True when the market trades (no halt, not closed): only then do orders fill or trigger. */
+  get isOpen(): boolean {
+    return this.status === 'open';
   }
 
   /** The Decimal price of a fill at `tick`; fills in a row at one price share it (Decimals are immutable). */
@@ -66,11 +81,18 @@ export class MarketState {
     return this.lastFillPrice;
   }
 
-  /** The mark in ticks (may be a half tick), NaN when there is no price yet. */
+  /**
+   * The mark in ticks (may be a half tick), NaN when there is no price yet, by
+   * `markPrice`: `latest` of last trade and mid, `last` trade first, or `mid` first.
+   */
   markTick(): number {
-    if (!Number.isNaN(this.lastTick)) return this.lastTick;
-    if (!Number.isNaN(this.bidTick) && !Number.isNaN(this.askTick)) return (this.bidTick + this.askTick) / 2;
-    return Number.NaN;
+    const mid =
+      Number.isNaN(this.bidTick) || Number.isNaN(this.askTick) ? Number.NaN : (this.bidTick + this.askTick) / 2;
+    const last = this.lastTick;
+    const rule = this.markRule;
+    const midFirst = rule === 'mid' || (rule === 'latest' && !this.tradeIsLatest);
+    if (midFirst) return Number.isNaN(mid) ? last : mid;
+    return Number.isNaN(last) ? mid : last;
   }
 
   /** A quote: the new touch; without depth data, the quoted sizes are the displayed liquidity. */
@@ -92,6 +114,7 @@ export class MarketState {
     }
     this.bidTick = bid;
     this.askTick = ask;
+    this.tradeIsLatest = false;
   }
 
   /** An L2 snapshot or delta: the displayed liquidity per level, and the touch it implies. */
@@ -109,11 +132,13 @@ export class MarketState {
     for (const l of e.asks) book.setExternal(SELL, priceToTicks(inst, l.price), sizeToLots(inst, l.size), decrease);
     this.bidTick = book.bestExternal(BUY);
     this.askTick = book.bestExternal(SELL);
+    this.tradeIsLatest = false;
   }
 
   /** A print or a bar's price: the new last price. */
   setLast(tick: number, source: 'trade' | 'bar'): void {
     this.lastTick = tick;
     this.lastSource = source;
+    this.tradeIsLatest = true;
   }
 }

@@ -13,6 +13,9 @@ import {
   type OrderUpdateEvent,
   type PositionEvent,
   type AccountEvent,
+  type Micros,
+  type Order,
+  type RejectReason,
   type Seed,
   type StopTrigger,
   defineInstrument,
@@ -102,8 +105,34 @@ export interface ExchangeOptions {
   queueModel?: QueueModel;
   /** Seed of every random draw (latency, probabilistic queue). @default 0 */
   seed?: Seed;
-  /** Default price stops watch. @default 'last' */
+  /**
+   * Default price stops watch: `last` is the last trade; with quotes only and no trade yet, a
+   * sell stop fires when the bid touches it and a buy stop when the ask does. `bid`, `ask` and
+   * `mid` watch the quote. @default 'last'
+   */
   stopTrigger?: StopTrigger;
+  /**
+   * A stop or stop-limit whose stop price the market has already reached on arrival (a sell stop
+   * at or above the price it watches, a buy stop at or below it, a bracket stop-loss on the wrong
+   * side of the entry, or a modify that moves a stop there): `reject` it with
+   * `ORDER_STOP_WRONG_SIDE`, as CME Globex does, or `trigger` it at once ("stop = market if
+   * touched"). @default 'reject'
+   */
+  stopThroughMarket?: 'reject' | 'trigger';
+  /**
+   * When one order of a plain OCO group fills in part: `cancel` the others (the group's first
+   * fill decides), or `reduce` them to the quantity the filled order has left (cancel them when
+   * it fills completely). Bracket stop-loss and take-profit always `reduce`, as brokers do.
+   * @default 'cancel'
+   */
+  ocoOnPartial?: 'cancel' | 'reduce';
+  /**
+   * The price that marks positions (unrealized PnL, equity, buying power): `latest` is the most
+   * recent of the last trade and the quote (or book) mid; `last` is the last trade, the mid only
+   * before the first trade; `mid` is the mid, the last trade only without a quote.
+   * @default 'latest'
+   */
+  markPrice?: MarkRule;
   /**
    * How many terminal orders (filled, canceled, rejected, expired) stay queryable through
    * `getOrder`, `getOrders` and `snapshot`; the oldest to close are forgotten first, so a long
@@ -129,7 +158,29 @@ export interface ExchangeEventMap {
   event: ExchangeEvent;
   /** Market events as the user sees them, after market-data latency. */
   market: MarketEvent;
+  /** A stop's trigger (not a status change, so not part of `event` or `events()`). */
+  trigger: OrderTriggerEvent;
 }
+
+/** How positions are marked, see {@link ExchangeOptions.markPrice}. */
+export type MarkRule = 'latest' | 'last' | 'mid';
+
+/**
+ * A stop, stop-limit or trailing stop was triggered: its price was reached and it now works as a
+ * market or limit order. The order's status does not change (`order.triggered` becomes true).
+ */
+export interface OrderTriggerEvent {
+  type: 'trigger';
+  ts: Micros;
+  order: Order;
+}
+
+/**
+ * Reasons this exchange rejects with: the shared `RejectReason` codes plus
+ * `ORDER_STOP_WRONG_SIDE` (a stop the market has already reached) and `ORDER_PRICE_OUT_OF_RANGE`
+ * (a price too far from the book for its price ladder).
+ */
+export type ExchangeRejectReason = RejectReason | 'ORDER_STOP_WRONG_SIDE' | 'ORDER_PRICE_OUT_OF_RANGE';
 
 /** Filter for {@link Exchange.getOrders}. */
 export interface OrderFilter {
@@ -161,6 +212,9 @@ export interface ResolvedOptions {
   seed: Seed;
   stopTrigger: StopTrigger;
   retainClosedOrders: number;
+  stopThroughMarket: 'reject' | 'trigger';
+  ocoOnPartial: 'cancel' | 'reduce';
+  markPrice: MarkRule;
 }
 
 /** Validates {@link ExchangeOptions}; throws `EXCHANGE_CONFIG_INVALID` naming the field. */
@@ -237,6 +291,14 @@ export function resolveOptions(options: ExchangeOptions): ResolvedOptions {
     throw invalidValue(code, 'retainClosedOrders', 'an integer ≥ 0 or Infinity', options.retainClosedOrders);
   const st = options.stopTrigger ?? 'last';
   if (!TRIGGERS.has(st)) throw invalidValue(code, 'stopTrigger', '"last", "bid", "ask" or "mid"', st);
+  const oneOf = <T extends string>(field: string, v: T | undefined, dflt: T, valid: readonly T[]): T => {
+    const x = v ?? dflt;
+    if (!valid.includes(x)) throw invalidValue(code, field, valid.map((k) => `"${k}"`).join(' or '), v);
+    return x;
+  };
+  const stopThroughMarket = oneOf('stopThroughMarket', options.stopThroughMarket, 'reject', ['reject', 'trigger']);
+  const ocoOnPartial = oneOf('ocoOnPartial', options.ocoOnPartial, 'cancel', ['cancel', 'reduce']);
+  const markPrice = oneOf<MarkRule>('markPrice', options.markPrice, 'latest', ['latest', 'last', 'mid']);
   const fees = new FeeSchedule(options.fees);
   const latency = options.latency ?? {};
   if (typeof latency !== 'object' || latency === null)
@@ -252,5 +314,8 @@ export function resolveOptions(options: ExchangeOptions): ResolvedOptions {
     seed: options.seed ?? 0,
     stopTrigger: st,
     retainClosedOrders: retain,
+    stopThroughMarket,
+    ocoOnPartial,
+    markPrice,
   };
 }

@@ -172,6 +172,15 @@ class BookSide {
     this.base = newBase;
   }
 
+  /** True when a level at `tick` keeps this side within the ladder's span. */
+  fits(tick: number): boolean {
+    if (!Number.isSafeInteger(tick)) return false;
+    if (this.levels.length === 0) return true;
+    const lo = Math.min(this.base, tick);
+    const hi = Math.max(this.base + this.levels.length, tick + 1);
+    return hi - lo <= MAX_LADDER;
+  }
+
   /** A level just became non-empty. */
   activate(tick: number): void {
     this.active++;
@@ -223,6 +232,14 @@ export class OrderBook {
   /** Best tick of one side holding resting orders (displayed size alone does not count), or ±Infinity. */
   bestResting(side: CoreSide): number {
     return this.sides[side].queuedBest;
+  }
+
+  /**
+   * True when an order could rest at `tick` on `side` without stretching either side's price
+   * ladder beyond its span (16,777,216 ticks): the exchange rejects an order priced outside it.
+   */
+  fits(side: CoreSide, tick: number): boolean {
+    return this.sides[side].fits(tick) && this.sides[side === BUY ? SELL : BUY].fits(tick);
   }
 
   /** Number of simulated orders resting. */

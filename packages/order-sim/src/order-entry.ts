@@ -21,7 +21,7 @@ import type { Engine } from './engine.js';
 import type { LatencyModel } from './latency.js';
 import { MarketState } from './market-state.js';
 import type { OrderChanges } from './options.js';
-import { checkRequest, riskCheck, validate } from './validation.js';
+import { STOP_WRONG_SIDE, checkRequest, outOfRange, riskCheck, validate } from './validation.js';
 import { WorkingOrder } from './working-order.js';
 
 /** The order-entry gateway of one exchange. */
@@ -202,6 +202,18 @@ export class OrderEntry {
       }
     }
     const newTick = changes.price !== undefined ? priceToTicks(inst, changes.price) : w.limitTick;
+    const far = changes.price !== undefined ? outOfRange(w, 'price', newTick, w.cside) : undefined;
+    if (far) {
+      bad(`Modify refused: ${far[1]}`, far[0]);
+      return;
+    }
+    if (changes.stopPrice !== undefined && (w.type === 'stop' || w.type === 'stop_limit') && !w.triggered) {
+      const msg = this.ex.triggers.wrongSide(m, w, priceToTicks(inst, changes.stopPrice));
+      if (msg) {
+        bad(`Modify refused: ${msg}`, STOP_WRONG_SIDE);
+        return;
+      }
+    }
     const priceChanged = changes.price !== undefined && newTick !== w.limitTick;
     const increased = newLots > w.lots;
     w.rejectReason = undefined;

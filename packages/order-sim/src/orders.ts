@@ -82,6 +82,26 @@ export class OrderStore {
       this.bus.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous }, at);
   }
 
+  /** Reports a stop's trigger: a `trigger` event, not a status change. */
+  reportTrigger(w: WorkingOrder): void {
+    w.updatedAt = this.clock.now();
+    // One report (one latency draw) whether or not anyone listens, as for every report.
+    const at = this.bus.reportAt();
+    if (this.bus.wantsTrigger()) this.bus.emitTrigger({ type: 'trigger', ts: w.updatedAt, order: w.toOrder() }, at);
+  }
+
+  /**
+   * Reports an order the exchange resized itself (a bracket leg following its entry or its
+   * sibling, a reduced OCO sibling) as a replace: `pending_replace` then back, both legal moves.
+   * Orders already travelling a cancel or a modify show the new size in their next event.
+   */
+  reportResize(w: WorkingOrder): void {
+    const back = w.status;
+    if (back !== 'new' && back !== 'partially_filled') return;
+    this.setStatus(w, 'pending_replace');
+    this.setStatus(w, back);
+  }
+
   /** Moves an order to `to` (a legal transition), reports it, and retires it when terminal. */
   setStatus(w: WorkingOrder, to: OrderStatus): void {
     const from = w.status;

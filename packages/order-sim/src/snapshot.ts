@@ -23,6 +23,7 @@ import {
   BIG,
   type ExchangeOptions,
   type LatencyOptions,
+  type MarkRule,
   MARKET_ACCOUNT,
   type QueueModel,
   type ResolvedFillPolicy,
@@ -43,6 +44,10 @@ export interface ExchangeSnapshot {
     queueModel: QueueModel;
     seed: string;
     stopTrigger: StopTrigger;
+    /** Absent in snapshots from before these options (their defaults then apply). */
+    stopThroughMarket?: 'reject' | 'trigger';
+    ocoOnPartial?: 'cancel' | 'reduce';
+    markPrice?: MarkRule;
     /** Present when finite. */
     retainClosedOrders?: number;
   };
@@ -79,6 +84,10 @@ export interface ExchangeSnapshot {
     queue: { id?: string; l3?: string; side?: CoreSide; tick?: number; lots?: number; ahead: number }[];
     stops: string[];
     waiting: string[];
+    /** Stops triggered by a print through a stale book, waiting for it to refresh. */
+    awaitingBook?: string[];
+    /** True when the last trade is more recent than the mid (for `markPrice: 'latest'`). */
+    tradeIsLatest?: boolean;
   }[];
   orders: {
     id: string;
@@ -121,6 +130,9 @@ export function snapshotOptions(ex: Engine, options: ExchangeOptions): ExchangeS
     queueModel: cfg.queueModel,
     seed: String(cfg.seed),
     stopTrigger: cfg.stopTrigger,
+    stopThroughMarket: cfg.stopThroughMarket,
+    ocoOnPartial: cfg.ocoOnPartial,
+    markPrice: cfg.markPrice,
   };
   if (options.latency) o.latency = options.latency;
   if (Number.isFinite(cfg.retainClosedOrders)) o.retainClosedOrders = cfg.retainClosedOrders;
@@ -183,6 +195,8 @@ export function takeSnapshot(ex: Engine, options: ExchangeSnapshot['options']): 
         ),
         stops: m.stops.map((w) => w.id),
         waiting: m.waiting.map((w) => w.id),
+        awaitingBook: m.awaitingBook.map((w) => w.id),
+        tradeIsLatest: m.tradeIsLatest,
       })),
       orders: [...store.byId.values()].map((w) => ({
         id: w.id,
@@ -241,6 +255,10 @@ export function optionsOf(snapshot: ExchangeSnapshot, clock: ExchangeOptions['cl
     queueModel: o.queueModel,
     seed: o.seed,
     stopTrigger: o.stopTrigger,
+    ...(o.stopThroughMarket ? { stopThroughMarket: o.stopThroughMarket } : {}),
+    ...(o.ocoOnPartial ? { ocoOnPartial: o.ocoOnPartial } : {}),
+    // Snapshots from before `markPrice` marked by the last trade.
+    markPrice: o.markPrice ?? 'last',
     ...(o.latency ? { latency: o.latency } : {}),
     ...(o.retainClosedOrders !== undefined ? { retainClosedOrders: o.retainClosedOrders } : {}),
   };
@@ -346,5 +364,7 @@ export function restoreInto(ex: Engine, snapshot: ExchangeSnapshot): void {
       w.waiting = true;
       return w;
     });
+    m.awaitingBook = (sm.awaitingBook ?? []).map((id) => store.byId.get(id) as WorkingOrder);
+    m.tradeIsLatest = sm.tradeIsLatest ?? !Number.isNaN(m.lastTick);
   }
 }

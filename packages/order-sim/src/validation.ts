@@ -19,11 +19,25 @@ import {
 } from '@tradekit/types';
 import type { Engine } from './engine.js';
 import { BIG, SIDES, TIFS, TRIGGERS, TYPES } from './options.js';
-import { BUY } from './order-book.js';
+import { BUY, type CoreSide } from './order-book.js';
 import { type WorkingOrder, bracketPrice, offsetTicks, offsetTicksOf } from './working-order.js';
 
 /** A rejection: the reason code and a message that says why and what to do. */
 export type Rejection = [RejectReason, string];
+
+/** Reject reasons this exchange adds to the shared `RejectReason` (see `ExchangeRejectReason`). */
+export const STOP_WRONG_SIDE = 'ORDER_STOP_WRONG_SIDE' as RejectReason;
+export const PRICE_OUT_OF_RANGE = 'ORDER_PRICE_OUT_OF_RANGE' as RejectReason;
+
+/** A rejection when an order at `tick` on `side` would stretch the book beyond its price ladder. */
+export function outOfRange(w: WorkingOrder, field: string, tick: number, side: number): Rejection | undefined {
+  if (Number.isNaN(tick) || w.market.book.fits(side as CoreSide, tick)) return undefined;
+  const inst = w.market.inst;
+  return [
+    PRICE_OUT_OF_RANGE,
+    `Expected \`${field}\` within 16,777,216 ticks of the prices on ${inst.symbol}'s book (tick ${inst.tickSize}), got ${ticksToPrice(inst, tick)}. Check the price and the instrument's tickSize.`,
+  ];
+}
 
 /** Throws `ORDER_REQUEST_INVALID` for a request of the wrong shape. */
 export function checkRequest(ex: Engine, r: OrderRequest): void {
@@ -41,9 +55,13 @@ export function checkRequest(ex: Engine, r: OrderRequest): void {
   if (!TYPES.has(r.type))
     throw invalidValue(code, 'type', '"market", "limit", "stop", "stop_limit" or "trailing_stop"', r.type);
   if (typeof r.quantity !== 'number') throw invalidValue(code, 'quantity', 'a number', r.quantity);
-  for (const k of ['price', 'stopPrice', 'expireAt'] as const) {
-    if (r[k] !== undefined && typeof r[k] !== 'number') throw invalidValue(code, k, 'a number', r[k]);
+  for (const k of ['price', 'stopPrice'] as const) {
+    const v = r[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw invalidValue(code, k, 'a finite number (a price on the tick grid)', v);
   }
+  if (r.expireAt !== undefined && typeof r.expireAt !== 'number')
+    throw invalidValue(code, 'expireAt', 'a number', r.expireAt);
   if (r.timeInForce !== undefined && !TIFS.has(r.timeInForce))
     throw invalidValue(code, 'timeInForce', '"GTC", "DAY", "IOC", "FOK" or "GTD"', r.timeInForce);
   if (r.stopTrigger !== undefined && !TRIGGERS.has(r.stopTrigger))
@@ -134,6 +152,11 @@ export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
   if (off) return off;
   if (needsPrice) w.limitTick = priceToTicks(inst, r.price as number);
   if (needsStop) w.stopTick = priceToTicks(inst, r.stopPrice as number);
+  const tpAt = (r.bracket?.takeProfit as { at?: number } | undefined)?.at;
+  const far =
+    outOfRange(w, 'price', needsPrice ? w.limitTick : Number.NaN, w.cside) ??
+    outOfRange(w, 'bracket.takeProfit.at', tpAt === undefined ? Number.NaN : priceToTicks(inst, tpAt), 1 - w.cside);
+  if (far) return far;
   if (r.type === 'trailing_stop')
     w.trailTicks = offsetTicks(inst, r.trailingOffset as { ticks: number } | { price: number });
   for (const t of [
@@ -179,6 +202,27 @@ export function riskCheck(ex: Engine, w: WorkingOrder): Rejection | undefined {
           `Buying power ${bp.toString()} ${w.account.currency} < required margin ${required.toString()} (${lotsToQuantity(inst, added)} × ${inst.marginPerContract}). Reduce the size or add funds.`,
         ];
       }
+    }
+  }
+  if (w.type === 'stop' || w.type === 'stop_limit') {
+    const msg = ex.triggers.wrongSide(m, w, w.stopTick);
+    if (msg) return [STOP_WRONG_SIDE, msg];
+  }
+  const sl = w.request.bracket?.stopLoss as { at?: number } | undefined;
+  if (sl?.at !== undefined && ex.cfg.stopThroughMarket === 'reject') {
+    const slTick = priceToTicks(inst, sl.at);
+    const buy = w.cside === BUY;
+    // The entry fills at its limit (or stop) price, or at the market a stop-loss would watch.
+    let entry = w.type === 'limit' || w.type === 'stop_limit' ? w.limitTick : w.stopTick;
+    if (Number.isNaN(entry)) {
+      const probe = { cside: 1 - w.cside, stopTrigger: w.stopTrigger } as WorkingOrder;
+      entry = ex.triggers.price(m, probe);
+    }
+    if (!Number.isNaN(entry) && (buy ? slTick >= entry : slTick <= entry)) {
+      return [
+        STOP_WRONG_SIDE,
+        `The stop-loss of a ${w.side} bracket at ${sl.at} is ${buy ? 'at or above' : 'at or below'} the entry (${ticksToPrice(inst, entry)}), so it would trigger at once. Put it ${buy ? 'below' : 'above'} the entry, or give it as an offset: { ticks: n }.`,
+      ];
     }
   }
   if (w.type === 'limit') {
