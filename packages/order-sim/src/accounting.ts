@@ -63,12 +63,13 @@ export class Accounting {
     const inst = m.inst;
     const price = m.fillPrice(tick);
     const quantity = lotsToQuantity(inst, lots);
-    const fee = this.fees.fee(quantity, price, inst.multiplier, liquidity, firstFill);
+    const fee = m.fee(this.fees, tick, lots, liquidity, firstFill);
     const acct = w.account;
     const position = acct.position(inst);
     const realized = position.apply(w.cside === BUY ? lots : -lots, price, fee);
-    acct.realized = acct.realized.plus(realized);
-    acct.fees = acct.fees.plus(fee);
+    // Adding zero changes nothing (and 0 + x is x exactly): skip the Decimal work.
+    if (!realized.isZero()) acct.realized = acct.realized.plus(realized);
+    if (!fee.isZero()) acct.fees = acct.fees.plus(fee);
     return { price, quantity, fee, position };
   }
 

@@ -131,7 +131,7 @@ export class Contingent {
       c.lots = 0;
       this.join(c, group);
       ex.store.add(c);
-      parent.children.push(c);
+      parent.addChild(c);
       ex.store.report(c, null);
       ex.store.setStatus(c, 'inactive');
     };

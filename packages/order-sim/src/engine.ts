@@ -37,14 +37,6 @@ import { OrderStore } from './orders.js';
 import { Triggers } from './triggers.js';
 import { WorkingOrder } from './working-order.js';
 
-/** One execution found by the matching core, applied once the core is done. */
-interface FillRec {
-  maker: WorkingOrder | null;
-  taker: WorkingOrder | null;
-  tick: number;
-  lots: number;
-}
-
 /** The state and the flow of one simulated exchange. */
 export class Engine {
   readonly clock: Clock;
@@ -60,7 +52,14 @@ export class Engine {
   readonly decreaseModel: QueueDecreaseModel | undefined;
   /** Last fill number issued (`f1`, `f2`…). */
   fillSeq = 0;
-  private buf: FillRec[] = [];
+  // Executions found by the matching core, applied once the core is done: a stack of parallel
+  // arrays (no object per execution). A nested match (a bracket leg executing while fills are
+  // applied) pushes above the current range and pops back before the outer loop goes on.
+  private readonly fMaker: (WorkingOrder | null)[] = [];
+  private readonly fTaker: (WorkingOrder | null)[] = [];
+  private readonly fTick: number[] = [];
+  private readonly fLots: number[] = [];
+  private fLen = 0;
   private taker: WorkingOrder | null = null;
   private gapTick = Number.NaN;
   readonly sink: MatchSink = (maker, tick, lots) => {
@@ -70,7 +69,11 @@ export class Engine {
     if (m !== null && this.taker === null && !Number.isNaN(this.gapTick)) {
       t = m.cside === BUY ? Math.min(tick, this.gapTick) : Math.max(tick, this.gapTick);
     }
-    this.buf.push({ maker: m, taker: this.taker, tick: t, lots });
+    const i = this.fLen++;
+    this.fMaker[i] = m;
+    this.fTaker[i] = this.taker;
+    this.fTick[i] = t;
+    this.fLots[i] = lots;
   };
 
   constructor(cfg: ResolvedOptions) {
@@ -168,8 +171,9 @@ export class Engine {
   private afterBookChange(m: MarketState): void {
     // Halted or closed: the market state follows the data, but nothing fills or triggers.
     if (!m.isOpen) return;
-    const fills = this.collect(() => m.book.crossExternal(this.sink));
-    if (fills.length > 0) this.applyFills(fills);
+    const s = this.fLen;
+    m.book.crossExternal(this.sink);
+    if (this.fLen > s) this.applyFrom(s);
     this.triggers.check(m, Number.NaN);
     if (m.awaitingBook.length > 0) this.executeAwaitingBook(m);
     this.retryWaiting(m, Number.NaN);
@@ -192,8 +196,9 @@ export class Engine {
       // With order-level data, executions at the price come as order_execute events instead.
       const q = this.cfg.queueModel;
       const atPrice = q !== 'risk-averse' && q !== 'fifo';
-      const fills = this.collect(() => m.book.print(tick, lots, this.sink, atPrice));
-      if (fills.length > 0) this.applyFills(fills);
+      const s = this.fLen;
+      m.book.print(tick, lots, this.sink, atPrice);
+      if (this.fLen > s) this.applyFrom(s);
     }
     this.triggers.check(m, Number.NaN, tick);
     this.retryWaiting(m, tick);
@@ -228,9 +233,10 @@ export class Engine {
       if (i === 0) m.printLots = this.printCap(sizeToLots(inst, e.volume));
       if (m.book.size > 0) {
         if (i === 0) this.gapTick = p;
-        const fills = this.collect(() => m.book.print(p, BIG, this.sink, this.cfg.queueModel !== 'risk-averse'));
+        const s = this.fLen;
+        m.book.print(p, BIG, this.sink, this.cfg.queueModel !== 'risk-averse');
         this.gapTick = Number.NaN;
-        if (fills.length > 0) this.applyFills(fills);
+        if (this.fLen > s) this.applyFrom(s);
       }
       if (i === 0) this.retryWaiting(m, p);
       this.triggers.check(m, i === 0 ? p : Number.NaN);
@@ -287,19 +293,18 @@ export class Engine {
         const tick = level.tick;
         let vol = sizeToLots(inst, event.size);
         // The volume that hit this order would have hit the simulated orders queued before it first.
-        const fills = this.collect(() => {
-          for (let o = level.head; o !== null && o !== live && vol > 0; ) {
-            const next = o.next;
-            if (o.ref instanceof WorkingOrder) {
-              const x = Math.min(o.qty, vol);
-              o.qty -= x;
-              vol -= x;
-              if (o.qty === 0) m.book.unlink(o);
-              this.sink(o, tick, x);
-            }
-            o = next;
+        const s = this.fLen;
+        for (let o = level.head; o !== null && o !== live && vol > 0; ) {
+          const next = o.next;
+          if (o.ref instanceof WorkingOrder) {
+            const x = Math.min(o.qty, vol);
+            o.qty -= x;
+            vol -= x;
+            if (o.qty === 0) m.book.unlink(o);
+            this.sink(o, tick, x);
           }
-        });
+          o = next;
+        }
         // The venue's own order follows the data, so later messages about it stay consistent.
         live.qty -= sizeToLots(inst, event.size);
         if (live.qty <= 0) {
@@ -307,7 +312,7 @@ export class Engine {
           m.l3.delete(event.orderId);
         }
         m.setLast(tick, 'trade');
-        if (fills.length > 0) this.applyFills(fills);
+        if (this.fLen > s) this.applyFrom(s);
         this.triggers.check(m, Number.NaN);
         this.retryWaiting(m, tick);
         break;
@@ -352,15 +357,17 @@ export class Engine {
 
   private take(w: WorkingOrder, limit: number, touch: number): void {
     const m = w.market;
-    const fills = this.collect(() => {
-      this.taker = w;
-      try {
-        m.book.match(w.cside, limit, w.remainingLots, w.account.key, this.sink);
-      } finally {
-        this.taker = null;
-      }
-    });
-    if (fills.length > 0) this.applyFills(fills);
+    const s = this.fLen;
+    this.taker = w;
+    try {
+      m.book.match(w.cside, limit, w.remainingLots, w.account.key, this.sink);
+    } catch (err) {
+      this.fLen = s;
+      throw err;
+    } finally {
+      this.taker = null;
+    }
+    if (this.fLen > s) this.applyFrom(s);
     if (isTerminalStatus(w.status) || w.remainingLots <= 0 || m.hasDepth || m.hasQuote) return;
     const t = Number.isNaN(touch) ? this.touchTick(m, w.type !== 'limit' && w.type !== 'stop_limit') : touch;
     if (Number.isNaN(t)) return;
@@ -384,23 +391,22 @@ export class Engine {
     }
   }
 
-  private collect(fn: () => void): FillRec[] {
-    const saved = this.buf;
-    const mine: FillRec[] = [];
-    this.buf = mine;
-    try {
-      fn();
-    } finally {
-      this.buf = saved;
+  /** Applies the executions found since `start` (makers first, as the core found them), then pops them. */
+  private applyFrom(start: number): void {
+    const end = this.fLen;
+    for (let i = start; i < end; i++) {
+      const maker = this.fMaker[i] as WorkingOrder | null;
+      const taker = this.fTaker[i] as WorkingOrder | null;
+      const tick = this.fTick[i] as number;
+      const lots = this.fLots[i] as number;
+      if (maker !== null) this.applyFill(maker, tick, lots, 'maker');
+      if (taker !== null) this.applyFill(taker, tick, lots, 'taker');
     }
-    return mine;
-  }
-
-  private applyFills(fills: FillRec[]): void {
-    for (const f of fills) {
-      if (f.maker !== null) this.applyFill(f.maker, f.tick, f.lots, 'maker');
-      if (f.taker !== null) this.applyFill(f.taker, f.tick, f.lots, 'taker');
+    for (let i = start; i < end; i++) {
+      this.fMaker[i] = null;
+      this.fTaker[i] = null;
     }
+    this.fLen = start;
   }
 
   /** One fill of `w`: order state, money, reports, then contingent orders react. */

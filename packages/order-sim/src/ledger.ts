@@ -24,6 +24,9 @@ const COST_PLACES = 12;
 
 const out = (x: Decimal): Decimal => new Decimal(x);
 
+/** Zero in ledger precision (Decimals are immutable, so one is enough). */
+const MONEY_ZERO: Decimal = new Money(0);
+
 /** A net position in lots with exact money fields. */
 export class PositionLedger {
   readonly accountId: string;
@@ -50,8 +53,8 @@ export class PositionLedger {
    */
   apply(signedLots: number, price: Decimal, fee: Decimal): Decimal {
     const inst = this.inst;
-    this.fees = this.fees.plus(fee);
-    let realized: Decimal = new Money(0);
+    if (!fee.isZero()) this.fees = this.fees.plus(fee);
+    let realized: Decimal = MONEY_ZERO;
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {

@@ -9,15 +9,20 @@ import {
   type BookSnapshotEvent,
   Decimal,
   type Instrument,
+  lotsToQuantity,
   type MarketStatus,
   type QuoteEvent,
   priceToTicks,
   quantityToLots,
   ticksToPrice,
 } from '@tradekit/types';
+import type { FeeSchedule } from './fees.js';
 import { BIG, type MarkRule } from './options.js';
 import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
+
+/** Entries kept in each per-market Decimal cache (prices, fees) before it starts over. */
+const PRICE_CACHE = 8192;
 
 /** Lots of a market size (a size off the lot grid rounds down). */
 export function sizeToLots(inst: Instrument, size: number): number {
@@ -59,6 +64,8 @@ export class MarketState {
   l3 = new Map<string, { node: RestingOrder; ref: object }>();
   private lastFillTick = Number.NaN;
   private lastFillPrice: Decimal | undefined;
+  private readonly prices = new Map<number, Decimal>();
+  private readonly fees = new Map<number, Decimal>();
 
   constructor(
     inst: Instrument,
@@ -72,13 +79,37 @@ export class MarketState {
     return this.status === 'open';
   }
 
-  /** The Decimal price of a fill at `tick`; fills in a row at one price share it (Decimals are immutable). */
+  /** The Decimal price of a fill at `tick`, cached per tick (Decimals are immutable, so fills share them). */
   fillPrice(tick: number): Decimal {
-    if (tick !== this.lastFillTick || this.lastFillPrice === undefined) {
-      this.lastFillTick = tick;
-      this.lastFillPrice = new Decimal(ticksToPrice(this.inst, tick));
+    if (tick === this.lastFillTick && this.lastFillPrice !== undefined) return this.lastFillPrice;
+    let d = this.prices.get(tick);
+    if (d === undefined) {
+      if (this.prices.size >= PRICE_CACHE) this.prices.clear();
+      d = new Decimal(ticksToPrice(this.inst, tick));
+      this.prices.set(tick, d);
     }
-    return this.lastFillPrice;
+    this.lastFillTick = tick;
+    this.lastFillPrice = d;
+    return d;
+  }
+
+  /**
+   * The fee of a fill of `lots` at `tick` (the fee schedule depends only on these, the
+   * liquidity and whether it is the order's first fill), cached: fills repeat prices and sizes.
+   */
+  fee(fees: FeeSchedule, tick: number, lots: number, liquidity: 'maker' | 'taker', first: boolean): Decimal {
+    const cacheable = lots < 1_048_576 && tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick);
+    const key = cacheable ? ((tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0) : 0;
+    if (cacheable) {
+      const hit = this.fees.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
+    if (cacheable) {
+      if (this.fees.size >= PRICE_CACHE) this.fees.clear();
+      this.fees.set(key, fee);
+    }
+    return fee;
   }
 
   /**

@@ -309,9 +309,9 @@ export function restoreInto(ex: Engine, snapshot: ExchangeSnapshot): void {
     const parent = s.parentId !== undefined ? store.byId.get(s.parentId) : undefined;
     if (parent !== undefined) {
       w.parent = parent;
-      parent.children.push(w);
+      parent.addChild(w);
     }
-    store.byId.set(w.id, w);
+    store.byId.set(w);
     if (!isTerminalStatus(w.status)) {
       store.open.add(w);
       if (w.tif === 'DAY' || w.tif === 'GTD') ex.scheduleExpiry(w);

@@ -6,6 +6,7 @@
  */
 import {
   Decimal,
+  type Instrument,
   type OrderRequest,
   type RejectReason,
   describeValue,
@@ -72,31 +73,43 @@ export function checkRequest(ex: Engine, r: OrderRequest): void {
     throw invalidValue(code, 'clientOrderId', 'a string', r.clientOrderId);
   if (r.ocoGroup !== undefined && typeof r.ocoGroup !== 'string')
     throw invalidValue(code, 'ocoGroup', 'a string', r.ocoGroup);
-  const offset = (field: string, v: unknown, allowAt: boolean): void => {
-    if (v === undefined) return;
-    const o = v as Record<string, unknown>;
-    const ok =
-      typeof o === 'object' &&
-      o !== null &&
-      ((typeof o.ticks === 'number' && Number.isFinite(o.ticks)) ||
-        (typeof o.price === 'number' && Number.isFinite(o.price)) ||
-        (allowAt && typeof o.at === 'number' && Number.isFinite(o.at)));
-    if (!ok)
-      throw invalidValue(
-        code,
-        field,
-        allowAt ? '{ ticks: n }, { price: x } or { at: price }' : '{ ticks: n } or { price: x }',
-        v,
-      );
-  };
-  offset('trailingOffset', r.trailingOffset, false);
+  if (r.trailingOffset !== undefined) checkOffset('trailingOffset', r.trailingOffset, false);
   if (r.bracket !== undefined) {
     if (typeof r.bracket !== 'object' || r.bracket === null)
       throw invalidValue(code, 'bracket', 'an object { stopLoss?, takeProfit? }', r.bracket);
-    offset('bracket.stopLoss', r.bracket.stopLoss, true);
-    offset('bracket.takeProfit', r.bracket.takeProfit, true);
+    checkOffset('bracket.stopLoss', r.bracket.stopLoss, true);
+    checkOffset('bracket.takeProfit', r.bracket.takeProfit, true);
   }
   if (r.accountId !== undefined) ex.accounting.account(r.accountId);
+}
+
+/** Throws `ORDER_REQUEST_INVALID` unless `v` is a price offset (`{ ticks }`, `{ price }`, or `{ at }` if allowed). */
+function checkOffset(field: string, v: unknown, allowAt: boolean): void {
+  if (v === undefined) return;
+  const o = v as Record<string, unknown>;
+  const ok =
+    typeof o === 'object' &&
+    o !== null &&
+    ((typeof o.ticks === 'number' && Number.isFinite(o.ticks)) ||
+      (typeof o.price === 'number' && Number.isFinite(o.price)) ||
+      (allowAt && typeof o.at === 'number' && Number.isFinite(o.at)));
+  if (!ok)
+    throw invalidValue(
+      'ORDER_REQUEST_INVALID',
+      field,
+      allowAt ? '{ ticks: n }, { price: x } or { at: price }' : '{ ticks: n } or { price: x }',
+      v,
+    );
+}
+
+/** A rejection when `v` (a price in `field`) is off the instrument's tick grid. */
+function offGrid(inst: Instrument, field: string, v: number | undefined): Rejection | undefined {
+  if (v === undefined || isOnGrid(inst, v)) return undefined;
+  const lower = Math.floor((v * inst.priceScale) / inst.tickUnits);
+  return [
+    'ORDER_PRICE_OFF_TICK',
+    `Expected \`${field}\` on ${inst.symbol}'s tick grid (multiples of ${inst.tickSize}), got ${describeValue(v)}. Nearest valid prices: ${ticksToPrice(inst, lower)} and ${ticksToPrice(inst, lower + 1)}.`,
+  ];
 }
 
 /** Static checks; returns a rejection or undefined. Fills in ticks and lots. */
@@ -135,20 +148,12 @@ export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
       `A GTD order needs \`expireAt\` (epoch µs) in the future, got ${describeValue(r.expireAt)}.`,
     ];
   }
-  const grid = (field: string, v: number | undefined): [RejectReason, string] | undefined => {
-    if (v === undefined || isOnGrid(inst, v)) return undefined;
-    const lower = Math.floor((v * inst.priceScale) / inst.tickUnits);
-    return [
-      'ORDER_PRICE_OFF_TICK',
-      `Expected \`${field}\` on ${inst.symbol}'s tick grid (multiples of ${inst.tickSize}), got ${describeValue(v)}. Nearest valid prices: ${ticksToPrice(inst, lower)} and ${ticksToPrice(inst, lower + 1)}.`,
-    ];
-  };
   const off =
-    grid('price', needsPrice ? r.price : undefined) ??
-    grid('stopPrice', needsStop ? r.stopPrice : undefined) ??
-    grid('trailingOffset.price', (r.trailingOffset as { price?: number } | undefined)?.price) ??
-    grid('bracket.stopLoss', bracketPrice(r.bracket?.stopLoss)) ??
-    grid('bracket.takeProfit', bracketPrice(r.bracket?.takeProfit));
+    offGrid(inst, 'price', needsPrice ? r.price : undefined) ??
+    offGrid(inst, 'stopPrice', needsStop ? r.stopPrice : undefined) ??
+    offGrid(inst, 'trailingOffset.price', (r.trailingOffset as { price?: number } | undefined)?.price) ??
+    offGrid(inst, 'bracket.stopLoss', bracketPrice(r.bracket?.stopLoss)) ??
+    offGrid(inst, 'bracket.takeProfit', bracketPrice(r.bracket?.takeProfit));
   if (off) return off;
   if (needsPrice) w.limitTick = priceToTicks(inst, r.price as number);
   if (needsStop) w.stopTick = priceToTicks(inst, r.stopPrice as number);

@@ -19,6 +19,8 @@ import type { AccountLedger } from './ledger.js';
 import type { MarketState } from './market-state.js';
 import { BUY, type CoreSide, type RestingOrder, SELL } from './order-book.js';
 
+const NO_CHILDREN: WorkingOrder[] = [];
+
 /** The exchange's own record of an order. */
 export class WorkingOrder {
   id: string;
@@ -45,7 +47,14 @@ export class WorkingOrder {
   rejectReason?: RejectReason;
   rejectMessage?: string;
   parent?: WorkingOrder;
-  children: WorkingOrder[] = [];
+  /** Bracket legs (a shared empty array until the first one: most orders have none). */
+  children: WorkingOrder[] = NO_CHILDREN;
+
+  /** Adds a bracket leg. */
+  addChild(c: WorkingOrder): void {
+    if (this.children === NO_CHILDREN) this.children = [];
+    this.children.push(c);
+  }
   ocoGroup?: string;
   node: RestingOrder | null = null;
   timer?: TimerHandle;
@@ -106,7 +115,10 @@ export class WorkingOrder {
       avgFillPrice:
         this.filledLots === 0
           ? null
-          : new Decimal(this.costTicks).div(this.filledLots).times(inst.tickUnits).div(inst.priceScale),
+          : this.costTicks % this.filledLots === 0
+            ? // Every fill at one price, or an average on the grid: the market's cached Decimal.
+              this.market.fillPrice(this.costTicks / this.filledLots)
+            : new Decimal(this.costTicks).div(this.filledLots).times(inst.tickUnits).div(inst.priceScale),
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
     };
