@@ -174,6 +174,8 @@ class BareLadder {
 // ─────────────────────────────── runs ───────────────────────────────
 interface Run {
   opsPerSec: number;
+  /** Ops per second of this process's CPU time: steadier than wall time on a shared machine. */
+  cpuOpsPerSec: number;
   volume: number;
 }
 
@@ -186,10 +188,12 @@ function timeIt(
   const engine = make();
   for (let i = 0; i < preload; i++) engine.exec(i);
   const end = preload + count;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = preload; i < end; i++) engine.exec(i);
   const ns = Number(process.hrtime.bigint() - t0);
-  return { opsPerSec: (count * 1e9) / ns, volume: engine.volume() };
+  const c = process.cpuUsage(c0);
+  return { opsPerSec: (count * 1e9) / ns, cpuOpsPerSec: (count * 1e6) / (c.user + c.system), volume: engine.volume() };
 }
 
 function core(flow: Flow, twoAccounts = false) {
@@ -336,7 +340,7 @@ function median(xs: number[]): number {
 }
 
 const flow = generate(RESTING, OPS, 42);
-const rows: { engine: string; ops: number; opsPerSec: number; volume: number }[] = [];
+const rows: { engine: string; ops: number; opsPerSec: number; cpuOpsPerSec: number; volume: number }[] = [];
 const measure = (
   engine: string,
   count: number,
@@ -345,7 +349,13 @@ const measure = (
 ) => {
   const runs: Run[] = [];
   for (let r = 0; r < rounds; r++) runs.push(timeIt(flow, RESTING, count, make));
-  rows.push({ engine, ops: count, opsPerSec: median(runs.map((x) => x.opsPerSec)), volume: (runs[0] as Run).volume });
+  rows.push({
+    engine,
+    ops: count,
+    opsPerSec: median(runs.map((x) => x.opsPerSec)),
+    cpuOpsPerSec: median(runs.map((x) => x.cpuOpsPerSec)),
+    volume: (runs[0] as Run).volume,
+  });
 };
 /** Core and ladder rounds alternate so that both see the same machine load (the CPU is shared). */
 const measurePair = () => {
@@ -363,12 +373,14 @@ const measurePair = () => {
     engine: 'order-sim OrderBook (core, all features)',
     ops: OPS,
     opsPerSec: median(c.map((x) => x.opsPerSec)),
+    cpuOpsPerSec: median(c.map((x) => x.cpuOpsPerSec)),
     volume: (c[0] as Run).volume,
   });
   rows.push({
     engine: 'bare integer-tick ladder (physical limit)',
     ops: OPS,
     opsPerSec: median(l.map((x) => x.opsPerSec)),
+    cpuOpsPerSec: median(l.map((x) => x.cpuOpsPerSec)),
     volume: (l[0] as Run).volume,
   });
   return median(ratios);
@@ -386,8 +398,9 @@ if (!quick) {
   // Market orders are left out of that flow: count only the operations it ran.
   let ran = 0;
   for (let i = RESTING; i < RESTING + EXCHANGE_OPS; i++) if (flow.kind[i] !== MARKET) ran++;
-  const last = rows[rows.length - 1] as { ops: number; opsPerSec: number };
+  const last = rows[rows.length - 1] as { ops: number; opsPerSec: number; cpuOpsPerSec: number };
   last.opsPerSec *= ran / EXCHANGE_OPS;
+  last.cpuOpsPerSec *= ran / EXCHANGE_OPS;
   last.ops = ran;
 }
 
@@ -405,13 +418,14 @@ const vCoreEx = timeIt(flow, RESTING, EXCHANGE_OPS, core(flow, true)).volume;
 const agree = vCore === vLadder && vCore === vPeer && vEx === vCoreEx;
 
 /** Market events per second through the Exchange while limit orders rest near the market. */
-function marketData(events: number): { eventsPerSec: number; fills: number } {
+function marketData(events: number): { eventsPerSec: number; cpuEventsPerSec: number; fills: number } {
   const clock = new VirtualClock();
   const ex = new Exchange({ clock, instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }] });
   let fills = 0;
   ex.on('fill', () => fills++);
   const rng = new Rng(7);
   let bid = 4000;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < events; i++) {
     if ((i & 1023) === 0) {
@@ -423,7 +437,9 @@ function marketData(events: number): { eventsPerSec: number; fills: number } {
     if (i % 4 === 3) ex.onMarketEvent({ type: 'trade', symbol: 'ES', ts: i, price: bid, size: 1, side: 'buy' });
     else ex.onMarketEvent({ type: 'quote', symbol: 'ES', ts: i, bid, bidSize: 10, ask: bid + 0.25, askSize: 10 });
   }
-  return { eventsPerSec: events / (Number(process.hrtime.bigint() - t0) / 1e9), fills };
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { eventsPerSec: events / wall, cpuEventsPerSec: (events * 1e6) / (c.user + c.system), fills };
 }
 const MD_EVENTS = arg('md-events', 1_000_000);
 marketData(100_000); // warm-up
@@ -433,6 +449,7 @@ rows.push({
   engine: 'backtest path: onMarketEvent, orders resting (ev/s)',
   ops: MD_EVENTS,
   opsPerSec: mdRate,
+  cpuOpsPerSec: median(md.map((x) => x.cpuEventsPerSec)),
   volume: (md[0] as { fills: number }).fills,
 });
 
@@ -442,13 +459,23 @@ const ratio = pairedRatio;
 console.log(
   `\norder-sim bench: ${RESTING} resting orders preloaded, flow of ${OPS} ops (50 % limit adds, 35 % cancels, 15 % market; 5 % of adds marketable), seed 42\n`,
 );
-console.log('engine'.padEnd(52), 'ops'.padStart(9), 'ops/s'.padStart(14), 'vs ladder'.padStart(10));
+console.log(
+  'engine'.padEnd(52),
+  'ops'.padStart(9),
+  'ops/s'.padStart(14),
+  'vs ladder'.padStart(10),
+  'ops/s (CPU time)'.padStart(17),
+  'vs ladder'.padStart(10),
+);
+const ladderCpu = (rows[1] as { cpuOpsPerSec: number }).cpuOpsPerSec;
 for (const r of rows) {
   console.log(
     r.engine.padEnd(52),
     String(r.ops).padStart(9),
     Math.round(r.opsPerSec).toLocaleString('en-US').padStart(14),
     `${((100 * r.opsPerSec) / ladderRate).toFixed(1)} %`.padStart(10),
+    Math.round(r.cpuOpsPerSec).toLocaleString('en-US').padStart(17),
+    `${((100 * r.cpuOpsPerSec) / ladderCpu).toFixed(1)} %`.padStart(10),
   );
 }
 console.log(
@@ -469,7 +496,12 @@ const result = {
   marketDataEventsPerSec: Math.round(mdRate),
   resting: RESTING,
   ops: OPS,
-  rows: rows.map((r) => ({ engine: r.engine, ops: r.ops, opsPerSec: Math.round(r.opsPerSec) })),
+  rows: rows.map((r) => ({
+    engine: r.engine,
+    ops: r.ops,
+    opsPerSec: Math.round(r.opsPerSec),
+    cpuOpsPerSec: Math.round(r.cpuOpsPerSec),
+  })),
   coreVsLadder: ratio,
   volumesAgree: agree,
 };
