@@ -20,6 +20,7 @@ import {
 } from '@tradekit/types';
 import type { Engine } from './engine.js';
 import { BIG, SIDES, TIFS, TRIGGERS, TYPES } from './options.js';
+import { MAX_LADDER } from './book-side.js';
 import { BUY, type CoreSide } from './order-book.js';
 import { type WorkingOrder, bracketPrice, offsetTicks, offsetTicksOf } from './working-order.js';
 
@@ -171,6 +172,11 @@ export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
   ]) {
     if (!Number.isNaN(t) && (t <= 0 || !Number.isInteger(t)))
       return ['ORDER_INVALID', `Expected offsets to be a whole number of ticks > 0, got ${t} ticks.`];
+    if (t >= MAX_LADDER)
+      return [
+        PRICE_OUT_OF_RANGE,
+        `Expected offsets under 16,777,216 ticks (the span of ${inst.symbol}'s price ladder), got ${t} ticks.`,
+      ];
   }
   return undefined;
 }

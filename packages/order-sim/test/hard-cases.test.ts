@@ -185,6 +185,20 @@ describe('4. a price outside the book range is rejected cleanly', () => {
     expect(ex.getOrder(o.id)).toMatchObject({ status: 'rejected', rejectReason: 'ORDER_PRICE_OUT_OF_RANGE' });
   });
 
+  it('a bracket offset beyond the ladder is rejected at entry, not thrown when the leg activates', () => {
+    const { ex, quote, clock } = setup({ instruments: [MNQ], latency: { orderEntry: 100 } });
+    quote(20000, 1, 20000.25, 1, 'MNQ');
+    const o = ex.placeOrder({
+      symbol: 'MNQ',
+      side: 'buy',
+      type: 'market',
+      quantity: 1,
+      bracket: { takeProfit: { ticks: 2 ** 25 } },
+    });
+    expect(() => clock.advanceBy(1_000)).not.toThrow();
+    expect(ex.getOrder(o.id)).toMatchObject({ status: 'rejected', rejectReason: 'ORDER_PRICE_OUT_OF_RANGE' });
+  });
+
   it('a modify to such a price is refused and the order keeps working', () => {
     const { ex, quote, clock } = setup({ instruments: [MNQ], latency: { orderEntry: 100 } });
     quote(20000, 1, 20000.25, 1, 'MNQ');
