@@ -66,10 +66,8 @@ export class Accounting {
     const fee = m.fee(this.fees, tick, lots, liquidity, firstFill);
     const acct = w.account;
     const position = acct.position(inst);
-    const realized = position.apply(w.cside === BUY ? lots : -lots, price, fee);
-    // Adding zero changes nothing (and 0 + x is x exactly): skip the Decimal work.
-    if (!realized.isZero()) acct.realized = acct.realized.plus(realized);
-    if (!fee.isZero()) acct.fees = acct.fees.plus(fee);
+    // Integer money inside; the account's totals are the sums of its positions'.
+    position.apply(w.cside === BUY ? lots : -lots, tick, fee);
     return { price, quantity, fee, position };
   }
 

@@ -273,8 +273,7 @@ export function restoreInto(ex: Engine, snapshot: ExchangeSnapshot): void {
   for (const [k, st] of Object.entries(snapshot.rng)) ex.rngs[k]?.setState(st);
   for (const a of snapshot.accounts) {
     const acct = ex.accounting.account(a.id);
-    acct.realized = new Money(a.realized);
-    acct.fees = new Money(a.fees);
+    // The account's realized PnL and fees are the sums of its positions' (restored below).
     for (const p of a.positions) {
       const pos = acct.position(ex.market(p.symbol).inst);
       pos.lots = p.lots;
