@@ -1,5 +1,5 @@
 import { Rng, VirtualClock } from '@tradekit/types';
-import { Exchange } from '../dist/index.js';
+import { Exchange } from '../src/index.js';
 const clock = new VirtualClock();
 const ex = new Exchange({ clock, instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }] });
 const rng = new Rng(1);

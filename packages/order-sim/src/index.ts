@@ -16,6 +16,7 @@ export {
   type OrderFilter,
   type OrderLevelEvent,
 } from './exchange.js';
+export type { OrderTriggerEvent, MarkRule, ExchangeRejectReason } from './options.js';
 export {
   OrderBook,
   RestingOrder,

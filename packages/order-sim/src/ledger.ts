@@ -24,57 +24,144 @@ const COST_PLACES = 12;
 
 const out = (x: Decimal): Decimal => new Decimal(x);
 
-/** A net position in lots with exact money fields. */
+/** Zero in ledger precision (Decimals are immutable, so one is enough). */
+const MONEY_ZERO: Decimal = new Money(0);
+
+/** Decimal places of a finite number as written (0.25 → 2, 1e-8 → 8). */
+function placesOf(x: number): number {
+  return new Decimal(x).decimalPlaces();
+}
+
+/** `n / d` (d > 0) rounded half away from zero, as decimal.js' default ROUND_HALF_UP. */
+function divHalfUp(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  const r = n % d;
+  const twice = (r < 0n ? -r : r) * 2n;
+  if (twice >= d) return n < 0n ? q - 1n : q + 1n;
+  return q;
+}
+
+/**
+ * Integer money of one instrument: cost in units of 10^-S (S ≥ 12, so a tick × a lot is a whole
+ * number of units and a split cost basis rounds at 12 places exactly as before), realized PnL in
+ * units of 10^-(S + places of the multiplier).
+ */
+interface Scales {
+  /** Cost units per tick × lot. */
+  unit: bigint;
+  /** Units of one step of 12 decimal places (1 when S = 12). */
+  quantum: bigint;
+  /** The multiplier in units of 10^-(its places). */
+  mult: bigint;
+  /** 10^-S and 10^-(S + places of the multiplier) as Money. */
+  costScale: Decimal;
+  pnlScale: Decimal;
+  /** 10^S and 10^(S + places of the multiplier) as Money, to read restored values. */
+  costUp: Decimal;
+  pnlUp: Decimal;
+}
+
+const scalesOf = new WeakMap<Instrument, Scales>();
+
+function scales(inst: Instrument): Scales {
+  let sc = scalesOf.get(inst);
+  if (sc === undefined) {
+    const S = Math.max(COST_PLACES, placesOf(inst.tickSize) + placesOf(inst.lotSize));
+    const m = placesOf(inst.multiplier);
+    const unit = new Money(inst.tickSize).times(inst.lotSize).times(new Money(10).pow(S));
+    sc = {
+      unit: BigInt(unit.toFixed(0)),
+      quantum: 10n ** BigInt(S - COST_PLACES),
+      mult: BigInt(new Money(inst.multiplier).times(new Money(10).pow(m)).toFixed(0)),
+      costScale: new Money(10).pow(-S),
+      pnlScale: new Money(10).pow(-(S + m)),
+      costUp: new Money(10).pow(S),
+      pnlUp: new Money(10).pow(S + m),
+    };
+    scalesOf.set(inst, sc);
+  }
+  return sc;
+}
+
+/** A whole number of ticks × lots as a BigInt (a product beyond 2^53 is multiplied in BigInt). */
+function tickLots(tick: number, lots: number): bigint {
+  const x = tick * lots;
+  return Number.isSafeInteger(x) ? BigInt(x) : BigInt(tick) * BigInt(lots);
+}
+
+/** A net position in lots with exact money fields (integers inside, Decimal when read). */
 export class PositionLedger {
   readonly accountId: string;
   readonly inst: Instrument;
   /** Signed lots. */
   lots = 0;
-  /**
-   * Price × quantity paid for the open position (no multiplier). Kept instead of an average so
-   * that realized + unrealized PnL always add up exactly to the fills' cash flows, even when the
-   * average price is a repeating decimal.
-   */
-  cost: Decimal = new Money(0);
-  realized: Decimal = new Money(0);
-  fees: Decimal = new Money(0);
+  private readonly sc: Scales;
+  /** Cost basis in units of 10^-S, see {@link cost}. */
+  private costUnits = 0n;
+  /** Realized PnL in units of 10^-(S + multiplier places). */
+  private pnlUnits = 0n;
+  fees: Decimal = MONEY_ZERO;
 
   constructor(accountId: string, inst: Instrument) {
     this.accountId = accountId;
     this.inst = inst;
+    this.sc = scales(inst);
   }
 
   /**
-   * Applies a fill of `lots` (signed: + buy, − sell) at `price`. Returns the realized PnL of
-   * this fill (reduction or reversal), before fees.
+   * Price × quantity paid for the open position (no multiplier). Kept instead of an average so
+   * that realized + unrealized PnL always add up exactly to the fills' cash flows, even when the
+   * average price is a repeating decimal (a split rounds at 12 places).
    */
-  apply(signedLots: number, price: Decimal, fee: Decimal): Decimal {
-    const inst = this.inst;
-    this.fees = this.fees.plus(fee);
-    let realized: Decimal = new Money(0);
+  get cost(): Decimal {
+    return this.costUnits === 0n ? MONEY_ZERO : new Money(this.costUnits.toString()).times(this.sc.costScale);
+  }
+
+  set cost(v: Decimal) {
+    this.costUnits = BigInt(new Money(v).times(this.sc.costUp).toFixed(0));
+  }
+
+  /** Realized PnL in money (with the multiplier), before fees. */
+  get realized(): Decimal {
+    return this.pnlUnits === 0n ? MONEY_ZERO : new Money(this.pnlUnits.toString()).times(this.sc.pnlScale);
+  }
+
+  set realized(v: Decimal) {
+    this.pnlUnits = BigInt(new Money(v).times(this.sc.pnlUp).toFixed(0));
+  }
+
+  /** True when this position has realized something. */
+  get hasRealized(): boolean {
+    return this.pnlUnits !== 0n;
+  }
+
+  /**
+   * Applies a fill of `lots` (signed: + buy, − sell) at `tick` with its fee. Everything is whole
+   * numbers of units: no Decimal on the way.
+   */
+  apply(signedLots: number, tick: number, fee: Decimal): void {
+    const sc = this.sc;
+    if (!fee.isZero()) this.fees = this.fees.plus(fee);
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
-      this.cost = this.cost.plus(price.times(lotsToQuantity(inst, Math.abs(signedLots))));
+      this.costUnits += tickLots(tick, Math.abs(signedLots)) * sc.unit;
     } else {
       const closing = Math.min(Math.abs(before), Math.abs(signedLots));
-      const qty = lotsToQuantity(inst, closing);
       const closedCost =
         closing === Math.abs(before)
-          ? this.cost
-          : this.cost.times(closing).div(Math.abs(before)).toDecimalPlaces(COST_PLACES);
-      this.cost = this.cost.minus(closedCost);
-      const exit = price.times(qty);
+          ? this.costUnits
+          : divHalfUp(this.costUnits * BigInt(closing), BigInt(Math.abs(before)) * sc.quantum) * sc.quantum;
+      this.costUnits -= closedCost;
+      const exit = tickLots(tick, closing) * sc.unit;
       // Long closes gain (exit − entry); short closes gain (entry − exit).
-      realized = (before > 0 ? exit.minus(closedCost) : closedCost.minus(exit)).times(inst.multiplier);
-      this.realized = this.realized.plus(realized);
+      this.pnlUnits += (before > 0 ? exit - closedCost : closedCost - exit) * sc.mult;
       if (after !== 0 && Math.sign(after) !== Math.sign(before)) {
         // Reversal: the rest opens at this fill.
-        this.cost = price.times(lotsToQuantity(inst, Math.abs(after)));
+        this.costUnits = tickLots(tick, Math.abs(after)) * sc.unit;
       }
     }
     this.lots = after;
-    return realized;
   }
 
   /** Average entry price of the open quantity; 0 when flat. */
@@ -115,9 +202,21 @@ export class AccountLedger {
   readonly key: number;
   readonly currency: string;
   readonly startingBalance: Decimal;
-  realized: Decimal = new Money(0);
-  fees: Decimal = new Money(0);
   readonly positions = new Map<string, PositionLedger>();
+
+  /** Realized PnL of all positions (each keeps its own; the sum is exact). */
+  get realized(): Decimal {
+    let sum: Decimal = MONEY_ZERO;
+    for (const p of this.positions.values()) if (p.hasRealized) sum = sum.plus(p.realized);
+    return sum;
+  }
+
+  /** Fees of all positions. */
+  get fees(): Decimal {
+    let sum: Decimal = MONEY_ZERO;
+    for (const p of this.positions.values()) if (!p.fees.isZero()) sum = sum.plus(p.fees);
+    return sum;
+  }
 
   constructor(id: string, key: number, startingBalance: Decimal, currency: string) {
     this.id = id;

@@ -634,7 +634,8 @@ describe('retainClosedOrders', () => {
     expect(ex.getOrder(entryId).status).toBe('filled');
     const children = ex.getOrders({ open: true }).filter((o) => o.parentId === entryId);
     expect(children).toHaveLength(2);
-    trade(97.75, 5); // the stop-loss fills, the take-profit is canceled (OCO)
+    trade(97.75, 5); // the stop-loss triggers on the print through the (stale) bid…
+    quote(97.5, 100, 97.75, 100); // …and fills on the refreshed book; the take-profit is canceled (OCO)
     market(ex); // one more close looks at the entry again
     expect(ex.getOrders()).toEqual([]);
     expect(() => ex.getOrder(entryId)).toThrow(expect.objectContaining({ code: 'ORDER_UNKNOWN' }));

@@ -1,0 +1,175 @@
+/**
+ * Per-symbol market state: the touch (best bid and ask), the last price and where it came from,
+ * the mark, and the market's displayed liquidity, which lives in the matching core as the
+ * external size of each price level. A market event updates this state first; matching comes
+ * after, in the engine.
+ */
+import {
+  type BookDeltaEvent,
+  type BookSnapshotEvent,
+  Decimal,
+  type Instrument,
+  lotsToQuantity,
+  type MarketStatus,
+  type QuoteEvent,
+  priceToTicks,
+  quantityToLots,
+  ticksToPrice,
+} from '@tradekit/types';
+import type { FeeSchedule } from './fees.js';
+import { BIG, type MarkRule } from './options.js';
+import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
+import type { WorkingOrder } from './working-order.js';
+
+/** Entries kept in each per-market Decimal cache (prices, fees) before it starts over. */
+const PRICE_CACHE = 8192;
+
+/** Lots of a market size (a size off the lot grid rounds down). */
+export function sizeToLots(inst: Instrument, size: number): number {
+  if (!(size > 0)) return 0;
+  const l = quantityToLots(inst, size);
+  return Number.isNaN(l) ? Math.floor(size / inst.lotSize + 1e-9) : l;
+}
+
+/** The market of one instrument as the exchange sees it. */
+export class MarketState {
+  readonly inst: Instrument;
+  /** The matching core: displayed (external) size per level and the simulated resting orders. */
+  readonly book = new OrderBook();
+  status: MarketStatus = 'open';
+  hasDepth = false;
+  hasQuote = false;
+  /** Market (displayed) best bid/ask ticks, NaN when unknown. */
+  bidTick = Number.NaN;
+  askTick = Number.NaN;
+  quoteBidTick = Number.NaN;
+  quoteAskTick = Number.NaN;
+  lastTick = Number.NaN;
+  /** Where the last price came from. */
+  lastSource: 'none' | 'trade' | 'bar' = 'none';
+  /** Lots orders may still take at the last print or bar (`fillPolicy.printShare`); BIG = no cap. */
+  printLots = BIG;
+  /** Working stop orders waiting for their trigger. */
+  stops: WorkingOrder[] = [];
+  /** Market orders waiting for liquidity (no book, or the book ran dry). */
+  waiting: WorkingOrder[] = [];
+  /**
+   * Stops triggered by a print through a stale book (the print came before the book update, as
+   * CME sends them): they execute against the book once it refreshes, never the stale one.
+   */
+  awaitingBook: WorkingOrder[] = [];
+  /** True when the last trade is more recent than the quote (or book) mid. */
+  tradeIsLatest = false;
+  /** Market orders from order-level data, by the venue's order id. */
+  l3 = new Map<string, { node: RestingOrder; ref: object }>();
+  private lastFillTick = Number.NaN;
+  private lastFillPrice: Decimal | undefined;
+  private readonly prices = new Map<number, Decimal>();
+  private readonly fees = new Map<number, Decimal>();
+
+  constructor(
+    inst: Instrument,
+    readonly markRule: MarkRule = 'latest',
+  ) {
+    this.inst = inst;
+  }
+
+  /** True when the market trades (no halt, not closed): only then do orders fill or trigger. */
+  get isOpen(): boolean {
+    return this.status === 'open';
+  }
+
+  /** The Decimal price of a fill at `tick`, cached per tick (Decimals are immutable, so fills share them). */
+  fillPrice(tick: number): Decimal {
+    if (tick === this.lastFillTick && this.lastFillPrice !== undefined) return this.lastFillPrice;
+    let d = this.prices.get(tick);
+    if (d === undefined) {
+      if (this.prices.size >= PRICE_CACHE) this.prices.clear();
+      d = new Decimal(ticksToPrice(this.inst, tick));
+      this.prices.set(tick, d);
+    }
+    this.lastFillTick = tick;
+    this.lastFillPrice = d;
+    return d;
+  }
+
+  /**
+   * The fee of a fill of `lots` at `tick` (the fee schedule depends only on these, the
+   * liquidity and whether it is the order's first fill), cached: fills repeat prices and sizes.
+   */
+  fee(fees: FeeSchedule, tick: number, lots: number, liquidity: 'maker' | 'taker', first: boolean): Decimal {
+    const cacheable = lots < 1_048_576 && tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick);
+    const key = cacheable ? ((tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0) : 0;
+    if (cacheable) {
+      const hit = this.fees.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
+    if (cacheable) {
+      if (this.fees.size >= PRICE_CACHE) this.fees.clear();
+      this.fees.set(key, fee);
+    }
+    return fee;
+  }
+
+  /**
+   * The mark in ticks (may be a half tick), NaN when there is no price yet, by
+   * `markPrice`: `latest` of last trade and mid, `last` trade first, or `mid` first.
+   */
+  markTick(): number {
+    const mid =
+      Number.isNaN(this.bidTick) || Number.isNaN(this.askTick) ? Number.NaN : (this.bidTick + this.askTick) / 2;
+    const last = this.lastTick;
+    const rule = this.markRule;
+    const midFirst = rule === 'mid' || (rule === 'latest' && !this.tradeIsLatest);
+    if (midFirst) return Number.isNaN(mid) ? last : mid;
+    return Number.isNaN(last) ? mid : last;
+  }
+
+  /** A quote: the new touch; without depth data, the quoted sizes are the displayed liquidity. */
+  applyQuote(e: QuoteEvent, decrease: QueueDecreaseModel | undefined): void {
+    const inst = this.inst;
+    const bid = priceToTicks(inst, e.bid);
+    const ask = priceToTicks(inst, e.ask);
+    this.hasQuote = true;
+    if (!this.hasDepth) {
+      const book = this.book;
+      if (!Number.isNaN(this.quoteBidTick) && this.quoteBidTick !== bid)
+        book.setExternal(BUY, this.quoteBidTick, 0, decrease);
+      if (!Number.isNaN(this.quoteAskTick) && this.quoteAskTick !== ask)
+        book.setExternal(SELL, this.quoteAskTick, 0, decrease);
+      if (Number.isFinite(e.bid)) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (Number.isFinite(e.ask)) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
+      this.quoteBidTick = bid;
+      this.quoteAskTick = ask;
+    }
+    this.bidTick = bid;
+    this.askTick = ask;
+    this.tradeIsLatest = false;
+  }
+
+  /** An L2 snapshot or delta: the displayed liquidity per level, and the touch it implies. */
+  applyBook(e: BookSnapshotEvent | BookDeltaEvent, decrease: QueueDecreaseModel | undefined): void {
+    const inst = this.inst;
+    const book = this.book;
+    if (!this.hasDepth || e.type === 'book_snapshot') {
+      book.clearExternal(BUY);
+      book.clearExternal(SELL);
+      this.hasDepth = true;
+      this.quoteBidTick = Number.NaN;
+      this.quoteAskTick = Number.NaN;
+    }
+    for (const l of e.bids) book.setExternal(BUY, priceToTicks(inst, l.price), sizeToLots(inst, l.size), decrease);
+    for (const l of e.asks) book.setExternal(SELL, priceToTicks(inst, l.price), sizeToLots(inst, l.size), decrease);
+    this.bidTick = book.bestExternal(BUY);
+    this.askTick = book.bestExternal(SELL);
+    this.tradeIsLatest = false;
+  }
+
+  /** A print or a bar's price: the new last price. */
+  setLast(tick: number, source: 'trade' | 'bar'): void {
+    this.lastTick = tick;
+    this.lastSource = source;
+    this.tradeIsLatest = true;
+  }
+}
