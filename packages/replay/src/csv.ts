@@ -12,6 +12,8 @@ import {
   type Micros,
   TradeKitError,
   detectEpochUnit,
+  isTradeKitError,
+  parseDuration,
 } from '@tradekit/types';
 import {
   DataChecks,
@@ -65,7 +67,24 @@ export interface CsvReadOptions extends DataCheckOptions {
    * Where each canonical field is: a header name or a 0-based column index,
    * e.g. `{ ts: 'timestamp', price: 'px', size: 'qty' }`. Unmapped fields use their canonical name.
    */
-  columns?: Partial<Record<CsvField | 'bidSize' | 'askSize', string | number>>;
+  columns?: Partial<Record<CsvField | 'bidSize' | 'askSize', string | number | null>>;
+  /**
+   * Replaces a column's values before they are read, per field: e.g. Databento's aggressor side
+   * `{ side: { A: 'sell', B: 'buy', N: null } }` (`null` = empty, i.e. unknown side) or
+   * `{ kind: { true: 'snapshot', false: 'delta' } }`. Values not listed are read as they are.
+   */
+  values?: Partial<Record<CsvField, Record<string, string | null>>>;
+  /** Timeframe of every bar, for bar files without a `timeframe` column (e.g. `'1m'`). */
+  timeframe?: string;
+  /**
+   * What the `ts` column of a bar file holds: the bar's `close` (canonical) or its `open` (most
+   * vendors: Binance klines, Coinbase candles). With `open`, `start` is that time and `ts` is
+   * start + timeframe. Without a `start` column, `start` is derived from `ts` and the timeframe.
+   * @default 'close'
+   */
+  barTime?: 'open' | 'close';
+  /** Most lines one quoted field may span; a quote left open longer makes its row malformed (and only it). @default 100 */
+  maxFieldLines?: number;
   /** Whether the first line is a header; `auto` treats it as one when its first field is not a timestamp. @default 'auto' */
   header?: boolean | 'auto';
   /** Column names of a file without a header row. @default the canonical columns of `kind` */
@@ -80,6 +99,8 @@ export interface CsvReadOptions extends DataCheckOptions {
 
 const KIND_CODE: Record<CsvKind, number> = { quote: 0, trade: 1, bar: 2, book: 3, status: 4 };
 const OPTIONAL = new Set<CsvField>(['id', 'trades', 'reason', 'side']);
+/** The `start` of a bar can be derived from `ts` and the timeframe. */
+const DERIVABLE = new Set<CsvField>(['start']);
 const ALIASES: Record<string, CsvField> = { bidsize: 'bid_size', asksize: 'ask_size', timestamp: 'ts', time: 'ts' };
 const MAX_COLUMNS = 256;
 /** A single line longer than this is not CSV market data; stop before it eats the memory. */
@@ -201,13 +222,18 @@ export class CsvSource implements EventSource {
   private dataStart = 0;
   private readonly starts = new Int32Array(MAX_COLUMNS);
   private readonly ends = new Int32Array(MAX_COLUMNS);
+  /** Value maps by column index (`values` option); `undefined` keeps them off the hot path. */
+  private remap: (Record<string, string | null> | undefined)[] | undefined;
+  private readonly maxFieldLines: number;
+  private readonly barOpen: boolean;
+  private readonly tfUs = new Map<string, number>();
 
   constructor(
     readonly name: string,
     readonly options: CsvReadOptions = {},
   ) {
     this.checkOptions = resolveChecks(options);
-    this.report = emptyReport([name]);
+    this.report = emptyReport([name], this.checkOptions.gapThreshold);
     this.gzip = options.gzip ?? isGzipPath(name);
     this.seekMethod = this.gzip ? 'scan' : 'binary-search';
     const d = options.delimiter ?? ',';
@@ -224,6 +250,30 @@ export class CsvSource implements EventSource {
     const header = options.header ?? 'auto';
     if (header !== true && header !== false && header !== 'auto')
       throw invalidOption('header', "true, false or 'auto'", header);
+    const mfl = options.maxFieldLines ?? 100;
+    if (!Number.isInteger(mfl) || mfl < 0) throw invalidOption('maxFieldLines', 'an integer ≥ 0', mfl);
+    this.maxFieldLines = mfl;
+    const barTime = options.barTime ?? 'close';
+    if (barTime !== 'open' && barTime !== 'close') throw invalidOption('barTime', "'open' or 'close'", barTime);
+    this.barOpen = barTime === 'open';
+    if (options.timeframe !== undefined) this.timeframeUs(options.timeframe, 'timeframe');
+    if (options.values !== undefined && (typeof options.values !== 'object' || options.values === null))
+      throw invalidOption('values', 'an object of value maps per field, like { side: { A: "sell" } }', options.values);
+  }
+
+  /** Length of a timeframe like `1m` in µs (cached), or a `REPLAY_INVALID_OPTION` naming `field`. */
+  private timeframeUs(tf: string, field: string): number {
+    let us = this.tfUs.get(tf);
+    if (us === undefined) {
+      try {
+        us = parseDuration(tf);
+      } catch {
+        us = 0;
+      }
+      if (!(us > 0)) throw invalidOption(field, 'a timeframe like "1m", "5m", "1h" or "1d" (units s, m, h, d, w)', tf);
+      this.tfUs.set(tf, us);
+    }
+    return us;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
@@ -244,8 +294,11 @@ export class CsvSource implements EventSource {
       hasHeader = !tsLike(f0) && !fields.some((f) => tsLike(f.trim()) && f.trim().length >= 10) && first !== undefined;
     }
     let names: string[];
+    const byIndex = Object.values(o.columns ?? {}).some((w) => typeof w === 'number');
     if (hasHeader) names = fields.map(norm);
     else if (o.names) names = o.names.map(norm);
+    // A headerless file mapped by index: its columns are known by position only.
+    else if (byIndex) names = fields.map((_, i) => `column ${i + 1}`);
     else if (o.kind) names = [...CSV_COLUMNS[o.kind]];
     else {
       throw columnError(
@@ -260,6 +313,11 @@ export class CsvSource implements EventSource {
     for (const [rawKey, where] of Object.entries(mapping)) {
       const key = (ALIASES[rawKey.toLowerCase()] ?? rawKey) as CsvField;
       if (where === undefined) continue;
+      if (where === null) {
+        // Switched off: an auto-detected column of that name is not read.
+        mapped[key] = -1;
+        continue;
+      }
       let index: number;
       if (typeof where === 'number') {
         if (!Number.isInteger(where) || where < 0)
@@ -279,9 +337,17 @@ export class CsvSource implements EventSource {
     }
     // Names after the mapping, to detect the kind of a vendor file.
     const effective = [...names];
-    for (const [k, i] of Object.entries(mapped)) effective[i as number] = k;
+    for (const [k, i] of Object.entries(mapped)) if ((i as number) >= 0) effective[i as number] = k;
     const withAliases = effective.map((n) => ALIASES[n.replace(/_/g, '')] ?? ALIASES[n] ?? n);
-    const kind = o.kind ?? detectKind(o.symbol !== undefined ? [...withAliases, 'symbol'] : withAliases);
+    const extra = [
+      ...(o.symbol !== undefined ? ['symbol'] : []),
+      ...(o.timeframe !== undefined ? ['timeframe', 'start'] : []),
+    ];
+    const detectable = withAliases.filter((n) => mapped[n as CsvField] !== -1);
+    const kind =
+      o.kind ??
+      detectKind([...detectable, ...extra]) ??
+      (o.timeframe !== undefined || this.barLike(withAliases) ? 'bar' : undefined);
     if (kind === undefined) {
       throw columnError(
         this.name,
@@ -293,16 +359,35 @@ export class CsvSource implements EventSource {
     const idx = columnIndexes((f) => mapped[f] ?? withAliases.indexOf(f));
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
       if (idx[f] >= 0 || OPTIONAL.has(f) || (f === 'symbol' && o.symbol !== undefined)) continue;
+      if (kind === 'bar' && f === 'timeframe' && o.timeframe !== undefined) continue;
+      if (kind === 'bar' && DERIVABLE.has(f) && (idx.timeframe >= 0 || o.timeframe !== undefined)) continue;
       throw columnError(
         this.name,
         `Expected a \`${f}\` column in ${this.name} (${kind} rows), got columns ${JSON.stringify(names)}. ` +
-          `Map it with \`columns: { ${f}: '<header name>' }\`${f === 'symbol' ? " or pass `symbol: 'XYZ'`" : ''}.`,
+          `Map it with \`columns: { ${f}: '<header name>' }\`${f === 'symbol' ? " or pass `symbol: 'XYZ'`" : f === 'timeframe' ? " or pass `timeframe: '1m'`" : ''}.`,
         { field: f, value: names },
       );
     }
     const maxIdx = Math.max(...Object.values(idx));
     if (maxIdx >= MAX_COLUMNS) throw invalidOption('columns', `column indexes below ${MAX_COLUMNS}`, maxIdx);
+    if (o.values !== undefined) {
+      const remap: (Record<string, string | null> | undefined)[] = [];
+      for (const [k, map] of Object.entries(o.values)) {
+        const f = (ALIASES[k.toLowerCase()] ?? k) as CsvField;
+        if (!(f in idx)) throw invalidOption(`values.${k}`, `a canonical field (${CSV_FIELDS.join(', ')})`, k);
+        if (map === undefined) continue;
+        if (typeof map !== 'object' || map === null)
+          throw invalidOption(`values.${k}`, 'an object like { A: "sell" }', map);
+        if (idx[f] >= 0) remap[idx[f]] = map;
+      }
+      this.remap = remap;
+    }
     return { kind, kindCode: KIND_CODE[kind], names, ncols: Math.max(names.length, maxIdx + 1), idx, hasHeader };
+  }
+
+  /** True when the names hold open, high, low and close (an OHLC file without a timeframe column). */
+  private barLike(names: readonly string[]): boolean {
+    return ['open', 'high', 'low', 'close'].every((n) => names.includes(n)) && names.includes('ts');
   }
 
   /** Reads the header line (first line) of the file. */
@@ -315,7 +400,9 @@ export class CsvSource implements EventSource {
       if (text.indexOf('\n') >= 0 || text.length > MAX_LINE_CHARS) break;
     }
     const nl = text.indexOf('\n');
-    const first = nl >= 0 ? text.slice(0, nl) : text;
+    const firstRaw = nl >= 0 ? text.slice(0, nl) : text;
+    // A byte-order mark is no part of the first field (TextDecoder drops it for gzip; plain files keep it).
+    const first = firstRaw.charCodeAt(0) === 0xfeff ? firstRaw.slice(1) : firstRaw;
     if (first.trim() === '' && nl < 0) {
       this.layout = {
         kind: this.options.kind ?? 'trade',
@@ -328,7 +415,7 @@ export class CsvSource implements EventSource {
       return this.layout;
     }
     this.layout = this.resolveLayout(first);
-    this.dataStart = this.layout.hasHeader ? Buffer.byteLength(first, 'utf8') + (nl >= 0 ? 1 : 0) : 0;
+    this.dataStart = this.layout.hasHeader ? Buffer.byteLength(firstRaw, 'utf8') + (nl >= 0 ? 1 : 0) : 0;
     return this.layout;
   }
 
@@ -395,51 +482,64 @@ export class CsvSource implements EventSource {
       }
     }
     let carry = '';
-    for await (const text of textChunks(this.name, this.gzip, startByte)) {
-      let buf = text;
-      let pos = 0;
-      if (carry.length > 0 && !skipFirst) {
-        // Finish the row cut at the chunk boundary on its own instead of copying the whole
-        // chunk into `carry + text`; a quoted row spanning more lines falls back to the copy.
-        const nl = text.indexOf('\n');
-        if (nl < 0) {
-          carry += text;
-          continue;
+    let firstChunk = startByte === 0;
+    try {
+      for await (const chunk of textChunks(this.name, this.gzip, startByte)) {
+        const text = firstChunk && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk;
+        firstChunk = false;
+        let buf = text;
+        let pos = 0;
+        if (carry.length > 0 && !skipFirst) {
+          // Finish the row cut at the chunk boundary on its own instead of copying the whole
+          // chunk into `carry + text`; a quoted row spanning more lines falls back to the copy.
+          const nl = text.indexOf('\n');
+          if (nl < 0) {
+            carry += text;
+            continue;
+          }
+          const head = carry + text.slice(0, nl + 1);
+          const used = this.parse(head, 0, false, layout, st);
+          if (used === head.length) pos = nl + 1;
+          else buf = head.slice(used) + text.slice(nl + 1);
+          carry = '';
+        } else if (carry.length > 0) {
+          buf = carry + text;
         }
-        const head = carry + text.slice(0, nl + 1);
-        const used = this.parse(head, 0, false, layout, st);
-        if (used === head.length) pos = nl + 1;
-        else buf = head.slice(used) + text.slice(nl + 1);
-        carry = '';
-      } else if (carry.length > 0) {
-        buf = carry + text;
-      }
-      if (skipFirst) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) {
-          carry = buf;
-          continue;
+        if (skipFirst) {
+          const nl = buf.indexOf('\n');
+          if (nl < 0) {
+            carry = buf;
+            continue;
+          }
+          pos = nl + 1;
+          st.line = 1;
+          skipFirst = false;
         }
-        pos = nl + 1;
-        st.line = 1;
-        skipFirst = false;
+        pos = this.parse(buf, pos, false, layout, st);
+        carry = pos < buf.length ? buf.slice(pos) : '';
+        buf = '';
+        if (carry.length > MAX_LINE_CHARS) {
+          throw new TradeKitError(
+            'REPLAY_LINE_TOO_LONG',
+            `Expected lines under ${MAX_LINE_CHARS} characters in ${this.name}, got a longer one after line ${st.line}. Check the delimiter, the quoting, and that the file is CSV.`,
+            { details: { file: this.name, line: st.line } },
+          );
+        }
+        if (checks.ready) yield checks.take();
       }
-      pos = this.parse(buf, pos, false, layout, st);
-      carry = pos < buf.length ? buf.slice(pos) : '';
-      buf = '';
-      if (carry.length > MAX_LINE_CHARS) {
-        throw new TradeKitError(
-          'REPLAY_LINE_TOO_LONG',
-          `Expected lines under ${MAX_LINE_CHARS} characters in ${this.name}, got a longer one after line ${st.line}. Check the delimiter, the quoting, and that the file is CSV.`,
-          { details: { file: this.name, line: st.line } },
-        );
+    } catch (err) {
+      // Damaged gzip: hand on every complete row before the damage, then the error.
+      if (isTradeKitError(err) && err.code === 'REPLAY_BAD_GZIP') {
+        this.flushBook(st);
+        checks.finish();
+        if (checks.ready) yield checks.take();
       }
-      if (checks.out.length > 0) yield checks.take();
+      throw err;
     }
     if (carry.length > 0 && !skipFirst) this.parse(carry, 0, true, layout, st);
     this.flushBook(st);
     checks.finish();
-    if (checks.out.length > 0) yield checks.take();
+    if (checks.ready) yield checks.take();
   }
 
   private flushBook(st: ReadState): void {
@@ -474,17 +574,49 @@ export class CsvSource implements EventSource {
           st.line--;
           return pos;
         }
+        if (r.open || (r.newlines > 0 && r.count !== layout.ncols)) {
+          // A quote left open (or one that spans lines into a row of the wrong shape): only this
+          // line is lost; reading goes on from the next line.
+          this.bad(
+            st,
+            layout,
+            st.line,
+            r.openColumn,
+            layout.names[r.openColumn] ?? `column ${r.openColumn + 1}`,
+            r.open
+              ? `a quoted field closed within ${this.maxFieldLines} lines (maxFieldLines)`
+              : `a quoted field that closes on its row (the closing quote is ${r.newlines} lines further, in a row of ${r.count} columns)`,
+            buf.slice(pos, lineEnd),
+            buf,
+            pos,
+            lineEnd,
+          );
+          pos = lineEnd + 1;
+          nextQuote = buf.indexOf('"', pos);
+          if (nextQuote < 0) nextQuote = n;
+          continue;
+        }
         nextQuote = buf.indexOf('"', r.next);
         if (nextQuote < 0) nextQuote = n;
         const rowLine = st.line;
         st.line += r.newlines;
-        this.emitRow(r.synthetic, r.count, layout, st, rowLine, buf, pos, r.next);
+        this.emitRow(
+          this.remap === undefined ? r.synthetic : this.applyValues(r.synthetic, r.count),
+          r.count,
+          layout,
+          st,
+          rowLine,
+          buf,
+          pos,
+          r.next,
+        );
         pos = r.next;
         continue;
       }
       let contentEnd = lineEnd;
       if (contentEnd > pos && buf.charCodeAt(contentEnd - 1) === 13) contentEnd--;
       if (contentEnd === pos) {
+        st.checks.blank();
         pos = lineEnd + 1;
         continue;
       }
@@ -499,7 +631,8 @@ export class CsvSource implements EventSource {
         if (q === contentEnd) break;
         p = q + 1;
       }
-      this.emitRow(buf, f, layout, st, st.line, buf, pos, contentEnd);
+      if (this.remap === undefined) this.emitRow(buf, f, layout, st, st.line, buf, pos, contentEnd);
+      else this.emitRow(this.applyValues(buf, f), f, layout, st, st.line, buf, pos, contentEnd);
       pos = lineEnd + 1;
     }
     return pos;
@@ -511,8 +644,11 @@ export class CsvSource implements EventSource {
     pos: number,
     final: boolean,
     _st: ReadState,
-  ): { synthetic: string; count: number; next: number; newlines: number } | undefined {
+  ):
+    | { synthetic: string; count: number; next: number; newlines: number; open: boolean; openColumn: number }
+    | undefined {
     const fields: string[] = [];
+    const limit = this.maxFieldLines;
     const n = buf.length;
     let i = pos;
     let newlines = 0;
@@ -522,11 +658,13 @@ export class CsvSource implements EventSource {
         let v = '';
         i++;
         let closed = false;
+        const openedAt = newlines;
         while (i < n) {
           const j = buf.indexOf('"', i);
           if (j < 0) break;
           const piece = buf.slice(i, j);
           for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) newlines++;
+          if (newlines - openedAt > limit) break;
           v += piece;
           if (buf[j + 1] === '"') {
             v += '"';
@@ -539,8 +677,13 @@ export class CsvSource implements EventSource {
           break;
         }
         if (!closed) {
-          if (!final) return undefined;
-          i = n;
+          // Open too long (more lines than allowed), or at the end of the file: this row is bad.
+          let spanned = newlines - openedAt;
+          if (spanned <= limit)
+            for (let k = buf.indexOf('\n', i); k >= 0 && spanned <= limit; k = buf.indexOf('\n', k + 1)) spanned++;
+          if (spanned > limit || final)
+            return { synthetic: '', count: 0, next: n, newlines: 0, open: true, openColumn: fields.length };
+          return undefined;
         }
         fields.push(v);
         // Anything between the closing quote and the delimiter is kept, like most parsers do.
@@ -579,7 +722,29 @@ export class CsvSource implements EventSource {
       this.ends[k] = p + len;
       p += len + 1;
     }
-    return { synthetic: fields.join(SEP), count: fields.length, next: i, newlines };
+    return { synthetic: fields.join(SEP), count: fields.length, next: i, newlines, open: false, openColumn: 0 };
+  }
+
+  /** The row's fields with the `values` maps applied, in a synthetic buffer (starts/ends updated). */
+  private applyValues(buf: string, nf: number): string {
+    const remap = this.remap as (Record<string, string | null> | undefined)[];
+    const starts = this.starts;
+    const ends = this.ends;
+    const parts: string[] = new Array(nf);
+    for (let k = 0; k < nf; k++) {
+      const text = buf.slice(starts[k] as number, ends[k] as number);
+      const map = remap[k];
+      if (map !== undefined && Object.hasOwn(map, text)) parts[k] = map[text] ?? '';
+      else parts[k] = text;
+    }
+    let p = 0;
+    for (let k = 0; k < nf; k++) {
+      const len = (parts[k] as string).length;
+      starts[k] = p;
+      ends[k] = p + len;
+      p += len + 1;
+    }
+    return parts.join('\u0001');
   }
 
   private bad(
@@ -599,6 +764,27 @@ export class CsvSource implements EventSource {
     const column = col >= 0 ? col + 1 : undefined;
     st.checks.malformed(malformedRow(this.name, l, column, field, expectation, value, text), l, column ?? field, text);
     void layout;
+  }
+
+  /** Length of a bar's timeframe in µs, or NaN after reporting a bad one. */
+  private tfLength(
+    tf: string,
+    st: ReadState,
+    layout: Layout,
+    line: number,
+    col: number,
+    raw: string,
+    rs: number,
+    re: number,
+  ): number {
+    const cached = this.tfUs.get(tf);
+    if (cached !== undefined) return cached;
+    try {
+      return this.timeframeUs(tf, 'timeframe');
+    } catch {
+      this.bad(st, layout, line, col, 'timeframe', 'a timeframe like "1m", "1h" or "1d"', tf, raw, rs, re);
+      return Number.NaN;
+    }
   }
 
   private str(buf: string, i: number): string {
@@ -782,18 +968,31 @@ export class CsvSource implements EventSource {
         return;
       }
       case 2: {
-        const tf = this.str(buf, idx.timeframe);
+        const tf = idx.timeframe >= 0 ? this.str(buf, idx.timeframe) : (this.options.timeframe as string);
         if (tf.length === 0) {
           this.bad(st, layout, line, idx.timeframe, 'timeframe', 'a timeframe like "1m"', tf, raw, rs, re);
           return;
         }
-        const ss = starts[idx.start] as number;
-        const se = ends[idx.start] as number;
-        const start = unit === 'iso' ? parseIso(buf, ss, se) : parseEpoch(buf, ss, se, unit);
-        if (Number.isNaN(start)) {
-          this.bad(st, layout, line, idx.start, 'start', 'a time like `ts`', this.str(buf, idx.start), raw, rs, re);
-          return;
+        let start: number;
+        let close = ts;
+        if (idx.start >= 0) {
+          const ss = starts[idx.start] as number;
+          const se = ends[idx.start] as number;
+          start = unit === 'iso' ? parseIso(buf, ss, se) : parseEpoch(buf, ss, se, unit);
+          if (Number.isNaN(start)) {
+            this.bad(st, layout, line, idx.start, 'start', 'a time like `ts`', this.str(buf, idx.start), raw, rs, re);
+            return;
+          }
+          if (this.barOpen) close = start + this.tfLength(tf, st, layout, line, idx.timeframe, raw, rs, re);
+        } else {
+          const len = this.tfLength(tf, st, layout, line, idx.timeframe, raw, rs, re);
+          if (Number.isNaN(len)) return;
+          if (this.barOpen) {
+            start = ts;
+            close = ts + len;
+          } else start = ts - len;
         }
+        if (Number.isNaN(close)) return;
         const v: number[] = [0, 0, 0, 0, 0];
         const names = ['open', 'high', 'low', 'close', 'volume'] as const;
         for (let k = 0; k < 5; k++) {
@@ -808,7 +1007,7 @@ export class CsvSource implements EventSource {
         const bar: MarketEvent = {
           type: 'bar',
           symbol,
-          ts,
+          ts: close,
           start,
           timeframe: tf,
           open: v[0] as number,
@@ -868,7 +1067,9 @@ export class CsvSource implements EventSource {
           level = { price, size };
         }
         const p = st.pending;
-        if (!p || p.ts !== ts || p.symbol !== symbol || p.type !== type) {
+        // A row without a level starts a new event: an empty book event, or the first row of
+        // one that follows another with the same ts, symbol and kind (what the writer marks).
+        if (!p || level === undefined || p.ts !== ts || p.symbol !== symbol || p.type !== type) {
           this.flushBook(st);
           st.pending = { type, symbol, ts, bids: [], asks: [] };
           st.pendingLine = line;

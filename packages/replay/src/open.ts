@@ -74,7 +74,7 @@ export interface FromEventsOptions extends DataCheckOptions {
 export function fromEvents(events: MarketEventSource, options: FromEventsOptions = {}): EventSource {
   const name = options.name ?? 'events';
   const checkOptions = resolveChecks(options);
-  const report: DataReport = emptyReport([name]);
+  const report: DataReport = emptyReport([name], checkOptions.gapThreshold);
   const restartable = Array.isArray(events);
   let used = false;
   const source: EventSource = {
@@ -105,7 +105,7 @@ export function fromEvents(events: MarketEventSource, options: FromEventsOptions
         }
       }
       checks.finish();
-      if (checks.out.length > 0) yield checks.take();
+      if (checks.ready) yield checks.take();
     },
     [Symbol.asyncIterator]() {
       return flatten(source.batches());

@@ -97,7 +97,7 @@ export class ParquetSource implements EventSource {
     readonly options: ParquetReadOptions = {},
   ) {
     this.checkOptions = resolveChecks(options);
-    this.report = emptyReport([name]);
+    this.report = emptyReport([name], this.checkOptions.gapThreshold);
     const ts = options.ts ?? 'auto';
     if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts))
       throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
@@ -248,11 +248,11 @@ export class ParquetSource implements EventSource {
         }
         this.row(cols, i, line, layout, unit, checks, state);
       }
-      if (checks.out.length > 0) yield checks.take();
+      if (checks.ready) yield checks.take();
     }
     if (state.pending) checks.accept(state.pending, state.pendingLine);
     checks.finish();
-    if (checks.out.length > 0) yield checks.take();
+    if (checks.ready) yield checks.take();
   }
 
   private tsOf(v: unknown, unit: EpochUnit | 'iso'): number {

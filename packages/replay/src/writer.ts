@@ -49,6 +49,8 @@ export class EventWriter {
   private buf = '';
   private kind: CsvKind | undefined;
   private closed = false;
+  /** ts, symbol and type of the last book event written to CSV, to mark where the next one starts. */
+  private lastBook: { ts: number; symbol: string; type: string } | undefined;
 
   constructor(
     readonly path: string | NodeJS.WritableStream,
@@ -96,6 +98,20 @@ export class EventWriter {
           `Expected only ${this.kind} events in this CSV file, got a ${event.type} event. Canonical CSV holds one kind per file: write one file per kind, or use JSONL.`,
           { details: { value: event.type } },
         );
+      }
+      if (event.type === 'book_snapshot' || event.type === 'book_delta') {
+        const lb = this.lastBook;
+        // Book rows with the same ts, symbol and kind read back as one event; a row without a
+        // level in front of the next such event marks where it starts (an empty event is that row alone).
+        if (
+          lb !== undefined &&
+          lb.ts === event.ts &&
+          lb.symbol === event.symbol &&
+          lb.type === event.type &&
+          event.bids.length + event.asks.length > 0
+        )
+          this.buf += `${eventToCsvRows({ ...event, bids: [], asks: [] })[0]}\n`;
+        this.lastBook = { ts: event.ts, symbol: event.symbol, type: event.type };
       }
       for (const row of eventToCsvRows(event)) this.buf += `${row}\n`;
     }
