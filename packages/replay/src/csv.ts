@@ -83,6 +83,11 @@ export interface CsvReadOptions extends DataCheckOptions {
    * @default 'close'
    */
   barTime?: 'open' | 'close';
+  /**
+   * Prices written as integers in units of 10^-n (Databento's raw fixed-point prices: 9):
+   * price, bid, ask and bar prices are divided by 10^n (exactly, for 16-digit integers).
+   */
+  priceDecimals?: number;
   /** Most lines one quoted field may span; a quote left open longer makes its row malformed (and only it). @default 100 */
   maxFieldLines?: number;
   /** Whether the first line is a header; `auto` treats it as one when its first field is not a timestamp. @default 'auto' */
@@ -101,7 +106,14 @@ const KIND_CODE: Record<CsvKind, number> = { quote: 0, trade: 1, bar: 2, book: 3
 const OPTIONAL = new Set<CsvField>(['id', 'trades', 'reason', 'side']);
 /** The `start` of a bar can be derived from `ts` and the timeframe. */
 const DERIVABLE = new Set<CsvField>(['start']);
-const ALIASES: Record<string, CsvField> = { bidsize: 'bid_size', asksize: 'ask_size', timestamp: 'ts', time: 'ts' };
+const ALIASES: Record<string, CsvField> = {
+  bidsize: 'bid_size',
+  asksize: 'ask_size',
+  timestamp: 'ts',
+  time: 'ts',
+  date: 'ts',
+  datetime: 'ts',
+};
 const MAX_COLUMNS = 256;
 /** A single line longer than this is not CSV market data; stop before it eats the memory. */
 const MAX_LINE_CHARS = 16 << 20;
@@ -115,6 +127,8 @@ interface Layout {
   /** Index of each canonical field, -1 when absent. */
   idx: Record<CsvField, number>;
   hasHeader: boolean;
+  /** Column indexes of a wide book row (`asks[i].price`, ...): one snapshot per row. */
+  wide?: { askPrice: number[]; askSize: number[]; bidPrice: number[]; bidSize: number[] };
 }
 
 /** State of one read of the file. */
@@ -206,6 +220,30 @@ function splitSimple(line: string, delim: string): string[] {
   return out;
 }
 
+/** Column indexes of a wide book header (`asks[0].price`, `asks[0].amount`, `bids[0].price`, ...), or undefined. */
+function wideBook(names: readonly string[]): Layout['wide'] {
+  const at = (side: string, i: number, what: string[]) => {
+    for (const w of what) {
+      const k = names.indexOf(`${side}[${i}].${w}`);
+      if (k >= 0) return k;
+    }
+    return -1;
+  };
+  const out = { askPrice: [] as number[], askSize: [] as number[], bidPrice: [] as number[], bidSize: [] as number[] };
+  for (let i = 0; ; i++) {
+    const ap = at('asks', i, ['price']);
+    const as = at('asks', i, ['amount', 'size']);
+    const bp = at('bids', i, ['price']);
+    const bs = at('bids', i, ['amount', 'size']);
+    if (ap < 0 || as < 0 || bp < 0 || bs < 0) break;
+    out.askPrice.push(ap);
+    out.askSize.push(as);
+    out.bidPrice.push(bp);
+    out.bidSize.push(bs);
+  }
+  return out.askPrice.length > 0 ? out : undefined;
+}
+
 /**
  * A CSV file as an {@link EventSource}. Seeks on plain files by binary search on byte offsets
  * (the file must be sorted by time); gzip files are read from the start.
@@ -227,6 +265,8 @@ export class CsvSource implements EventSource {
   private readonly maxFieldLines: number;
   private readonly barOpen: boolean;
   private readonly tfUs = new Map<string, number>();
+  /** Divisor of prices (`priceDecimals`); 1 leaves them as written. */
+  private readonly priceDiv: number;
 
   constructor(
     readonly name: string,
@@ -250,6 +290,9 @@ export class CsvSource implements EventSource {
     const header = options.header ?? 'auto';
     if (header !== true && header !== false && header !== 'auto')
       throw invalidOption('header', "true, false or 'auto'", header);
+    const pd = options.priceDecimals ?? 0;
+    if (!Number.isInteger(pd) || pd < 0 || pd > 18) throw invalidOption('priceDecimals', 'an integer from 0 to 18', pd);
+    this.priceDiv = 10 ** pd;
     const mfl = options.maxFieldLines ?? 100;
     if (!Number.isInteger(mfl) || mfl < 0) throw invalidOption('maxFieldLines', 'an integer ≥ 0', mfl);
     this.maxFieldLines = mfl;
@@ -357,6 +400,22 @@ export class CsvSource implements EventSource {
       );
     }
     const idx = columnIndexes((f) => mapped[f] ?? withAliases.indexOf(f));
+    const wide = kind === 'book' ? wideBook(names) : undefined;
+    if (wide) {
+      if (idx.ts < 0)
+        throw columnError(
+          this.name,
+          `Expected a \`ts\` column in ${this.name}, got columns ${JSON.stringify(names.slice(0, 8))}... Map it with \`columns: { ts: '<header name>' }\`.`,
+          { field: 'ts' },
+        );
+      if (idx.symbol < 0 && o.symbol === undefined)
+        throw columnError(this.name, `Expected a \`symbol\` column in ${this.name}, or pass \`symbol: 'XYZ'\`.`, {
+          field: 'symbol',
+        });
+      const maxW = Math.max(...wide.askPrice, ...wide.askSize, ...wide.bidPrice, ...wide.bidSize);
+      if (maxW >= MAX_COLUMNS) throw invalidOption('columns', `at most ${MAX_COLUMNS} columns`, maxW + 1);
+      return { kind, kindCode: 5, names, ncols: names.length, idx, hasHeader, wide };
+    }
     for (const f of CSV_COLUMNS[kind] as CsvField[]) {
       if (idx[f] >= 0 || OPTIONAL.has(f) || (f === 'symbol' && o.symbol !== undefined)) continue;
       if (kind === 'bar' && f === 'timeframe' && o.timeframe !== undefined) continue;
@@ -766,6 +825,45 @@ export class CsvSource implements EventSource {
     void layout;
   }
 
+  /** One wide book row (25 levels a side, say) as a snapshot; empty levels end a side. */
+  private wideRow(
+    buf: string,
+    layout: Layout,
+    st: ReadState,
+    line: number,
+    symbol: string,
+    ts: number,
+    raw: string,
+    rs: number,
+    re: number,
+  ): void {
+    const w = layout.wide as NonNullable<Layout['wide']>;
+    const starts = this.starts;
+    const ends = this.ends;
+    const side = (prices: number[], sizes: number[], name: string): BookLevel[] | undefined => {
+      const out: BookLevel[] = [];
+      for (let i = 0; i < prices.length; i++) {
+        const pi = prices[i] as number;
+        const si = sizes[i] as number;
+        if ((ends[pi] as number) === (starts[pi] as number)) break;
+        const price = parseNumber(buf, starts[pi] as number, ends[pi] as number);
+        const size = parseNumber(buf, starts[si] as number, ends[si] as number);
+        if (Number.isNaN(price) || !(size >= 0)) {
+          const bad = Number.isNaN(price) ? pi : si;
+          this.bad(st, layout, line, bad, layout.names[bad] ?? name, 'a number', this.str(buf, bad), raw, rs, re);
+          return undefined;
+        }
+        out.push({ price: this.priceDiv !== 1 ? price / this.priceDiv : price, size });
+      }
+      return out;
+    };
+    const bids = side(w.bidPrice, w.bidSize, 'bids');
+    if (!bids) return;
+    const asks = side(w.askPrice, w.askSize, 'asks');
+    if (!asks) return;
+    st.checks.accept({ type: 'book_snapshot', symbol, ts, bids, asks }, st.lineKnown ? line : 0);
+  }
+
   /** Length of a bar's timeframe in µs, or NaN after reporting a bad one. */
   private tfLength(
     tf: string,
@@ -875,7 +973,8 @@ export class CsvSource implements EventSource {
     }
     switch (layout.kindCode) {
       case 1: {
-        const price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
+        let price = parseNumber(buf, starts[idx.price] as number, ends[idx.price] as number);
+        if (this.priceDiv !== 1) price /= this.priceDiv;
         if (Number.isNaN(price)) {
           this.bad(st, layout, line, idx.price, 'price', 'a number', this.str(buf, idx.price), raw, rs, re);
           return;
@@ -922,7 +1021,7 @@ export class CsvSource implements EventSource {
         return;
       }
       case 0: {
-        const bid = parseNumber(buf, starts[idx.bid] as number, ends[idx.bid] as number);
+        let bid = parseNumber(buf, starts[idx.bid] as number, ends[idx.bid] as number);
         if (Number.isNaN(bid)) {
           this.bad(st, layout, line, idx.bid, 'bid', 'a number', this.str(buf, idx.bid), raw, rs, re);
           return;
@@ -943,7 +1042,7 @@ export class CsvSource implements EventSource {
           );
           return;
         }
-        const ask = parseNumber(buf, starts[idx.ask] as number, ends[idx.ask] as number);
+        let ask = parseNumber(buf, starts[idx.ask] as number, ends[idx.ask] as number);
         if (Number.isNaN(ask)) {
           this.bad(st, layout, line, idx.ask, 'ask', 'a number', this.str(buf, idx.ask), raw, rs, re);
           return;
@@ -963,6 +1062,10 @@ export class CsvSource implements EventSource {
             re,
           );
           return;
+        }
+        if (this.priceDiv !== 1) {
+          bid /= this.priceDiv;
+          ask /= this.priceDiv;
         }
         st.checks.accept({ type: 'quote', symbol, ts, bid, bidSize, ask, askSize }, st.lineKnown ? line : 0);
         return;
@@ -1002,7 +1105,7 @@ export class CsvSource implements EventSource {
             this.bad(st, layout, line, ci, names[k] as string, 'a number', this.str(buf, ci), raw, rs, re);
             return;
           }
-          v[k] = x;
+          v[k] = k < 4 && this.priceDiv !== 1 ? x / this.priceDiv : x;
         }
         const bar: MarketEvent = {
           type: 'bar',
@@ -1040,6 +1143,10 @@ export class CsvSource implements EventSource {
         st.checks.accept(e, st.lineKnown ? line : 0);
         return;
       }
+      case 5: {
+        this.wideRow(buf, layout, st, line, symbol, ts, raw, rs, re);
+        return;
+      }
       default: {
         const kindText = this.str(buf, idx.kind);
         const type = kindText === 'snapshot' ? 'book_snapshot' : kindText === 'delta' ? 'book_delta' : undefined;
@@ -1064,7 +1171,7 @@ export class CsvSource implements EventSource {
             this.bad(st, layout, line, idx.size, 'size', 'a number ≥ 0', this.str(buf, idx.size), raw, rs, re);
             return;
           }
-          level = { price, size };
+          level = { price: this.priceDiv !== 1 ? price / this.priceDiv : price, size };
         }
         const p = st.pending;
         // A row without a level starts a new event: an empty book event, or the first row of
