@@ -326,6 +326,7 @@ async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<
     ? undefined
     : new EventWriter(flags.out ?? io.stdout, { format: flags.out ? undefined : 'jsonl' });
   let pipeClosed = false;
+  let failure: unknown;
   try {
     if (options.clock === undefined) {
       for await (const batch of controller.batches()) {
@@ -353,19 +354,19 @@ async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<
       }
     }
   } catch (err) {
-    if (!isClosedPipe(err)) throw err;
-    pipeClosed = true;
-  } finally {
-    if (heartbeat) clearInterval(heartbeat);
-    bar?.stop();
-    await controller.stop();
-    try {
-      await writer?.close();
-    } catch (err) {
-      if (!isClosedPipe(err)) throw err;
-      pipeClosed = true;
-    }
+    if (isClosedPipe(err)) pipeClosed = true;
+    else failure = err;
   }
+  if (heartbeat) clearInterval(heartbeat);
+  bar?.stop();
+  await controller.stop();
+  try {
+    await writer?.close();
+  } catch (err) {
+    if (isClosedPipe(err)) pipeClosed = true;
+    else failure ??= err;
+  }
+  if (failure !== undefined) throw failure;
   // A reader that closed the pipe (`| head -1`) got what it wanted: end quietly.
   if (pipeClosed) return;
   const summary = controller.summary();
