@@ -323,9 +323,9 @@ export class ParquetSource implements EventSource {
       const sd = side === undefined ? undefined : side[i];
       const sideOk = sd === 'buy' || sd === 'sell' || sd === 'unknown' || sd === undefined || sd === null || sd === '';
       if (
-        t !== t ||
+        Number.isNaN(t) ||
         typeof p !== 'number' ||
-        p !== p ||
+        Number.isNaN(p) ||
         typeof q !== 'number' ||
         !(q >= 0) ||
         typeof s !== 'string' ||
@@ -373,15 +373,15 @@ export class ParquetSource implements EventSource {
       const as = askSize[i];
       const s = sym === undefined ? fixed : sym[i];
       if (
-        t !== t ||
+        Number.isNaN(t) ||
         typeof b !== 'number' ||
-        b !== b ||
+        Number.isNaN(b) ||
         typeof a !== 'number' ||
-        a !== a ||
+        Number.isNaN(a) ||
         typeof bs !== 'number' ||
-        bs !== bs ||
+        Number.isNaN(bs) ||
         typeof as !== 'number' ||
-        as !== as ||
+        Number.isNaN(as) ||
         typeof s !== 'string' ||
         s.length === 0
       ) {
