@@ -395,7 +395,7 @@ export class CsvSource implements EventSource {
       throw columnError(
         this.name,
         `Expected the columns of ${this.name} to match a canonical kind (quote: ${CSV_COLUMNS.quote.join(',')}; trade: ${CSV_COLUMNS.trade.join(',')}; ...), got ${JSON.stringify(names)}. ` +
-          "Pass `kind` and a `columns` mapping such as { ts: 'timestamp', price: 'px' }.",
+          "Pass `kind` and a `columns` mapping such as { ts: 'timestamp', price: 'px' } (CLI: --kind trade --map ts=timestamp,price=px), or a vendor preset as `format` (CLI: --format tardis-trades; see FORMAT_PRESETS).",
         { value: names },
       );
     }

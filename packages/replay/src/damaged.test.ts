@@ -227,4 +227,19 @@ describe('exactness (section 1.6)', () => {
       { type: 'trade', symbol: 'X', ts: 1704205800000500, price: 100.5, size: 1, side: 'unknown' },
     ]);
   });
+
+  it('RFC 1123 / HTTP-date timestamps read in CSV (quoted, they hold a comma) and JSONL', async () => {
+    const f = join(dir, 'http.csv');
+    writeFileSync(
+      f,
+      'ts,symbol,price,size,side,id\n"Tue, 02 Jan 2024 14:30:00 GMT",A,1,1,buy,\n"Tue, 02 Jan 2024 14:30:01 GMT",A,2,1,sell,\n',
+    );
+    expect((await collect(openSource(f))).map((e) => e.ts)).toEqual([1704205800000000, 1704205801000000]);
+    const j = join(dir, 'http.jsonl');
+    writeFileSync(
+      j,
+      '{"type":"trade","symbol":"A","ts":"Tue, 02 Jan 2024 14:30:00 GMT","price":1,"size":1,"side":"buy"}\n',
+    );
+    expect((await collect(openSource(j))).map((e) => e.ts)).toEqual([1704205800000000]);
+  });
 });
