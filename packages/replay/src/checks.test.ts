@@ -139,7 +139,7 @@ describe('duplicates, gaps and crossed quotes', () => {
     expect(s.duplicates).toMatchObject({ count: 1, skipped: 0 });
     expect(s.crossedQuotes).toMatchObject({ count: 1, skipped: 0 });
     expect(s.gaps).toMatchObject({ count: 1, thresholdUs: 60_000_000 });
-    expect(s.gaps.examples[0]?.message).toContain('Gap of 89998000 µs for Q');
+    expect(s.gaps.examples[0]?.message).toContain('Gap of 1m29.998s for Q');
   });
 
   it('skip policies drop them; error policies throw with a code', async () => {

@@ -3,7 +3,14 @@
  * duplicates, gaps and crossed quotes. Each check has a policy; what was skipped or flagged is
  * counted in a {@link DataReport} that stays available after the replay ends.
  */
-import { TradeKitError, type MarketEvent, type Micros, microsToIso, parseDuration } from '@tradekit/types';
+import {
+  TradeKitError,
+  type MarketEvent,
+  type Micros,
+  formatDuration,
+  microsToIso,
+  parseDuration,
+} from '@tradekit/types';
 import { clipRow, invalidOption, location } from './errors.js';
 
 /** What to do with a row that cannot be parsed. */
@@ -68,8 +75,10 @@ export interface DataReport {
   lastTs?: Micros;
   malformed: IssueCount;
   outOfOrder: IssueCount;
-  /** Events moved back into order by the `reorder` policy. */
+  /** Events moved back into order by the `reorder` policy (each counted once, and only if kept). */
   reordered: number;
+  /** Empty lines skipped (they hold no data, but are counted so that nothing passes unseen). */
+  blankLines: number;
   duplicates: IssueCount;
   crossedQuotes: IssueCount;
   gaps: IssueCount & { thresholdUs?: number };
@@ -79,19 +88,22 @@ function issue(): IssueCount {
   return { count: 0, skipped: 0, examples: [] };
 }
 
-/** A fresh, empty report. */
-export function emptyReport(files: string[] = []): DataReport {
-  return {
+/** A fresh, empty report (with the gap threshold in force, if any, so that it shows even for an empty file). */
+export function emptyReport(files: string[] = [], gapThresholdUs?: number): DataReport {
+  const report: DataReport = {
     files,
     rows: 0,
     events: 0,
     malformed: issue(),
     outOfOrder: issue(),
     reordered: 0,
+    blankLines: 0,
     duplicates: issue(),
     crossedQuotes: issue(),
     gaps: issue(),
   };
+  if (gapThresholdUs !== undefined) report.gaps.thresholdUs = gapThresholdUs;
+  return report;
 }
 
 function addIssues(into: IssueCount, from: IssueCount, max: number): void {
@@ -112,6 +124,7 @@ export function combineReports(reports: readonly DataReport[], maxExamples = 5):
     addIssues(out.malformed, r.malformed, maxExamples);
     addIssues(out.outOfOrder, r.outOfOrder, maxExamples);
     out.reordered += r.reordered;
+    out.blankLines += r.blankLines;
     addIssues(out.duplicates, r.duplicates, maxExamples);
     addIssues(out.crossedQuotes, r.crossedQuotes, maxExamples);
     addIssues(out.gaps, r.gaps, maxExamples);
@@ -169,6 +182,12 @@ interface Held {
   e: MarketEvent;
   line: number;
   seq: number;
+}
+
+/** An out-of-order event waiting for the next one to tell whether it or the event before it is the odd one. */
+interface Suspect {
+  e: MarketEvent;
+  line: number;
 }
 
 function heldBefore(a: Held, b: Held): boolean {
@@ -238,6 +257,14 @@ export class DataChecks {
   private held: Held[] = [];
   private maxSeen = Number.NEGATIVE_INFINITY;
   private seq = 0;
+  private maxReleasedSeq = -1;
+  /** Time of the event passed before the last one (the last one's left neighbour). */
+  private prevTs = Number.NEGATIVE_INFINITY;
+  private lastLine = 0;
+  private suspect: Suspect | undefined;
+  /** State the last passed event changed, to undo when it turns out to be an outlier. */
+  private lastSymPrev: number | undefined;
+  private lastMadeGap = false;
 
   constructor(
     readonly file: string,
@@ -249,30 +276,46 @@ export class DataChecks {
     if (options.gapThreshold !== undefined) report.gaps.thresholdUs = options.gapThreshold;
   }
 
-  // Counters kept here on the hot path and folded into the report once per batch.
+  // Counter kept here on the hot path and folded into the report once per batch.
   private rows = 0;
-  private passed = 0;
-  private first = Number.NaN;
 
-  /** Hands over the events collected so far (and brings the report up to date). */
+  /**
+   * Hands over the events collected so far (and brings the report up to date). The newest event
+   * stays behind until the next one arrives (or {@link DataChecks.finish}): if the next one is
+   * earlier, the newest may turn out to be a lone outlier (a typo days ahead) and is dropped then,
+   * instead of every good event after it.
+   */
   take(): MarketEvent[] {
-    this.sync();
     const out = this.out;
-    this.out = [];
+    const keep = this.finished ? 0 : Math.min(1, out.length);
+    this.out = keep > 0 ? [out.pop() as MarketEvent] : [];
+    this.sync(out);
     return out;
   }
 
-  private sync(): void {
+  /** True when {@link DataChecks.take} would hand over at least one event. */
+  get ready(): boolean {
+    return this.out.length > (this.finished ? 0 : 1);
+  }
+
+  private finished = false;
+
+  private sync(batch: readonly MarketEvent[]): void {
     const rep = this.report;
     rep.rows += this.rows;
     this.rows = 0;
-    if (this.passed > 0) {
-      rep.events += this.passed;
-      this.passed = 0;
-      if (rep.firstTs === undefined || this.first < rep.firstTs) rep.firstTs = this.first;
-      if (rep.lastTs === undefined || this.lastTs > rep.lastTs) rep.lastTs = this.lastTs;
-      this.first = Number.NaN;
+    if (batch.length > 0) {
+      rep.events += batch.length;
+      const first = (batch[0] as MarketEvent).ts;
+      const last = (batch[batch.length - 1] as MarketEvent).ts;
+      if (rep.firstTs === undefined || first < rep.firstTs) rep.firstTs = first;
+      if (rep.lastTs === undefined || last > rep.lastTs) rep.lastTs = last;
     }
+  }
+
+  /** Counts an empty line of the file. */
+  blank(): void {
+    this.report.blankLines++;
   }
 
   private example(into: IssueCount, ex: DataIssue): void {
@@ -305,16 +348,25 @@ export class DataChecks {
   /** Drains the reorder buffer; call once at the end of the file. */
   finish(): void {
     const held = this.held;
-    while (held.length > 0) {
-      const top = this.popHeld();
-      this.pass(top.e, top.line);
+    while (held.length > 0) this.release(this.popHeld());
+    // A last out-of-order event with nothing after it is taken to be the late one.
+    const s = this.suspect;
+    if (s !== undefined) {
+      this.suspect = undefined;
+      this.late(s.e, s.line);
     }
-    this.sync();
+    this.finished = true;
+  }
+
+  /** Passes an event out of the reorder buffer; counts it as reordered if it overtook a later-read one and was kept. */
+  private release(h: Held): void {
+    if (!this.pass(h.e, h.line)) return;
+    if (h.seq < this.maxReleasedSeq) this.report.reordered++;
+    else this.maxReleasedSeq = h.seq;
   }
 
   private hold(e: MarketEvent, line: number): void {
-    if (e.ts < this.maxSeen) this.report.reordered++;
-    else this.maxSeen = e.ts;
+    if (e.ts >= this.maxSeen) this.maxSeen = e.ts;
     const h: Held = { e, line, seq: this.seq++ };
     const heap = this.held;
     heap.push(h);
@@ -328,10 +380,7 @@ export class DataChecks {
     }
     heap[i] = h;
     const release = this.maxSeen - this.options.reorderWindow;
-    while (heap.length > 0 && (heap[0] as Held).e.ts <= release) {
-      const top = this.popHeld();
-      this.pass(top.e, top.line);
-    }
+    while (heap.length > 0 && (heap[0] as Held).e.ts <= release) this.release(this.popHeld());
   }
 
   private popHeld(): Held {
@@ -355,26 +404,88 @@ export class DataChecks {
     return top;
   }
 
-  private pass(e: MarketEvent, line: number): void {
+  /**
+   * Offers an event in file order; returns whether it was kept (or is held as a suspect). An
+   * event earlier than the one before it waits for the next event to decide which is wrong: if
+   * the next one is also earlier than the previous event (and not earlier than the suspect), the
+   * previous event is a lone outlier ahead of its neighbours and is dropped; otherwise the
+   * suspect is the late one.
+   */
+  private pass(e: MarketEvent, line: number): boolean {
+    const s = this.suspect;
+    if (s !== undefined) {
+      this.suspect = undefined;
+      if (e.ts < this.lastTs && e.ts >= s.e.ts && s.e.ts >= this.prevTs && this.out.length > 0) {
+        this.outlier(s.e, s.line);
+        this.admit(s.e, s.line);
+      } else {
+        this.late(s.e, s.line);
+      }
+    }
+    if (e.ts < this.lastTs) {
+      if (this.options.outOfOrder === 'reorder') return this.late(e, line);
+      this.suspect = { e, line };
+      return true;
+    }
+    return this.admit(e, line);
+  }
+
+  /** Drops (or, under `error`, reports) the last kept event: it lies ahead of both neighbours. */
+  private outlier(next: MarketEvent, nextLine: number): void {
+    const bad = this.out.pop() as MarketEvent;
+    const badLine = this.lastLine;
+    const r = this.report.outOfOrder;
+    const message =
+      `Expected \`ts\` to be ≤ ${next.ts} (${microsToIso(next.ts)}), the time of the rows after it, got \`${bad.ts}\` (${microsToIso(bad.ts)}) ` +
+      `at ${location(this.file, badLine)}: one row ahead of both neighbours (the next rows, from ${location(this.file, nextLine)}, continue from the row before it).`;
+    if (this.options.outOfOrder === 'error') {
+      throw new TradeKitError(
+        'REPLAY_OUT_OF_ORDER',
+        `${message} Fix that row, or pass \`outOfOrder: 'skip'\` to drop and count it.`,
+        { details: { file: this.file, line: badLine, column: 'ts', value: bad.ts, next: next.ts } },
+      );
+    }
+    r.count++;
+    r.skipped++;
+    this.example(r, { file: this.file, line: badLine, column: 'ts', symbol: bad.symbol, ts: bad.ts, message });
+    // Undo what the outlier changed.
+    this.lastTs = this.prevTs;
+    this.last = undefined;
+    if (this.options.gapThreshold !== undefined) {
+      if (this.lastSymPrev === undefined) this.lastBySymbol.delete(bad.symbol);
+      else this.lastBySymbol.set(bad.symbol, this.lastSymPrev);
+      if (this.lastMadeGap) {
+        this.report.gaps.count--;
+        const ex = this.report.gaps.examples;
+        if (ex.length > 0 && ex[ex.length - 1]?.ts === bad.ts) ex.pop();
+      }
+    }
+  }
+
+  /** An event earlier than the one before it: error, or skip and count. Returns false (not kept). */
+  private late(e: MarketEvent, line: number): boolean {
+    const ts = e.ts;
+    const r = this.report.outOfOrder;
+    const message =
+      `Expected \`ts\` to be ≥ ${this.lastTs} (${microsToIso(this.lastTs)}), the previous event's time, got \`${ts}\` (${microsToIso(ts)}) ` +
+      `at ${location(this.file, line)}.`;
+    if (this.options.outOfOrder === 'error') {
+      throw new TradeKitError(
+        'REPLAY_OUT_OF_ORDER',
+        `${message} Sort the file by time, or pass \`outOfOrder: 'skip'\` or \`outOfOrder: 'reorder'\` with a \`reorderWindow\`.`,
+        { details: { file: this.file, line, column: 'ts', value: ts, previous: this.lastTs } },
+      );
+    }
+    r.count++;
+    r.skipped++;
+    this.example(r, { file: this.file, line, column: 'ts', symbol: e.symbol, ts, message });
+    return false;
+  }
+
+  /** The remaining checks for an event in order; returns whether it was kept. */
+  private admit(e: MarketEvent, line: number): boolean {
     const ts = e.ts;
     const opts = this.options;
-    if (ts < this.lastTs) {
-      const r = this.report.outOfOrder;
-      const message =
-        `Expected \`ts\` to be ≥ ${this.lastTs} (${microsToIso(this.lastTs)}), the previous event's time, got \`${ts}\` (${microsToIso(ts)}) ` +
-        `at ${location(this.file, line)}.`;
-      if (opts.outOfOrder === 'error') {
-        throw new TradeKitError(
-          'REPLAY_OUT_OF_ORDER',
-          `${message} Sort the file by time, or pass \`outOfOrder: 'skip'\` or \`outOfOrder: 'reorder'\` with a \`reorderWindow\`.`,
-          { details: { file: this.file, line, column: 'ts', value: ts, previous: this.lastTs } },
-        );
-      }
-      r.count++;
-      r.skipped++;
-      this.example(r, { file: this.file, line, column: 'ts', symbol: e.symbol, ts, message });
-      return;
-    }
     if (ts === this.lastTs && this.last !== undefined && sameEvent(this.last, e)) {
       const r = this.report.duplicates;
       r.count++;
@@ -391,7 +502,7 @@ export class DataChecks {
       }
       if (opts.duplicates === 'skip') {
         r.skipped++;
-        return;
+        return false;
       }
     }
     if (e.type === 'quote' && e.bid > e.ask) {
@@ -410,28 +521,32 @@ export class DataChecks {
       }
       if (opts.crossedQuotes === 'skip') {
         r.skipped++;
-        return;
+        return false;
       }
     }
     if (opts.gapThreshold !== undefined) {
       const prev = this.lastBySymbol.get(e.symbol);
+      this.lastSymPrev = prev;
+      this.lastMadeGap = false;
       if (prev !== undefined && ts - prev > opts.gapThreshold) {
         const r = this.report.gaps;
         r.count++;
+        this.lastMadeGap = true;
         this.example(r, {
           file: this.file,
           line,
           symbol: e.symbol,
           ts,
-          message: `Gap of ${ts - prev} µs for ${e.symbol} from ${microsToIso(prev)} to ${microsToIso(ts)}.`,
+          message: `Gap of ${formatDuration(ts - prev)} for ${e.symbol} from ${microsToIso(prev)} to ${microsToIso(ts)}.`,
         });
       }
       this.lastBySymbol.set(e.symbol, ts);
     }
+    this.prevTs = this.lastTs;
     this.lastTs = ts;
+    this.lastLine = line;
     this.last = e;
-    if (this.passed === 0) this.first = ts;
-    this.passed++;
     this.out.push(e);
+    return true;
   }
 }

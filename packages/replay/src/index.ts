@@ -12,10 +12,12 @@ export {
   isEventSource,
   type DataFormat,
   type OpenOptions,
+  type PresetName,
   type FromEventsOptions,
 } from './open.js';
 export type { EventSource, SeekMethod } from './source.js';
-export { CsvSource, type CsvReadOptions, type CsvField } from './csv.js';
+export { FORMAT_PRESETS, PRESET_NAMES, isPresetName, presetOptions, type FormatPreset } from './presets.js';
+export { CsvSource, CSV_FIELDS, type CsvReadOptions, type CsvField } from './csv.js';
 export { JsonlSource, type JsonlReadOptions } from './jsonl.js';
 export { ParquetSource, type ParquetReadOptions } from './parquet.js';
 export {

@@ -55,6 +55,12 @@ function toUs(v: unknown, unit: EpochUnit | 'iso'): number {
   return Number.NaN;
 }
 
+/** The digits of a top-level integer field as text (exact, unlike JSON.parse beyond 2^53), or `undefined`. */
+function exactDigits(line: string, key: string): string | undefined {
+  const m = new RegExp(`"${key}"\\s*:\\s*(-?\\d+)\\s*[,}]`).exec(line);
+  return m?.[1];
+}
+
 /** End of a JSON string value starting at `i` (index of the closing quote), or -1 when it holds escapes. */
 function stringEnd(s: string, i: number, end: number, st: ReadState): number {
   const q = s.indexOf('"', i);
@@ -440,7 +446,7 @@ export class JsonlSource implements EventSource {
     readonly options: JsonlReadOptions = {},
   ) {
     this.checkOptions = resolveChecks(options);
-    this.report = emptyReport([name]);
+    this.report = emptyReport([name], this.checkOptions.gapThreshold);
     this.gzip = options.gzip ?? isGzipPath(name);
     this.seekMethod = this.gzip ? 'scan' : 'binary-search';
     const ts = options.ts ?? 'auto';
@@ -491,33 +497,42 @@ export class JsonlSource implements EventSource {
       }
     }
     let carry = '';
-    for await (const text of textChunks(this.name, this.gzip, startByte)) {
-      let from = 0;
-      if (carry.length > 0) {
-        // Finish the line cut at the chunk boundary on its own instead of copying the whole
-        // chunk into `carry + text`.
-        const nl = text.indexOf('\n');
-        if (nl < 0) {
-          carry += text;
+    try {
+      for await (const text of textChunks(this.name, this.gzip, startByte)) {
+        let from = 0;
+        if (carry.length > 0) {
+          // Finish the line cut at the chunk boundary on its own instead of copying the whole
+          // chunk into `carry + text`.
+          const nl = text.indexOf('\n');
+          if (nl < 0) {
+            carry += text;
+            continue;
+          }
+          const head = carry + text.slice(0, nl + 1);
+          this.parse(head, head.length - 1, st);
+          carry = '';
+          from = nl + 1;
+        }
+        const end = text.lastIndexOf('\n');
+        if (end < from) {
+          carry = text.slice(from);
           continue;
         }
-        const head = carry + text.slice(0, nl + 1);
-        this.parse(head, head.length - 1, st);
-        carry = '';
-        from = nl + 1;
+        this.parse(text, end, st, from);
+        carry = text.slice(end + 1);
+        if (checks.ready) yield checks.take();
       }
-      const end = text.lastIndexOf('\n');
-      if (end < from) {
-        carry = text.slice(from);
-        continue;
+    } catch (err) {
+      // Damaged gzip: hand on every complete line before the damage, then the error.
+      if (isTradeKitError(err) && err.code === 'REPLAY_BAD_GZIP') {
+        checks.finish();
+        if (checks.ready) yield checks.take();
       }
-      this.parse(text, end, st, from);
-      carry = text.slice(end + 1);
-      if (checks.out.length > 0) yield checks.take();
+      throw err;
     }
     if (carry.length > 0) this.parse(`${carry}\n`, carry.length, st);
     checks.finish();
-    if (checks.out.length > 0) yield checks.take();
+    if (checks.ready) yield checks.take();
   }
 
   /** Parses the complete lines of `buf[0, end]` (`end` is the index of the last newline). */
@@ -558,7 +573,7 @@ export class JsonlSource implements EventSource {
           continue;
         }
         this.accept(record, line, lineNo, st);
-      }
+      } else checks.blank();
       pos = nl + 1;
     }
   }
@@ -566,6 +581,11 @@ export class JsonlSource implements EventSource {
   private accept(record: { ts?: unknown; start?: unknown }, line: string, lineNo: number, st: ReadState): void {
     const checks = st.checks;
     if (record !== null && typeof record === 'object') {
+      // JSON.parse rounds integers beyond 2^53 (19-digit ns): read those digits from the text.
+      if (typeof record.ts === 'number' && !Number.isSafeInteger(record.ts))
+        record.ts = exactDigits(line, 'ts') ?? record.ts;
+      if (typeof record.start === 'number' && !Number.isSafeInteger(record.start))
+        record.start = exactDigits(line, 'start') ?? record.start;
       const ts = record.ts;
       if (!(typeof ts === 'number' && st.unit === 'us' && Number.isInteger(ts))) {
         st.unit ??= this.unitOf(ts);

@@ -186,12 +186,21 @@ export function parseIso(s: string, start: number, end: number): number {
       return (dayMs + h * 3_600_000 + mi * 60_000 + sec * 1000) * 1000 + us;
     }
   }
-  return isoToMicros(s.slice(start, end));
+  const text = s.slice(start, end);
+  if (HTTP_DATE.test(text)) return Date.parse(text) * 1000;
+  return isoToMicros(text);
 }
 
-/** True when `s[start, end)` looks like ISO-8601 rather than an epoch number. */
+/** RFC 1123 / HTTP-date, `Tue, 02 Jan 2024 14:30:00 GMT` (second precision), read as a text time like ISO. */
+const HTTP_DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** True when `s[start, end)` looks like ISO-8601 (or an RFC 1123 HTTP-date) rather than an epoch number. */
 export function looksIso(s: string, start: number, end: number): boolean {
-  return end - start >= 10 && s.charCodeAt(start + 4) === 45;
+  if (end - start < 10) return false;
+  if (s.charCodeAt(start + 4) === 45) return true;
+  // `Tue, 02 Jan ...`: a weekday name and a comma.
+  return s.charCodeAt(start + 3) === 44 && end - start === 29;
 }
 
 /** True when `s` holds `text` at `i` (a char loop: cheaper than `startsWith` for short symbols). */

@@ -8,7 +8,11 @@ import { type CsvReadOptions, CsvSource } from './csv.js';
 import { invalidOption } from './errors.js';
 import { type JsonlReadOptions, JsonlSource } from './jsonl.js';
 import { type ParquetReadOptions, ParquetSource } from './parquet.js';
+import { presetOptions } from './presets.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
+
+/** The name of a vendor preset (see `FORMAT_PRESETS`), e.g. `'tardis-trades'`. */
+export type PresetName = string;
 
 /** A data file format. */
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -17,8 +21,12 @@ export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 export type OpenOptions = CsvReadOptions &
   JsonlReadOptions &
   Omit<ParquetReadOptions, 'columns'> & {
-    /** Reader to use; by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, each optionally `.gz`). */
-    format?: DataFormat;
+    /**
+     * Reader to use, or a vendor preset (`tardis-trades`, `binance-klines`, ... see
+     * {@link FORMAT_PRESETS}); by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`,
+     * `.json`, `.parquet`, each optionally `.gz`).
+     */
+    format?: DataFormat | PresetName;
   };
 
 /** The format a path's extension implies, or `undefined`. */
@@ -39,6 +47,12 @@ export function formatOf(path: string): DataFormat | undefined {
  */
 export function openSource(path: string, options: OpenOptions = {}): EventSource {
   if (typeof path !== 'string' || path.length === 0) throw invalidOption('path', 'a file path', path);
+  const requested = options.format;
+  if (requested !== undefined && requested !== 'csv' && requested !== 'jsonl' && requested !== 'parquet') {
+    // A vendor preset: CSV with the preset's layout under the caller's options.
+    const { format: _preset, ...rest } = options;
+    return new CsvSource(path, presetOptions(requested, path, rest));
+  }
   const format = options.format ?? formatOf(path);
   switch (format) {
     case 'csv':
@@ -74,7 +88,7 @@ export interface FromEventsOptions extends DataCheckOptions {
 export function fromEvents(events: MarketEventSource, options: FromEventsOptions = {}): EventSource {
   const name = options.name ?? 'events';
   const checkOptions = resolveChecks(options);
-  const report: DataReport = emptyReport([name]);
+  const report: DataReport = emptyReport([name], checkOptions.gapThreshold);
   const restartable = Array.isArray(events);
   let used = false;
   const source: EventSource = {
@@ -105,7 +119,7 @@ export function fromEvents(events: MarketEventSource, options: FromEventsOptions
         }
       }
       checks.finish();
-      if (checks.out.length > 0) yield checks.take();
+      if (checks.ready) yield checks.take();
     },
     [Symbol.asyncIterator]() {
       return flatten(source.batches());

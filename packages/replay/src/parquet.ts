@@ -41,6 +41,9 @@ export interface ParquetReadOptions extends DataCheckOptions {
 }
 
 type Hyparquet = typeof import('hyparquet');
+
+/** Rows turned into events between two hand-overs (see the slicing in `batches`). */
+const SLICE_ROWS = 4096;
 let hyparquetModule: Promise<Hyparquet> | undefined;
 
 /** Loads hyparquet once (ESM-only, hence the dynamic import). */
@@ -97,7 +100,7 @@ export class ParquetSource implements EventSource {
     readonly options: ParquetReadOptions = {},
   ) {
     this.checkOptions = resolveChecks(options);
-    this.report = emptyReport([name]);
+    this.report = emptyReport([name], this.checkOptions.gapThreshold);
     const ts = options.ts ?? 'auto';
     if (!['auto', 'iso', 's', 'ms', 'us', 'ns'].includes(ts))
       throw invalidOption('ts', "one of 'auto', 'iso', 's', 'ms', 'us', 'ns'", ts);
@@ -240,19 +243,153 @@ export class ParquetSource implements EventSource {
         for (const c of list) for (let k = 0; k < c.data.length; k++) all[c.rowStart - groupStart + k] = c.data[k];
         return all;
       });
-      for (let i = 0; i < rows; i++) {
-        const line = groupStart + i + 1;
-        if (unit === undefined) {
-          const v = (cols[layout.pos.ts] as ArrayLike<unknown>)[i];
-          unit = typeof v === 'string' && !/^-?\d+(\.\d+)?$/.test(v) ? 'iso' : detectEpochUnit(num(v));
-        }
-        this.row(cols, i, line, layout, unit, checks, state);
+      if (unit === undefined && rows > 0) {
+        const v = (cols[layout.pos.ts] as ArrayLike<unknown>)[0];
+        unit = typeof v === 'string' && !/^-?\d+(\.\d+)?$/.test(v) ? 'iso' : detectEpochUnit(num(v));
       }
-      if (checks.out.length > 0) yield checks.take();
+      const u = unit as EpochUnit | 'iso';
+      const fast = layout.kind === 'trade' || layout.kind === 'quote';
+      const ts = fast ? this.tsColumn(cols[layout.pos.ts] as ArrayLike<unknown>, rows, u) : undefined;
+      // Hand events on in slices: a whole row group of events alive at once would outgrow the
+      // young generation and be copied by every scavenge (the GC cost dominated before).
+      for (let lo = 0; lo < rows; lo += SLICE_ROWS) {
+        const hi = Math.min(rows, lo + SLICE_ROWS);
+        if (layout.kind === 'trade')
+          this.trades(cols, ts as Float64Array, lo, hi, groupStart, layout, u, checks, state);
+        else if (layout.kind === 'quote')
+          this.quotes(cols, ts as Float64Array, lo, hi, groupStart, layout, u, checks, state);
+        else for (let i = lo; i < hi; i++) this.row(cols, i, groupStart + i + 1, layout, u, checks, state);
+        if (checks.ready) yield checks.take();
+      }
     }
     if (state.pending) checks.accept(state.pending, state.pendingLine);
     checks.finish();
-    if (checks.out.length > 0) yield checks.take();
+    if (checks.ready) yield checks.take();
+  }
+
+  /**
+   * The `ts` column of a row group as epoch µs, converted in one pass (NaN where a value needs
+   * the general path): BigInt64Array and number columns are the common cases.
+   */
+  private tsColumn(col: ArrayLike<unknown>, rows: number, unit: EpochUnit | 'iso'): Float64Array {
+    const out = new Float64Array(rows);
+    if (col instanceof BigInt64Array || col instanceof BigUint64Array) {
+      if (unit === 'ns') for (let i = 0; i < rows; i++) out[i] = Number((col[i] as bigint) / 1000n);
+      else {
+        const mult = unit === 'us' || unit === 'iso' ? 1 : unit === 'ms' ? 1000 : 1_000_000;
+        for (let i = 0; i < rows; i++) {
+          const x = Number(col[i] as bigint);
+          out[i] = Number.isSafeInteger(x) ? x * mult : Number.NaN;
+        }
+      }
+      return out;
+    }
+    const mult = unit === 'us' ? 1 : unit === 'ms' ? 1000 : unit === 's' ? 1_000_000 : 0;
+    for (let i = 0; i < rows; i++) {
+      const v = col[i];
+      // Integers in µs/ms/s scale exactly; anything else (ns, fractions, strings) takes tsOf.
+      if (typeof v === 'bigint' && mult !== 0) {
+        const x = Number(v);
+        out[i] = Number.isSafeInteger(x) ? x * mult : this.tsOf(v, unit);
+      } else out[i] = typeof v === 'number' && mult !== 0 && Number.isSafeInteger(v) ? v * mult : this.tsOf(v, unit);
+    }
+    return out;
+  }
+
+  /** Trade rows of one row group, column by column; any row that is not plain goes through {@link row}. */
+  private trades(
+    cols: ArrayLike<unknown>[],
+    ts: Float64Array,
+    lo: number,
+    hi: number,
+    groupStart: number,
+    layout: Layout,
+    unit: EpochUnit | 'iso',
+    checks: DataChecks,
+    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
+  ): void {
+    const pos = layout.pos;
+    const price = cols[pos.price] as ArrayLike<unknown>;
+    const size = cols[pos.size] as ArrayLike<unknown>;
+    const sym = pos.symbol >= 0 ? (cols[pos.symbol] as ArrayLike<unknown>) : undefined;
+    const side = pos.side >= 0 ? (cols[pos.side] as ArrayLike<unknown>) : undefined;
+    const ids = pos.id >= 0 ? (cols[pos.id] as ArrayLike<unknown>) : undefined;
+    const fixed = state.lastSymbol;
+    for (let i = lo; i < hi; i++) {
+      const t = ts[i] as number;
+      const p = price[i];
+      const q = size[i];
+      const s = sym === undefined ? fixed : sym[i];
+      const sd = side === undefined ? undefined : side[i];
+      const sideOk = sd === 'buy' || sd === 'sell' || sd === 'unknown' || sd === undefined || sd === null || sd === '';
+      if (
+        Number.isNaN(t) ||
+        typeof p !== 'number' ||
+        Number.isNaN(p) ||
+        typeof q !== 'number' ||
+        !(q >= 0) ||
+        typeof s !== 'string' ||
+        s.length === 0 ||
+        !sideOk
+      ) {
+        this.row(cols, i, groupStart + i + 1, layout, unit, checks, state);
+        continue;
+      }
+      const sideV: 'buy' | 'sell' | 'unknown' = sd === 'buy' ? 'buy' : sd === 'sell' ? 'sell' : 'unknown';
+      const id = ids === undefined ? undefined : ids[i];
+      checks.accept(
+        id === undefined || id === null || id === ''
+          ? { type: 'trade', symbol: s, ts: t, price: p, size: q, side: sideV }
+          : { type: 'trade', symbol: s, ts: t, price: p, size: q, side: sideV, id: String(id) },
+        groupStart + i + 1,
+      );
+    }
+  }
+
+  /** Quote rows of one row group, column by column; any row that is not plain goes through {@link row}. */
+  private quotes(
+    cols: ArrayLike<unknown>[],
+    ts: Float64Array,
+    lo: number,
+    hi: number,
+    groupStart: number,
+    layout: Layout,
+    unit: EpochUnit | 'iso',
+    checks: DataChecks,
+    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
+  ): void {
+    const pos = layout.pos;
+    const bid = cols[pos.bid] as ArrayLike<unknown>;
+    const bidSize = cols[pos.bid_size] as ArrayLike<unknown>;
+    const ask = cols[pos.ask] as ArrayLike<unknown>;
+    const askSize = cols[pos.ask_size] as ArrayLike<unknown>;
+    const sym = pos.symbol >= 0 ? (cols[pos.symbol] as ArrayLike<unknown>) : undefined;
+    const fixed = state.lastSymbol;
+    for (let i = lo; i < hi; i++) {
+      const t = ts[i] as number;
+      const b = bid[i];
+      const bs = bidSize[i];
+      const a = ask[i];
+      const as = askSize[i];
+      const s = sym === undefined ? fixed : sym[i];
+      if (
+        Number.isNaN(t) ||
+        typeof b !== 'number' ||
+        Number.isNaN(b) ||
+        typeof a !== 'number' ||
+        Number.isNaN(a) ||
+        typeof bs !== 'number' ||
+        Number.isNaN(bs) ||
+        typeof as !== 'number' ||
+        Number.isNaN(as) ||
+        typeof s !== 'string' ||
+        s.length === 0
+      ) {
+        this.row(cols, i, groupStart + i + 1, layout, unit, checks, state);
+        continue;
+      }
+      checks.accept({ type: 'quote', symbol: s, ts: t, bid: b, bidSize: bs, ask: a, askSize: as }, groupStart + i + 1);
+    }
   }
 
   private tsOf(v: unknown, unit: EpochUnit | 'iso'): number {

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, rmSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MarketEvent } from '@tradekit/types';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openSource, parseEpoch, parseIso, parseNumber, replay, writeEvents } from './index.js';
 import { sampleTrades } from './testing/events.js';
 
@@ -148,19 +149,37 @@ describe('CSV options', () => {
     'closes the file when the consumer stops early, with the next read already under way',
     async () => {
       const events = sampleTrades(60_000, 3); // a few read chunks
-      const openFds = () => readdirSync('/proc/self/fd').length;
       for (const ext of ['csv', 'jsonl']) {
         const f = join(dir, `early-stop.${ext}`);
         await writeEvents(f, events);
-        const before = openFds();
+        // Watch the file handles the reader itself opens (not a process-wide count, which other
+        // work in the same worker changes): every one must be closed when the loop exits.
+        const handles: { fh: FileHandle; closed: boolean }[] = [];
+        const realOpen = fsp.open.bind(fsp);
+        const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+          const fh = await realOpen(...args);
+          const entry = { fh, closed: false };
+          handles.push(entry);
+          const close = fh.close.bind(fh);
+          fh.close = async () => {
+            entry.closed = true;
+            return close();
+          };
+          return fh;
+        });
         let seen = 0;
-        for await (const batch of openSource(f).batches()) {
-          seen += batch.length;
-          break;
+        try {
+          for await (const batch of openSource(f).batches()) {
+            seen += batch.length;
+            break;
+          }
+        } finally {
+          spy.mockRestore();
         }
         expect(seen).toBeGreaterThan(0);
         expect(seen).toBeLessThan(events.length);
-        expect(openFds()).toBe(before);
+        expect(handles.length).toBeGreaterThan(0); // the reader opened the file through fs.promises
+        expect(handles.filter((h) => !h.closed)).toEqual([]);
         // And a full read afterwards still yields every event.
         expect(await collect(openSource(f))).toHaveLength(events.length);
       }

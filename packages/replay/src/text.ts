@@ -4,7 +4,6 @@
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { TradeKitError } from '@tradekit/types';
 
 /** Read size of the file streams. Large chunks keep per-chunk overhead off the hot path. */
@@ -43,39 +42,94 @@ export async function* textChunks(path: string, gzip: boolean, start = 0): Async
     yield* plainChunks(path, start);
     return;
   }
+  yield* gzipChunks(path, start);
+}
+
+/** Decompressed bytes a gzip read may hold for a slow consumer before it pauses the file. */
+const GZIP_QUEUE_BYTES = 4 * CHUNK_BYTES;
+
+/**
+ * Gunzips a file into decoded text. Output is taken from gunzip as it is produced (never left
+ * in a stream buffer, which a decompression error would discard), and the file read pauses while
+ * the consumer is behind; so a truncated or damaged file delivers every byte before the damage,
+ * then the error, however fast or slowly it is read.
+ */
+async function* gzipChunks(path: string, start: number): AsyncGenerator<string> {
   const raw = createReadStream(path, { start, highWaterMark: CHUNK_BYTES });
-  let stream: Readable = raw;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-    raw.on('error', (e) => gunzip.destroy(e));
-    stream = raw.pipe(gunzip);
-  }
+  const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  raw.on('data', (c) => {
+    if (!gunzip.write(c) || queued > GZIP_QUEUE_BYTES) raw.pause();
+  });
+  raw.on('end', () => gunzip.end());
+  raw.on('error', (e) => {
+    failure ??= e;
+    signal();
+  });
+  gunzip.on('drain', () => {
+    if (queued <= GZIP_QUEUE_BYTES) raw.resume();
+  });
+  gunzip.on('data', (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    signal();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    signal();
+  });
+  gunzip.on('error', (e) => {
+    failure ??= e;
+    signal();
+  });
   const decoder = new TextDecoder('utf-8');
   try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Uint8Array;
-      // Pieces below the large-object size, as in plainChunks.
-      for (let from = 0; from < bytes.length; from += DECODE_BYTES) {
-        const text = decoder.decode(bytes.subarray(from, from + DECODE_BYTES), { stream: true });
-        if (text.length > 0) yield text;
+    while (true) {
+      const bytes = queue.shift();
+      if (bytes !== undefined) {
+        queued -= bytes.length;
+        if (queued <= GZIP_QUEUE_BYTES && raw.isPaused() && !gunzip.writableNeedDrain && !raw.destroyed) raw.resume();
+        // Pieces below the large-object size, as in plainChunks.
+        for (let from = 0; from < bytes.length; from += DECODE_BYTES) {
+          const text = decoder.decode(bytes.subarray(from, from + DECODE_BYTES), { stream: true });
+          if (text.length > 0) yield text;
+        }
+        continue;
       }
+      if (failure !== undefined) throw failure;
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
     const rest = decoder.decode();
     if (rest.length > 0) yield rest;
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES')
       throw notFound(path, err);
-    if (gzip && err instanceof Error && /header|gzip|incorrect|unexpected end/i.test(err.message)) {
+    if (err instanceof Error && /header|gzip|incorrect|unexpected end|invalid/i.test(err.message)) {
+      const truncated = /unexpected end/i.test(err.message);
       throw new TradeKitError(
         'REPLAY_BAD_GZIP',
-        `Expected \`${path}\` to be gzip data, but decompression failed: ${err.message}. Remove the .gz extension if the file is not compressed, or re-create it.`,
-        { cause: err, details: { file: path } },
+        truncated
+          ? `Expected \`${path}\` to be complete gzip data, but it is truncated (${err.message}): every row before the cut was read. Re-download or re-create the file.`
+          : `Expected \`${path}\` to be gzip data, but decompression failed: ${err.message}. Remove the .gz extension if the file is not compressed, or re-create it.`,
+        { cause: err, details: { file: path, truncated } },
       );
     }
     throw err;
   } finally {
     raw.destroy();
-    if (stream !== raw) stream.destroy();
+    gunzip.destroy();
   }
 }
 

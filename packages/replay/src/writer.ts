@@ -3,7 +3,6 @@
  * so that recorded or simulated streams round-trip through replay unchanged.
  */
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import {
   type CsvKind,
@@ -31,6 +30,26 @@ export interface WriteOptions {
 
 const FLUSH_CHARS = 1 << 16;
 
+/** The `REPLAY_WRITE_FAILED` error for a stream error while writing `name`. */
+function writeFailed(name: string, err: Error): TradeKitError {
+  const code = (err as { code?: string }).code;
+  const hint =
+    code === 'ENOENT'
+      ? 'Create the directory first, or write somewhere else.'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'Check the permissions of the file and its directory.'
+        : code === 'EISDIR'
+          ? 'Give a file name, not a directory.'
+          : code === 'EPIPE'
+            ? 'The reader closed the pipe; nothing more can be written.'
+            : 'Check the output path.';
+  return new TradeKitError(
+    'REPLAY_WRITE_FAILED',
+    `Expected to write to \`${name}\`, got ${code ?? err.message}${code ? ` (${err.message})` : ''}. ${hint}`,
+    { cause: err, details: { file: name, code } },
+  );
+}
+
 /**
  * Writes events to a canonical CSV (one kind per file, header first) or JSONL file.
  *
@@ -46,9 +65,17 @@ export class EventWriter {
   events = 0;
   private readonly out: NodeJS.WritableStream;
   private readonly file: NodeJS.WritableStream;
+  private readonly name: string;
+  /** The first error of the output stream(s), reported by the next write, flush or close. */
+  private failure: TradeKitError | undefined;
+  private readonly onError = (err: Error) => {
+    this.failure ??= writeFailed(this.name, err);
+  };
   private buf = '';
   private kind: CsvKind | undefined;
   private closed = false;
+  /** ts, symbol and type of the last book event written to CSV, to mark where the next one starts. */
+  private lastBook: { ts: number; symbol: string; type: string } | undefined;
 
   constructor(
     readonly path: string | NodeJS.WritableStream,
@@ -67,18 +94,24 @@ export class EventWriter {
       throw invalidOption('format', "'csv' or 'jsonl' (or a path ending in .csv / .jsonl)", options.format ?? name);
     }
     this.format = format;
+    this.name = name;
     this.file = typeof path === 'string' ? createWriteStream(path) : path;
+    // Errors of the streams (a missing directory, EPIPE on a closed pipe) become a TradeKitError
+    // from the next call instead of an unhandled 'error' event.
+    this.file.on('error', this.onError);
     const gzip = options.gzip ?? (typeof path === 'string' && isGzipPath(path));
     if (gzip) {
       const z = createGzip();
       // Never end a stream the caller owns (stdout); a file we opened is ours to end.
       z.pipe(this.file, { end: typeof path === 'string' });
+      z.on('error', this.onError);
       this.out = z;
     } else this.out = this.file;
   }
 
   /** Adds one event; resolves at once unless the stream asks to slow down. */
   write(event: MarketEvent): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
     if (this.closed)
       throw new TradeKitError(
         'REPLAY_WRITER_CLOSED',
@@ -97,6 +130,20 @@ export class EventWriter {
           { details: { value: event.type } },
         );
       }
+      if (event.type === 'book_snapshot' || event.type === 'book_delta') {
+        const lb = this.lastBook;
+        // Book rows with the same ts, symbol and kind read back as one event; a row without a
+        // level in front of the next such event marks where it starts (an empty event is that row alone).
+        if (
+          lb !== undefined &&
+          lb.ts === event.ts &&
+          lb.symbol === event.symbol &&
+          lb.type === event.type &&
+          event.bids.length + event.asks.length > 0
+        )
+          this.buf += `${eventToCsvRows({ ...event, bids: [], asks: [] })[0]}\n`;
+        this.lastBook = { ts: event.ts, symbol: event.symbol, type: event.type };
+      }
       for (const row of eventToCsvRows(event)) this.buf += `${row}\n`;
     }
     this.events++;
@@ -104,29 +151,58 @@ export class EventWriter {
     return undefined;
   }
 
-  private flush(): Promise<void> | undefined {
+  /**
+   * Hands what is buffered to the stream now (paced output calls this after every event, so a
+   * reader on a pipe sees each event when it is due); resolves at once unless the stream asks
+   * to slow down.
+   */
+  flush(): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
     const chunk = this.buf;
     this.buf = '';
     if (chunk.length === 0) return undefined;
-    if (!this.out.write(chunk)) return once(this.out, 'drain').then(() => undefined);
+    if (!this.out.write(chunk)) return this.settle(this.out, 'drain');
     return undefined;
+  }
+
+  /** Waits for `event` on `stream`, or rejects with the stream's error (never waits forever on a failed stream). */
+  private settle(stream: NodeJS.WritableStream, event: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        stream.off('error', fail);
+        resolve();
+      };
+      const fail = (err: Error) => {
+        stream.off(event, done);
+        reject(this.failure ?? writeFailed(this.name, err));
+      };
+      stream.once(event, done);
+      stream.once('error', fail);
+    });
   }
 
   /** Writes what is buffered and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flush();
-    const ownFile = typeof this.path === 'string';
-    // Listen before anything ends: with gzip the pipe ends our file on its own, and a 'finish'
-    // that fired before the listener was attached would leave close() waiting forever.
-    const fileFinished = ownFile ? once(this.file, 'finish') : undefined;
-    if (this.out !== this.file) {
-      const zipped = once(this.out, 'end');
-      this.out.end();
-      await zipped;
-    } else if (ownFile) this.file.end();
-    if (fileFinished) await fileFinished;
+    try {
+      await this.flush();
+      const ownFile = typeof this.path === 'string';
+      // Listen before anything ends: with gzip the pipe ends our file on its own, and a 'finish'
+      // that fired before the listener was attached would leave close() waiting forever.
+      const fileFinished = ownFile ? this.settle(this.file, 'finish') : undefined;
+      if (this.out !== this.file) {
+        const zipped = this.settle(this.out, 'end');
+        this.out.end();
+        await zipped;
+      } else if (ownFile) this.file.end();
+      if (fileFinished) await fileFinished;
+    } finally {
+      // A stream the caller owns (stdout) keeps no listener of ours.
+      if (typeof this.path !== 'string') this.file.off('error', this.onError);
+      else if (this.failure) (this.file as NodeJS.WritableStream & { destroy?: () => void }).destroy?.();
+    }
   }
 }
 
