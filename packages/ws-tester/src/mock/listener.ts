@@ -140,10 +140,16 @@ export abstract class SocketListener {
   async listen(): Promise<this> {
     await this.bind();
     running.add(this);
-    for (const event of this.plan.script.timeline) {
-      this.timelineTimers.push(
-        this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
-      );
+    try {
+      for (const event of this.plan.script.timeline) {
+        this.timelineTimers.push(
+          this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
+        );
+      }
+    } catch (err) {
+      // Never leave a bound port behind a failed start.
+      await this.stop();
+      throw err;
     }
     return this;
   }
