@@ -314,7 +314,9 @@ function nonNegInt(field: string, value: unknown, min = 0): void {
  * @example
  * normalizeFaultScript({ rules: [{ type: 'delay', delay: '50ms' }] }).rules[0].delayUs; // 50000
  */
-export function normalizeFaultScript(script: FaultScript | FaultRule[] | undefined): NormalizedScript {
+export function normalizeFaultScript(
+  script: FaultScript | FaultRule[] | NormalizedScript | undefined,
+): NormalizedScript {
   if (isNormalizedScript(script)) return script;
   if (script === undefined) return brand({ seed: 0, rules: [], timeline: [] });
   const input: FaultScript = Array.isArray(script) ? { rules: script } : script;
