@@ -11,6 +11,7 @@ export {
   type MessageMatch,
   type MessageReply,
   type MockServerEvents,
+  type RejectedAttempt,
   MockServer,
   MockClient,
   createMockServer,

@@ -65,9 +65,21 @@ export type MessageReply =
   | boolean
   | null;
 
+/** A connection attempt the server refused (auth, a `reject` fault). */
+export interface RejectedAttempt {
+  /** Connection attempt index (0-based; refused attempts count too). */
+  index: number;
+  /** HTTP status answered, or 0 when the socket was reset without an answer. */
+  status: number;
+  /** The upgrade request. */
+  request: IncomingMessage;
+}
+
 /** Events of a {@link MockServer}. */
 export interface MockServerEvents {
   connection: (client: MockClient) => void;
+  /** An upgrade was refused (401 from `authenticate`, a `reject` fault…). */
+  rejected: (attempt: RejectedAttempt) => void;
   message: (message: unknown, client: MockClient) => void;
   close: (client: MockClient, code: number, reason: string) => void;
   protocolError: (error: ProtocolErrorMessage, client: MockClient) => void;
@@ -189,6 +201,7 @@ export class MockServer extends SocketListener {
   private readonly handlers: Handler[] = [];
   private readonly listeners: { [K in keyof MockServerEvents]: Array<MockServerEvents[K]> } = {
     connection: [],
+    rejected: [],
     message: [],
     close: [],
     protocolError: [],
@@ -276,7 +289,7 @@ export class MockServer extends SocketListener {
   }
 
   /**
-   * Listens to an event: `connection`, `message`, `close` or `protocolError`. Returns an
+   * Listens to an event: `connection`, `rejected`, `message`, `close` or `protocolError`. Returns an
    * unsubscribe function. `message` listeners run before {@link handle} handlers and echo.
    */
   on<K extends keyof MockServerEvents>(event: K, listener: MockServerEvents[K]): () => void {
@@ -315,6 +328,10 @@ export class MockServer extends SocketListener {
     this.inbox.close(err);
     this.arrivals.close(err);
     for (const c of this.arrivals.items) c.received.close(err);
+  }
+
+  protected override refused(index: number, status: number, request: IncomingMessage): void {
+    for (const l of this.listeners.rejected) l({ index, status, request });
   }
 
   protected accept(connection: ListenerConnection): void {
