@@ -12,6 +12,7 @@ export {
   type MessageReply,
   type MockServerEvents,
   type RejectedAttempt,
+  type InvalidFrame,
   MockServer,
   MockClient,
   createMockServer,

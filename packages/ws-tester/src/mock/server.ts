@@ -16,6 +16,11 @@ import {
   protocolError,
 } from '../protocol/json.js';
 import { type ListenerConnection, type ListenerOptions, SocketListener } from './listener.js';
+
+function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
 import { MessageQueue } from './queue.js';
 
 /** Options for {@link createMockServer}. */
@@ -33,6 +38,22 @@ export interface MockServerOptions extends ListenerOptions {
   typeField?: string;
   /** Shapes the protocol error sent to a client for a bad frame. @default the {@link ProtocolErrorMessage} itself */
   protocolError?: (error: ProtocolErrorMessage) => unknown;
+  /**
+   * How long `connected` and `nextMessage` wait (ms) before rejecting with `WS_TIMEOUT` ("no
+   * client connected within …"), so a test fails with a message instead of the runner's timeout.
+   * @default 4000
+   */
+  timeout?: number;
+}
+
+/** A frame the server could not use (JSON mode: not JSON, binary, unknown type), kept for assertions and matchers. */
+export interface InvalidFrame {
+  /** The protocol error code sent back, e.g. `WS_INVALID_JSON`. */
+  code: string;
+  /** The frame as received: its text (cut at 500 characters), or `<binary N bytes>`. */
+  frame: string;
+  /** Connection attempt index of the sender. */
+  client: number;
 }
 
 /** Options for closing connections. */
@@ -101,6 +122,8 @@ export class MockClient {
   readonly request: IncomingMessage;
   /** What this client sent, in order (parsed in JSON mode). */
   readonly received = new MessageQueue<unknown>();
+  /** Frames from this client the server could not use (JSON mode), in order. */
+  readonly invalidFrames: InvalidFrame[] = [];
   /** Resolves when the connection is closed. */
   readonly closed: Promise<CloseInfo>;
   private resolveClosed!: (info: CloseInfo) => void;
@@ -109,6 +132,7 @@ export class MockClient {
   constructor(
     private readonly connection: ListenerConnection,
     private readonly json: boolean,
+    private readonly timeoutMs: number = 4000,
   ) {
     this.index = connection.index;
     this.request = connection.request;
@@ -122,9 +146,9 @@ export class MockClient {
     return this.received.items;
   }
 
-  /** The next message from this client not read yet. */
+  /** The next message from this client not read yet (rejects with `WS_TIMEOUT` after the server's `timeout`). */
   get nextMessage(): Promise<unknown> {
-    return this.received.next();
+    return this.received.nextWithin(this.timeoutMs, `a message from client ${this.index}`);
   }
 
   /** True while the socket is open. */
@@ -209,6 +233,9 @@ export class MockServer extends SocketListener {
   private readonly live = new Set<MockClient>();
   /** Protocol errors sent to clients for bad frames, in order. */
   readonly protocolErrors: ProtocolErrorMessage[] = [];
+  /** Frames the server could not use (JSON mode: not JSON, binary, unknown type), with their text. */
+  readonly invalidFrames: InvalidFrame[] = [];
+  private readonly timeoutMs: number;
   private readonly json: boolean;
   private readonly echo: boolean;
   private readonly knownTypes: Set<string> | undefined;
@@ -223,6 +250,15 @@ export class MockServer extends SocketListener {
     this.knownTypes = options.knownTypes ? new Set(options.knownTypes) : undefined;
     this.typeField = options.typeField ?? 'type';
     this.shapeError = options.protocolError ?? ((e) => e);
+    const timeout = options.timeout ?? 4000;
+    if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`timeout\` to be a number of ms > 0, got ${describeValue(timeout)}.`,
+        { details: { field: 'timeout', value: timeout } },
+      );
+    }
+    this.timeoutMs = timeout;
   }
 
   /** `ws://127.0.0.1:<port>` — give this to the client under test. */
@@ -235,9 +271,12 @@ export class MockServer extends SocketListener {
     return this.inbox.items;
   }
 
-  /** The next received message (from any client) not read yet through `nextMessage`. */
+  /**
+   * The next received message (from any client) not read yet through `nextMessage`. Rejects with
+   * `WS_TIMEOUT` after `timeout` ms (default 4000) when none comes.
+   */
   get nextMessage(): Promise<unknown> {
-    return this.inbox.next();
+    return this.inbox.nextWithin(this.timeoutMs, 'a message from a client');
   }
 
   /** The next message within `timeoutMs`, or a `WS_TIMEOUT` error. */
@@ -247,10 +286,11 @@ export class MockServer extends SocketListener {
 
   /**
    * The next client to connect that no earlier `connected` returned: at once if one already
-   * connected, else when one does. Await it twice to wait for a reconnection.
+   * connected, else when one does. Await it twice to wait for a reconnection. Rejects with
+   * `WS_TIMEOUT` ("no client connected within … ms") after `timeout` ms (default 4000).
    */
   get connected(): Promise<MockClient> {
-    return this.arrivals.next();
+    return this.arrivals.nextWithin(this.timeoutMs, 'a client to connect', 'no client connected');
   }
 
   /** The next connection within `timeoutMs`, or a `WS_TIMEOUT` error. */
@@ -335,7 +375,7 @@ export class MockServer extends SocketListener {
   }
 
   protected accept(connection: ListenerConnection): void {
-    const client = new MockClient(connection, this.json);
+    const client = new MockClient(connection, this.json, this.timeoutMs);
     this.live.add(client);
     connection.socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     connection.socket.on('close', (code, reason) => {
@@ -352,7 +392,7 @@ export class MockServer extends SocketListener {
     if (this.json) {
       const decoded = decodeJsonFrame(data, isBinary);
       if (!decoded.ok) {
-        this.reject(client, decoded.error);
+        this.reject(client, decoded.error, data, isBinary);
         return;
       }
       message = decoded.value;
@@ -368,6 +408,8 @@ export class MockServer extends SocketListener {
               'WS_UNKNOWN_MESSAGE_TYPE',
               `Expected \`${this.typeField}\` to be one of ${[...this.knownTypes].map((t) => `"${t}"`).join(', ')}, got ${describeValue(type)}.`,
             ),
+            data,
+            isBinary,
           );
           return;
         }
@@ -416,8 +458,23 @@ export class MockServer extends SocketListener {
     if (!replied && this.echo && client.isOpen) client.send(message);
   }
 
-  private reject(client: MockClient, error: ProtocolErrorMessage): void {
+  private reject(
+    client: MockClient,
+    error: ProtocolErrorMessage,
+    data?: Buffer | ArrayBuffer | Buffer[],
+    isBinary = false,
+  ): void {
     this.protocolErrors.push(error);
+    if (data !== undefined) {
+      const text = isBinary ? `<binary ${byteLength(data)} bytes>` : frameToText(data);
+      const invalid: InvalidFrame = {
+        code: error.code,
+        frame: text.length > 500 ? `${text.slice(0, 500)}…` : text,
+        client: client.index,
+      };
+      this.invalidFrames.push(invalid);
+      client.invalidFrames.push(invalid);
+    }
     for (const l of this.listeners.protocolError) l(error, client);
     if (client.isOpen) client.sendRaw(encodeJsonFrame(this.shapeError(error)));
   }
