@@ -7,20 +7,23 @@ process.stdout.on('error', (err) => {
 });
 process.stderr.on('error', () => {});
 
-/** Exits once stdout and stderr are flushed, so nothing a command left open keeps the CLI alive. */
+/**
+ * Sets the exit code and lets Node exit on its own, which flushes every stream and file. If a
+ * handle a command left open (a socket, a timer) still holds the process 2 s later, exits anyway
+ * (after stdout and stderr drained), so `--duration` always ends the CLI.
+ */
 function finish(code: number): void {
   process.exitCode = code;
-  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
-  if (pending.length === 0) {
-    process.exit(code);
-    return;
-  }
-  let left = pending.length;
-  for (const s of pending) {
-    s.once('drain', () => {
-      if (--left === 0) process.exit(code);
-    });
-  }
+  setTimeout(() => {
+    const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+    let left = pending.length;
+    if (left === 0) process.exit(code);
+    for (const s of pending) {
+      s.once('drain', () => {
+        if (--left === 0) process.exit(code);
+      });
+    }
+  }, 2000).unref();
 }
 
 runCli(process.argv.slice(2)).then(finish, (err: unknown) => {
