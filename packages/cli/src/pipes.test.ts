@@ -8,7 +8,7 @@
  * fails this test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -180,6 +180,28 @@ describe.concurrent('tradekit with a reader that closes early (| head -1)', () =
       const start = await runPiped([name, '--help'], work, 'start');
       expectQuiet(start, `${name} --help (reader closed at start)`);
       expect(start.code).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'ws-serve with a restart-only --fault-script listens, restarts and ends at --duration (a real process)',
+    async () => {
+      const dir = mkdtempSync(join(work, 'restart-'));
+      writeFileSync(join(dir, 'f.json'), JSON.stringify({ rules: [], timeline: [{ type: 'restart', at: '100ms' }] }));
+      const o = await runPiped(
+        ['ws-serve', '--port', '0', '--fault-script', 'f.json', '--duration', '500ms'],
+        dir,
+        'line',
+      );
+      expectQuiet(o, 'ws-serve --fault-script f.json');
+      expect(o.firstLine).toMatch(/^listening on ws:\/\/127\.0\.0\.1:\d+$/);
+      expect(o.code).toBe(0);
+      const bad = mkdtempSync(join(work, 'bad-'));
+      writeFileSync(join(bad, 'f.json'), JSON.stringify({ rules: [], timeline: [{ type: 'restart', at: 'soon' }] }));
+      const b = await runToEnd(['ws-serve', '--port', '0', '--fault-script', 'f.json', '--duration', '5s'], bad);
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(/WS_FAULT_INVALID.*faults\.timeline\[0\]\.at/s);
     },
     TIMEOUT,
   );
