@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TradeKitError } from '@tradekit/types';
-import { EXIT_FAILURE, EXIT_USAGE, runCli } from './program.js';
+import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, runCli } from './program.js';
 import type { TradekitCommand } from './registry.js';
 import { CommandRegistry } from './registry.js';
 import { VERSION } from './version.js';
@@ -51,7 +51,7 @@ describe('tradekit CLI', () => {
     expect(none.err()).toMatch(/Usage: tradekit/);
   });
 
-  it('plugs in commands from the registry; a TradeKitError becomes a message and exit 1', async () => {
+  it('plugs in commands from the registry; a TradeKitError (bad input) becomes a message and exit 2', async () => {
     const failing: TradekitCommand = {
       name: 'explode',
       summary: 'fails on purpose',
@@ -65,13 +65,77 @@ describe('tradekit CLI', () => {
       },
     };
     const io = capture();
-    expect(await runCli(['explode'], { ...io, commands: [failing] })).toBe(EXIT_FAILURE);
+    expect(await runCli(['explode'], { ...io, commands: [failing] })).toBe(EXIT_USAGE);
     expect(io.err()).toBe(
       'tradekit: error [SIM_UNKNOWN_PRESET]: Expected `preset` to be one of default, gbm, got `"nope"` (string).\n',
     );
     const help = capture();
     await runCli(['--help'], { ...help, commands: [failing] });
     expect(help.out()).toMatch(/explode\s+fails on purpose/);
+  });
+
+  it('one exit-code table: 0 ok, 1 a failed check, 2 input error, 3 internal error', async () => {
+    const cmd = (name: string, action: (io: import('./registry.js').CommandIO) => void): TradekitCommand => ({
+      name,
+      summary: name,
+      configure(command, io) {
+        command.action(() => action(io));
+      },
+    });
+    const commands = [
+      cmd('ok', (io) => io.stdout.write('fine\n')),
+      cmd('check', (io) => io.setExitCode(EXIT_FAILURE)),
+      cmd('input', () => {
+        throw new TradeKitError('SIM_INVALID_CONFIG', 'Expected a config file, got none.');
+      }),
+      cmd('bug', () => {
+        throw new TypeError('x is not a function');
+      }),
+      cmd('checked-then-threw', (io) => {
+        io.setExitCode(EXIT_FAILURE);
+        throw new TradeKitError('REPLAY_GAP', 'A gap.');
+      }),
+    ];
+    const codes: Record<string, number> = {};
+    const errs: Record<string, string> = {};
+    for (const name of ['ok', 'check', 'input', 'bug', 'checked-then-threw']) {
+      const io = capture();
+      codes[name] = await runCli([name], { ...io, commands });
+      errs[name] = io.err();
+    }
+    expect(codes).toEqual({ ok: EXIT_OK, check: 1, input: 2, bug: EXIT_INTERNAL, 'checked-then-threw': 1 });
+    expect(EXIT_INTERNAL).toBe(3);
+    expect(errs.bug).toMatch(
+      /^tradekit: internal error \(a bug: please report it with the command line\): TypeError: x is not a function/,
+    );
+    expect(errs.input).toBe('tradekit: error [SIM_INVALID_CONFIG]: Expected a config file, got none.\n');
+  });
+
+  it('a closed stdout stops the command and exits 0 quietly (io.signal aborts)', async () => {
+    let sawAbort = false;
+    const server: TradekitCommand = {
+      name: 'serve-forever',
+      summary: 'writes, then waits until stopped',
+      configure(command, io) {
+        command.action(async () => {
+          io.stdout.write('listening\n');
+          await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
+          sawAbort = true;
+          io.stdout.write('more after the reader left\n');
+        });
+      },
+    };
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d) => (err += d));
+    stdout.once('data', () => {
+      const e = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      stdout.destroy(e);
+    });
+    expect(await runCli(['serve-forever'], { stdout, stderr, commands: [server] })).toBe(EXIT_OK);
+    expect(sawAbort).toBe(true);
+    expect(err).toBe('');
   });
 
   it('info prints JSON with the version', async () => {

@@ -4,12 +4,34 @@
  */
 import type { Command } from 'commander';
 
+/** Exit code 0: the command ran and everything it checked passed. */
+export const EXIT_OK = 0;
+/** Exit code 1: the command ran, but what it checked failed (a threshold, a data check, a parity mismatch). */
+export const EXIT_FAILURE = 1;
+/**
+ * Exit code 2: usage or input error — an unknown or invalid option or value, an invalid config,
+ * script or data file, a missing or unwritable path. A `TradeKitError` thrown by a command ends
+ * with this code.
+ */
+export const EXIT_USAGE = 2;
+/** Exit code 3: an unexpected internal error (a bug: any error that is not a `TradeKitError`). */
+export const EXIT_INTERNAL = 3;
+
 /** Where a command writes, so tests can capture its output. */
 export interface CommandIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Sets the process exit code the command ends with (e.g. 1 when a load-test threshold fails). */
+  /**
+   * Sets the exit code the command ends with when it returns normally: {@link EXIT_FAILURE} when
+   * a check failed (e.g. a load-test threshold), {@link EXIT_USAGE} for a usage problem it reports
+   * itself. A code set before a `TradeKitError` is thrown is kept.
+   */
   setExitCode(code: number): void;
+  /**
+   * Aborted when the command should stop early: its stdout was closed (`tradekit … | head -1`).
+   * Long-running commands (servers, pacing) listen to it and return; the CLI then exits 0 quietly.
+   */
+  signal: AbortSignal;
 }
 
 /** One `tradekit <name>` subcommand. */
@@ -20,7 +42,8 @@ export interface TradekitCommand {
   summary: string;
   /**
    * Adds arguments, options and the action to `command` (already named and described).
-   * The action may return an exit code; throwing a `TradeKitError` prints its message and exits 1.
+   * Bad input: throw a `TradeKitError` (exit 2). A failed check: `io.setExitCode(EXIT_FAILURE)`.
+   * Anything else thrown is reported as an internal error (exit 3).
    */
   configure(command: Command, io: CommandIO): void;
 }

@@ -11,6 +11,8 @@ export {
   type MessageMatch,
   type MessageReply,
   type MockServerEvents,
+  type RejectedAttempt,
+  type InvalidFrame,
   MockServer,
   MockClient,
   createMockServer,

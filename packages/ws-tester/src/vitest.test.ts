@@ -55,6 +55,37 @@ describe('vitest matchers', () => {
     p.socket.close();
   });
 
+  test('a frame that is not JSON is named as such, with its text, instead of "received nothing"', async ({
+    mockServer,
+  }) => {
+    const p = await openProbe(mockServer.url);
+    p.socket.send('hello, not json');
+    await expect(expect(mockServer).toReceiveMessage({ op: 'subscribe' }, { timeout: 300 })).rejects.toThrow(
+      'but no usable message came: 1 frame arrived that was rejected (WS_INVALID_JSON: not JSON), the first: "hello, not json".',
+    );
+    const client = await mockServer.connected;
+    expect(client.invalidFrames).toEqual([{ code: 'WS_INVALID_JSON', frame: 'hello, not json', client: 0 }]);
+    p.socket.close();
+  });
+
+  test('a mismatch message does not repeat the diff (vitest prints it once from expected/actual)', async ({
+    mockServer,
+  }) => {
+    const p = await openProbe(mockServer.url);
+    p.socket.send('{"op":"b","n":1}');
+    const error = await expect(mockServer)
+      .toReceiveMessage({ op: 'a', n: 1 })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { expected?: unknown; actual?: unknown },
+      );
+    expect(error?.message).toBe(
+      'Expected the next message of the mock server to equal {"n": 1, "op": "a"}, received {"n": 1, "op": "b"}.',
+    );
+    expect(error?.message).not.toMatch(/- Expected|\+ Received/);
+    p.socket.close();
+  });
+
   test('works on one client too', async ({ mockServer }) => {
     const a = await openProbe(mockServer.url);
     const b = await openProbe(mockServer.url);

@@ -46,6 +46,8 @@ declare module 'vitest' {
 interface Source {
   kind: string;
   queue: MessageQueue<unknown>;
+  /** Frames that arrived but were not usable (not JSON…), when the source keeps them. */
+  invalid: Array<{ code: string; frame: string }>;
 }
 
 /** Finds the message log of a MockServer or MockClient by shape (this entry may hold its own copy of the classes). */
@@ -58,7 +60,8 @@ function sourceOf(received: unknown): Source {
       `Expected the value under test to be a MockServer or a MockClient, got ${describeValue(received)}. Write \`await expect(server).toReceiveMessage(…)\`.`,
     );
   }
-  return { kind: r.inbox ? 'the mock server' : 'the mock client', queue: q };
+  const invalid = (r as { invalidFrames?: Source['invalid'] }).invalidFrames ?? [];
+  return { kind: r.inbox ? 'the mock server' : 'the mock client', queue: q, invalid };
 }
 
 function same(
@@ -94,7 +97,8 @@ export const wsMatchers = {
     expected?: unknown,
     options: ReceiveMessageOptions = {},
   ) {
-    const { kind, queue } = sourceOf(received);
+    const { kind, queue, invalid } = sourceOf(received);
+    const invalidBefore = invalid.length;
     const timeout = options.timeout ?? 1000;
     const what =
       expected === undefined
@@ -104,9 +108,14 @@ export const wsMatchers = {
     try {
       message = await queue.nextWithin(timeout, 'a message');
     } catch {
+      const bad = invalid.slice(invalidBefore);
+      const first = bad[0];
       return {
         pass: false,
-        message: () => `Expected ${kind} to receive ${what} within ${timeout} ms, but it received nothing.`,
+        message: () =>
+          first
+            ? `Expected ${kind} to receive ${what} within ${timeout} ms, but no usable message came: ${bad.length} frame${bad.length === 1 ? '' : 's'} arrived that ${bad.length === 1 ? 'was' : 'were'} rejected (${first.code}${first.code === 'WS_INVALID_JSON' ? ': not JSON' : ''}), the first: ${JSON.stringify(first.frame)}.`
+            : `Expected ${kind} to receive ${what} within ${timeout} ms, but it received nothing.`,
       };
     }
     if (expected === undefined) {
@@ -122,7 +131,8 @@ export const wsMatchers = {
       message: () =>
         pass
           ? `Expected the next message of ${kind} not to be ${show(this.utils, expected)}, but it was.`
-          : `Expected the next message of ${kind} to ${options.partial ? 'contain' : 'equal'} ${show(this.utils, expected)}, received ${show(this.utils, message)}.\n\n${this.utils.diff(expected, message) ?? ''}`,
+          : // vitest prints the diff of `expected` and `actual` below the message: not repeated here.
+            `Expected the next message of ${kind} to ${options.partial ? 'contain' : 'equal'} ${show(this.utils, expected)}, received ${show(this.utils, message)}.`,
       actual: message,
       expected,
     };

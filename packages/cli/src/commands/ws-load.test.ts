@@ -146,9 +146,30 @@ describe('tradekit ws-load', () => {
     expect(piped.stderr).toBe('');
   });
 
-  it('exits 1 on an unreadable merge input', async () => {
-    const r = await cli(['--merge', '/nonexistent/a.json']);
+  it('exits 1 when nothing listens: p99 and connect_p99 have no samples, and nothing says PASSED', async () => {
+    const gone = await createEchoServer();
+    await gone.close();
+    const r = await cli(['--url', gone.url, '-c', '2', '-d', '200ms', '--workers', '0', '-t', 'p99<50ms']);
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL  p99<50ms  (no samples)');
+    expect(r.stdout).toMatch(/result {5}FAILED/);
+    expect(r.stdout).not.toContain('PASS');
+    const bare = await cli(['--url', gone.url, '-c', '1', '-d', '100ms', '--workers', '0', '-t', 'connect_p99<50ms']);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('FAIL  connect_p99<50ms  (no samples)');
+    const none = await cli(['--url', gone.url, '-c', '1', '-d', '100ms', '--workers', '0']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/no successful round trip/);
+    const optedIn = await cli([
+      ...['--url', gone.url, '-c', '1', '-d', '100ms', '--workers', '0'],
+      ...['--allow-empty', '--allow-errors'],
+    ]);
+    expect(optedIn.code).toBe(0);
+  });
+
+  it('exits 2 (input error) on an unreadable merge input', async () => {
+    const r = await cli(['--merge', '/nonexistent/a.json']);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('WS_REPORT_INVALID');
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { TradeKitError, isTradeKitError } from '@tradekit/types';
+import { TradeKitError } from '@tradekit/types';
 import {
   type LoadOptions,
   type LoadReport,
@@ -9,7 +9,7 @@ import {
   runLoad,
 } from '@tradekit/ws-tester';
 import { InvalidArgumentError } from 'commander';
-import type { CommandIO, TradekitCommand } from '../registry.js';
+import { type CommandIO, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type TradekitCommand } from '../registry.js';
 
 interface WsLoadFlags {
   url?: string;
@@ -30,10 +30,9 @@ interface WsLoadFlags {
   shard?: string;
   merge?: string[];
   progress?: boolean;
+  allowErrors?: boolean;
+  allowEmpty?: boolean;
 }
-
-// Option problems found after commander parsed the line are still usage errors (exit 2).
-const USAGE_CODES = new Set(['WS_LOAD_INVALID_OPTION', 'WS_THRESHOLD_INVALID', 'WS_LOAD_NOT_LOOPBACK']);
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -134,18 +133,18 @@ export const wsLoadCommand: TradekitCommand = {
       .option('--workers <n>', 'worker threads (0 = main thread); default: one per core', int('--workers'))
       .option('--shard <i/n>', 'run shard i of n (combine the JSON reports with --merge)')
       .option('--merge <files...>', 'merge JSON reports of earlier runs or shards into one instead of running')
+      .option(
+        '--allow-errors',
+        'let a run with errors pass when its thresholds pass (default: any error fails the run unless an errors threshold allows it)',
+      )
+      .option('--allow-empty', 'let a run with no successful round trip pass (default: it fails)')
       .option('--no-progress', 'no live progress line (it only shows on a terminal anyway)')
       .addHelpText(
         'after',
-        `\nExamples:\n  tradekit ws-load --url ws://127.0.0.1:8080 -c 100 -d 30s --ramp-up 5s -t 'p99<50ms' -t 'errors<0.1%'\n  tradekit ws-load --url ws://127.0.0.1:8080 -c 1000 -d 60s --shard 1/2 --json a.json\n  tradekit ws-load --merge a.json b.json -t 'p99<50ms'\n\nExit code 0 when every threshold passes, 1 when one fails, 2 on bad flags.`,
+        `\nExamples:\n  tradekit ws-load --url ws://127.0.0.1:8080 -c 100 -d 30s --ramp-up 5s -t 'p99<50ms' -t 'errors<0.1%'\n  tradekit ws-load --url ws://127.0.0.1:8080 -c 1000 -d 60s --shard 1/2 --json a.json\n  tradekit ws-load --merge a.json b.json -t 'p99<50ms'\n\nThe run FAILS when a threshold fails, when a latency threshold has no samples, when nothing round-tripped\n(--allow-empty to accept), or when there was any error (--allow-errors, or a threshold like errors<1%).\nExit codes: 0 passed, 1 failed, 2 bad option, threshold or report file, 3 internal error.`,
       )
       .action(async (flags: WsLoadFlags) => {
-        try {
-          await run(flags, io);
-        } catch (err) {
-          if (isTradeKitError(err) && USAGE_CODES.has(err.code)) io.setExitCode(2);
-          throw err;
-        }
+        await run(flags, io);
       });
   },
 };
@@ -153,13 +152,14 @@ export const wsLoadCommand: TradekitCommand = {
 async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
   for (const t of flags.threshold) parseThreshold(t);
   if (flags.merge) {
-    const merged = mergeReports(
-      flags.merge.map(readReport),
-      flags.threshold.length > 0 ? { thresholds: flags.threshold } : {},
-    );
+    const merged = mergeReports(flags.merge.map(readReport), {
+      ...(flags.threshold.length > 0 ? { thresholds: flags.threshold } : {}),
+      ...(flags.allowErrors ? { allowErrors: true } : {}),
+      ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+    });
     (flags.json === '-' ? io.stderr : io.stdout).write(formatLoadSummary(merged));
     writeReport(io, flags.json, merged);
-    io.setExitCode(merged.passed ? 0 : 1);
+    io.setExitCode(merged.passed ? EXIT_OK : EXIT_FAILURE);
     return;
   }
   const missing = (['url', 'connections', 'duration'] as const).filter((k) => flags[k] === undefined);
@@ -167,7 +167,7 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
     io.stderr.write(
       `tradekit ws-load: missing ${missing.map((m) => `--${m}`).join(', ')} (or use --merge <files...>)\n`,
     );
-    io.setExitCode(2);
+    io.setExitCode(EXIT_USAGE);
     return;
   }
   const tty = flags.progress !== false && io.stderr.isTTY === true;
@@ -188,6 +188,8 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
     request: flags.request,
     correlate: flags.correlate,
     thresholds: flags.threshold,
+    allowErrors: flags.allowErrors === true,
+    allowEmpty: flags.allowEmpty === true,
     workers: flags.workers,
     shard: flags.shard,
     onProgress: tty
@@ -203,5 +205,5 @@ async function run(flags: WsLoadFlags, io: CommandIO): Promise<void> {
   if (tty) io.stderr.write('\r\x1b[2K');
   (flags.json === '-' ? io.stderr : io.stdout).write(formatLoadSummary(report));
   writeReport(io, flags.json, report);
-  io.setExitCode(report.passed ? 0 : 1);
+  io.setExitCode(report.passed ? EXIT_OK : EXIT_FAILURE);
 }

@@ -4,6 +4,7 @@ import { TradeKitError, parseDuration } from '@tradekit/types';
 import {
   type FaultRule,
   type FaultScript,
+  type NormalizedScript,
   createFeedServer,
   createMockServer,
   createSignalRServer,
@@ -35,6 +36,23 @@ export const wholeNumber = (name: string) => (value: string) => {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
     throw new InvalidArgumentError(`Expected ${name} to be a whole number, got "${value}".`);
+  return n;
+};
+
+/** A commander argument parser for a port 0–65535; a bad value is a usage error (exit 2). */
+export const portNumber = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 65535)
+    throw new InvalidArgumentError(
+      `Expected ${name} to be a port from 0 to 65535 (0 = any free port), got "${value}".`,
+    );
+  return n;
+};
+
+/** A commander argument parser for a whole number ≥ 1; a bad value is a usage error (exit 2). */
+export const positiveWholeNumber = (name: string) => (value: string) => {
+  const n = wholeNumber(name)(value);
+  if (n < 1) throw new InvalidArgumentError(`Expected ${name} to be a whole number ≥ 1, got "${value}".`);
   return n;
 };
 
@@ -76,17 +94,31 @@ export function addFaultOptions(command: Command): Command {
       'answer the first n upgrades with 401, accept later ones',
       wholeNumber('--reject-first'),
     )
-    .option('--corrupt-every <n>', 'send every n-th message as invalid JSON', wholeNumber('--corrupt-every'))
-    .option('--duplicate-every <n>', 'send every n-th message twice', wholeNumber('--duplicate-every'))
+    .option(
+      '--corrupt-every <n>',
+      'send every n-th message as invalid JSON (the n-th, 2n-th…, counting from the first message of each connection)',
+      positiveWholeNumber('--corrupt-every'),
+    )
+    .option(
+      '--duplicate-every <n>',
+      'send every n-th message twice (the n-th, 2n-th…, counting from the first message of each connection)',
+      positiveWholeNumber('--duplicate-every'),
+    )
     .option('--loss-rate <p>', 'lose each message with probability p (seeded)', probability('--loss-rate'))
     .option('--bandwidth <bytesPerSecond>', 'cap bytes per second per connection', wholeNumber('--bandwidth'))
     .option('--ping-timeout', 'never answer WebSocket pings')
-    .option('--fault-script <file>', 'JSON fault script (rules and timeline); flags add rules after it')
+    .option(
+      '--fault-script <file>',
+      'JSON fault script (rules and timeline); flags add rules after it; checked before the port opens',
+    )
     .option('--seed <seed>', "seed of the random faults (default: the script's seed, else 0)");
 }
 
-/** Builds the fault script from the flags (and the script file, whose rules come first). */
-export function faultScriptFromFlags(flags: FaultFlags): FaultScript {
+/**
+ * Builds the fault script from the flags (and the script file, whose rules come first), validated:
+ * a bad file or value throws `WS_FAULT_INVALID` (exit 2) before any port is opened.
+ */
+export function faultScriptFromFlags(flags: FaultFlags): NormalizedScript {
   let script: FaultScript = {};
   if (flags.faultScript) {
     let text: string;
@@ -115,6 +147,20 @@ export function faultScriptFromFlags(flags: FaultFlags): FaultScript {
       );
     }
   }
+  if (flags.faultScript) {
+    // Check the file on its own first, so its errors name its own rule positions and keys.
+    try {
+      normalizeFaultScript(script);
+    } catch (err) {
+      if (err instanceof TradeKitError) {
+        throw new TradeKitError(err.code, `${err.message} (in the fault script ${flags.faultScript})`, {
+          cause: err,
+          details: { ...err.details, file: flags.faultScript },
+        });
+      }
+      throw err;
+    }
+  }
   const rules: FaultRule[] = [...(Array.isArray(script) ? (script as FaultRule[]) : (script.rules ?? []))];
   if (flags.reject !== undefined) rules.push({ type: 'reject', status: flags.reject });
   if (flags.rejectFirst !== undefined && flags.rejectFirst > 0) {
@@ -123,35 +169,51 @@ export function faultScriptFromFlags(flags: FaultFlags): FaultScript {
   if (flags.delay !== undefined || flags.jitter !== undefined)
     rules.push({ type: 'delay', delay: flags.delay ?? 0, jitter: flags.jitter ?? 0 });
   if (flags.bandwidth !== undefined) rules.push({ type: 'bandwidth', bytesPerSecond: flags.bandwidth });
+  // Same rule as the API's { every: n }: the n-th, 2n-th… message of each connection.
   if (flags.corruptEvery !== undefined)
-    rules.push({ type: 'corrupt', kind: 'invalid-json', every: flags.corruptEvery, from: 1 });
-  if (flags.duplicateEvery !== undefined) rules.push({ type: 'duplicate', every: flags.duplicateEvery, from: 1 });
+    rules.push({ type: 'corrupt', kind: 'invalid-json', every: flags.corruptEvery });
+  if (flags.duplicateEvery !== undefined) rules.push({ type: 'duplicate', every: flags.duplicateEvery });
   if (flags.lossRate !== undefined) rules.push({ type: 'lose', probability: flags.lossRate });
   if (flags.pingTimeout) rules.push({ type: 'ping-timeout' });
   if (flags.dropAfter !== undefined) rules.push({ type: 'drop', from: flags.dropAfter });
   if (flags.closeAfter !== undefined)
     rules.push({ type: 'close', from: flags.closeAfter, code: flags.closeCode ?? 1000 });
+  else if (flags.closeCode !== undefined) {
+    throw new TradeKitError(
+      'WS_FAULT_INVALID',
+      'Expected --close-code together with --close-after <n> (it sets the code of that close); got --close-code alone.',
+      { details: { field: 'closeCode', value: flags.closeCode } },
+    );
+  }
   const seedText = flags.seed ?? (Array.isArray(script) ? undefined : script.seed);
   const seed = seedText === undefined ? 0 : /^-?\d+$/.test(String(seedText)) ? Number(seedText) : String(seedText);
-  const out: FaultScript = { seed, rules, timeline: Array.isArray(script) ? [] : (script.timeline ?? []) };
-  normalizeFaultScript(out); // validate now, so a bad file fails before the port opens
-  return out;
+  return normalizeFaultScript({ seed, rules, timeline: Array.isArray(script) ? [] : (script.timeline ?? []) });
 }
 
-/** Resolves after `durationUs` (if given) or on SIGINT/SIGTERM, whichever comes first. */
-export function untilStopped(durationUs: number | undefined): Promise<string> {
+/**
+ * Resolves after `durationUs` (if given), on SIGINT/SIGTERM, or when `signal` aborts (stdout
+ * closed), whichever comes first.
+ */
+export function untilStopped(durationUs: number | undefined, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const done = (why: string) => {
       clearTimeout(timer);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      signal?.removeEventListener('abort', onAbort);
       resolve(why);
     };
     const onInt = () => done('SIGINT');
     const onTerm = () => done('SIGTERM');
+    const onAbort = () => done('stdout closed');
+    if (signal?.aborted) {
+      resolve('stdout closed');
+      return;
+    }
     process.once('SIGINT', onInt);
     process.once('SIGTERM', onTerm);
+    signal?.addEventListener('abort', onAbort, { once: true });
     if (durationUs !== undefined) timer = setTimeout(() => done('duration'), durationUs / 1000);
   });
 }
@@ -181,7 +243,7 @@ export const wsServeCommand: TradekitCommand = {
   summary: 'serve a mock WebSocket server (echo/JSON/SignalR) or a market-sim feed, with injected faults',
   configure(command, io) {
     command
-      .option('-p, --port <port>', 'port to listen on (0 = any free port)', wholeNumber('--port'), 8080)
+      .option('-p, --port <port>', 'port to listen on (0 = any free port)', portNumber('--port'), 8080)
       .option('--host <host>', 'interface to bind', '127.0.0.1')
       .option('--json', 'parse received frames as JSON; answer bad frames with a protocol error')
       .option('--echo', 'send every received message back to its sender')
@@ -190,10 +252,18 @@ export const wsServeCommand: TradekitCommand = {
       .option('--symbols <list>', 'feed symbols, comma-separated', 'MNQ')
       .option('--rate <eventsPerSecond>', 'feed pace in events per second (default: market time at --speed)', Number)
       .option('--speed <x>', 'feed speed relative to market time', Number)
-      .option('--max-payload <bytes>', 'largest frame accepted from a client', wholeNumber('--max-payload'))
+      .option(
+        '--max-payload <bytes>',
+        'largest frame accepted from a client; bigger ones close it with 1009 (default 1048576)',
+        positiveWholeNumber('--max-payload'),
+      )
       .option('--duration <duration>', 'stop after this long (default: until Ctrl-C)', duration('--duration'))
       .option('-q, --quiet', 'no connection log on stderr');
     addFaultOptions(command);
+    command.addHelpText(
+      'after',
+      '\nMessages are counted per connection from the first frame the server sends after the upgrade (message 0;\nin --signalr mode the handshake answer is not counted). Exit codes: 0 stopped normally, 2 bad option or\nfault script (checked before the port opens), 3 internal error.',
+    );
     command.action(async (flags: ServeFlags) => {
       const faults = faultScriptFromFlags(flags);
       const common = {
@@ -206,7 +276,7 @@ export const wsServeCommand: TradekitCommand = {
       let stop: () => Promise<void>;
       let summary: () => string;
       if (flags.feed) {
-        if ((faults.rules ?? []).length > 0) {
+        if (faults.rules.length > 0 || faults.timeline.length > 0) {
           throw new TradeKitError(
             'WS_CONFIG_INVALID',
             'Expected no fault flags with --feed: the feed server has its own protocol. Put `tradekit ws-proxy` with faults in front of it instead.',
@@ -251,13 +321,20 @@ export const wsServeCommand: TradekitCommand = {
         );
         server.on('close', (c, code) => log(io, flags.quiet, `connection ${c.index} closed (${code})`));
         server.on('protocolError', (e, c) => log(io, flags.quiet, `connection ${c.index}: ${e.code}`));
+        server.on('rejected', (r) =>
+          log(
+            io,
+            flags.quiet,
+            `connection ${r.index} from ${r.request.socket.remoteAddress} refused (${r.status === 0 ? 'socket reset' : `HTTP ${r.status}`})`,
+          ),
+        );
         url = server.url;
         stop = () => server.stop();
         summary = () =>
           `${server.connectionAttempts} connection attempts, ${server.messages.length} messages received, ${server.protocolErrors.length} protocol errors`;
       }
       io.stdout.write(`listening on ${url}\n`);
-      const why = await untilStopped(flags.duration);
+      const why = await untilStopped(flags.duration, io.signal);
       await stop();
       io.stdout.write(`stopped (${why}): ${summary()}\n`);
     });

@@ -190,4 +190,53 @@ describe.each(targets)('fault contract: $name', (target) => {
     expect(seqs(again)).toEqual([3]);
     await s.stop();
   });
+
+  it('a restart-only script ({ rules: [], timeline }) restarts on the clock and keeps serving', async () => {
+    const clock = new VirtualClock();
+    const s = await target.start({ rules: [], timeline: [{ type: 'restart', at: '1s' }] }, clock);
+    const p = await s.open();
+    clock.advanceBy(1_000_000);
+    expect((await p.closed).code).toBe(1006);
+    let again: Probe | undefined;
+    while (!again) again = await s.open().catch(() => undefined);
+    s.push({ seq: 7 });
+    await frames(again, 1);
+    expect(seqs(again)).toEqual([7]);
+    await s.stop();
+  });
+
+  it('every: 3 hits the 3rd, 6th and 9th message (counting from the first message of the connection)', async () => {
+    const s = await target.start({ rules: [{ type: 'duplicate', every: 3 }] });
+    const p = await s.open();
+    for (let seq = 1; seq <= 9; seq++) s.push({ seq });
+    await frames(p, 12);
+    expect(seqs(p)).toEqual([1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9]);
+    await s.stop();
+  });
+
+  it("a seeded rule's draws do not depend on its position: inserting a rule before it changes nothing", async () => {
+    const lost = async (rules: FaultScript['rules']) => {
+      const s = await target.start({ seed: 7, rules });
+      const p = await s.open();
+      for (let seq = 0; seq <= 40; seq++) s.push({ seq });
+      while (!seqs(p).includes(40)) await p.frames.next();
+      await s.stop();
+      const got = new Set(seqs(p));
+      return Array.from({ length: 40 }, (_, i) => i).filter((i) => !got.has(i));
+    };
+    const lose = { type: 'lose', probability: 0.5, to: 39 } as const;
+    const alone = await lost([lose]);
+    expect(alone.length).toBeGreaterThan(5);
+    expect(alone.length).toBeLessThan(35);
+    expect(await lost([{ type: 'delay', jitter: '1us', probability: 0.5 }, lose])).toEqual(alone);
+    expect(await lost([{ type: 'duplicate', messages: [1000] }, lose])).toEqual(alone);
+    // an id names the stream: the same id gives the same draws wherever the rule sits
+    const named = await lost([{ ...lose, id: 'loss' }]);
+    expect(
+      await lost([
+        { type: 'lose', probability: 0.01, to: 39, id: 'other' },
+        { ...lose, id: 'loss' },
+      ]),
+    ).toEqual(expect.arrayContaining(named));
+  });
 });

@@ -5,7 +5,10 @@
  */
 import { VirtualClock } from '@tradekit/types';
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
 import { createMockServer } from '../mock/server.js';
+import { createProxy } from '../proxy/proxy.js';
+import { createSignalRServer } from '../signalr/hub.js';
 import { type Probe, openProbe } from '../mock/probe.js';
 import type { FaultRule, FaultScript } from './script.js';
 import { normalizeFaultScript } from './script.js';
@@ -290,6 +293,61 @@ describe('normalizeFaultScript', () => {
     expect(() => normalizeFaultScript(script as FaultScript)).toThrow(
       expect.objectContaining({ code: 'WS_FAULT_INVALID', details: expect.objectContaining({ field }) }),
     );
+  });
+
+  it.each([
+    [{ rules: [{ type: 'drop', form: 3 }] }, 'form', 'from', 'faults.rules[0] (a drop rule)'],
+    [{ rules: [{ type: 'delay', dealy: '5ms' }] }, 'dealy', 'delay', 'faults.rules[0] (a delay rule)'],
+    [{ rules: [{ type: 'reject', status: 401, from: 2 }] }, 'from', undefined, 'faults.rules[0] (a reject rule)'],
+    [{ rule: [] }, 'rule', 'rules', 'the fault script'],
+    [{ timeline: [{ type: 'restart', at: '1s', dowtime: '1s' }] }, 'dowtime', 'downtime', 'faults.timeline[0]'],
+  ])('rejects the unknown key in %j, naming it and the nearest valid key', (script, key, nearest, where) => {
+    let error: unknown;
+    try {
+      normalizeFaultScript(script as FaultScript);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'WS_FAULT_INVALID', details: { field: key, nearest } });
+    const message = (error as Error).message;
+    expect(message).toContain(`Unknown key \`${key}\` in ${where}`);
+    if (nearest) expect(message).toContain(`Did you mean \`${nearest}\`?`);
+  });
+
+  it('rejects two rules with the same id', () => {
+    expect(() =>
+      normalizeFaultScript([
+        { type: 'lose', id: 'a', probability: 0.1 },
+        { type: 'delay', id: 'a', delay: 1 },
+      ]),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'WS_FAULT_INVALID',
+        details: expect.objectContaining({ field: 'faults.rules[1].id' }),
+      }),
+    );
+  });
+
+  it.each([
+    ['createMockServer', (port: number, faults: FaultScript) => createMockServer({ port, faults })],
+    ['createSignalRServer', (port: number, faults: FaultScript) => createSignalRServer({ port, faults })],
+    ['createProxy', (port: number, faults: FaultScript) => createProxy({ target: 'ws://127.0.0.1:1', port, faults })],
+  ])('%s validates the script before it binds the port', async (_name, start) => {
+    const free = createServer();
+    const port = await new Promise<number>((resolve) =>
+      free.listen(0, '127.0.0.1', () => resolve((free.address() as { port: number }).port)),
+    );
+    await new Promise((resolve) => free.close(resolve));
+    await expect(start(port, { rules: [], timeline: [{ type: 'restart', at: 'soon' }] })).rejects.toMatchObject({
+      code: 'WS_FAULT_INVALID',
+    });
+    await expect(start(port, { rules: [{ type: 'drop', form: 3 } as FaultRule] })).rejects.toMatchObject({
+      code: 'WS_FAULT_INVALID',
+    });
+    // the port is free again: nothing was left bound by the failed starts
+    const ok = await start(port, {});
+    expect(ok.port).toBe(port);
+    await ok.stop();
   });
 
   it('is JSON round-trippable', () => {

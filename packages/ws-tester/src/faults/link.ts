@@ -53,7 +53,7 @@ export class FaultPlan {
   private readonly rng: Rng;
 
   constructor(script: FaultScript | FaultRule[] | NormalizedScript | undefined, clock: Clock = new RealClock()) {
-    this.script = isNormalized(script) ? script : normalizeFaultScript(script);
+    this.script = normalizeFaultScript(script);
     this.clock = clock;
     this.rng = new Rng(this.script.seed);
   }
@@ -73,7 +73,7 @@ export class FaultPlan {
       if (rule.connections && !rule.connections.includes(connection)) continue;
       if (
         rule.probability !== undefined &&
-        !this.rng.fork(`reject/${rule.index}/${connection}`).bernoulli(rule.probability)
+        !this.rng.fork(`reject/${rule.stream}/${connection}`).bernoulli(rule.probability)
       )
         continue;
       return rule.status ?? 0;
@@ -90,16 +90,6 @@ export class FaultPlan {
   }
 }
 
-function isNormalized(s: unknown): s is NormalizedScript {
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    !Array.isArray(s) &&
-    Array.isArray((s as NormalizedScript).timeline) &&
-    (s as NormalizedScript).rules?.every((r) => typeof (r as NormalizedRule).index === 'number')
-  );
-}
-
 function selects(rule: NormalizedRule, index: number, rng: Rng | undefined): boolean {
   const r = rule as NormalizedRule & {
     messages?: number[];
@@ -111,7 +101,8 @@ function selects(rule: NormalizedRule, index: number, rng: Rng | undefined): boo
   if (r.messages && !r.messages.includes(index)) return false;
   if (r.from !== undefined && index < r.from) return false;
   if (r.to !== undefined && index > r.to) return false;
-  if (r.every !== undefined && index % r.every !== 0) return false;
+  // 1-based count: every 3 hits the 3rd, 6th, 9th message (indices 2, 5, 8), as "every n-th" reads.
+  if (r.every !== undefined && (index + 1) % r.every !== 0) return false;
   if (r.probability !== undefined && !(rng as Rng).bernoulli(r.probability)) return false;
   return true;
 }
@@ -173,7 +164,8 @@ export class FaultyLink {
     this.messageRules = [];
     let bandwidth: number | undefined;
     for (const rule of rules) {
-      this.ruleRngs.set(rule.index, rng.fork(`rule/${rule.index}`));
+      // Named by the rule's id or content, not its position: inserting a rule leaves other draws alone.
+      this.ruleRngs.set(rule.index, rng.fork(`rule/${rule.stream}`));
       if (rule.type === 'bandwidth') bandwidth = Math.min(bandwidth ?? Number.POSITIVE_INFINITY, rule.bytesPerSecond);
       else if (rule.type === 'ping-timeout') this.at(rule.afterUs ?? 0, () => this.blockPings(rule));
       else if (rule.type === 'slow-consumer') this.at(rule.afterUs ?? 0, () => this.pauseReading(rule));

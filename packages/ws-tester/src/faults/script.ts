@@ -3,28 +3,43 @@
  * which message. The same script drives the mock server, the SignalR hub and the proxy, and the
  * same seed gives the same random choices on every run.
  */
-import { TradeKitError, describeValue, parseDuration } from '@tradekit/types';
+import { TradeKitError, assertKnownKeys, describeValue, parseDuration } from '@tradekit/types';
 
 /** A duration: microseconds as a number, or a string like `"50ms"` or `"1.5s"`. */
 export type Duration = number | string;
 
+/** What every rule may carry besides its own fields. */
+export interface FaultRuleBase {
+  /**
+   * A stable name for the rule. Its seeded random draws (probability, jitter) come from a stream
+   * named by `id`, or by the rule's content when there is no `id`, never by its position: adding
+   * or moving other rules does not change which messages this rule hits.
+   */
+  id?: string;
+}
+
 /**
  * Which connections and messages a rule applies to. Every field narrows the selection; an empty
  * selector matches every message of every connection. Indices are 0-based: connections count
- * upgrade attempts on the server since it started, messages count frames sent to one connection.
+ * upgrade attempts on the server since it started, messages count frames sent to one connection
+ * (message 0 is the first frame the server sends after the WebSocket upgrade).
  */
-export interface FaultSelector {
+export interface FaultSelector extends FaultRuleBase {
   /** Only these connection attempts (0 = the first client to connect). */
   connections?: number[];
-  /** Only these message indices. */
+  /** Only these message indices (0-based). */
   messages?: number[];
-  /** Messages from this index on. */
+  /** Messages from this index on (0-based). */
   from?: number;
-  /** Messages up to this index (inclusive). */
+  /** Messages up to this index (0-based, inclusive). */
   to?: number;
-  /** Every n-th message (index % every === 0). */
+  /**
+   * Every n-th message, counted from the first message of the connection: `every: 3` hits the
+   * 3rd, 6th, 9th… (indices 2, 5, 8…), as `--corrupt-every 3` does. Combined with `from` / `to`,
+   * a message must satisfy both.
+   */
   every?: number;
-  /** Chance in [0, 1] that a selected message is hit, drawn from the script's seeded Rng. */
+  /** Chance in [0, 1] that a selected message is hit, drawn from the rule's seeded stream. */
   probability?: number;
 }
 
@@ -47,7 +62,7 @@ export interface CloseFault extends FaultSelector {
 }
 
 /** Refuse the WebSocket upgrade: answer with an HTTP status (401 = auth failure), or reset the TCP connection. */
-export interface RejectFault {
+export interface RejectFault extends FaultRuleBase {
   type: 'reject';
   /** HTTP status to answer the upgrade with; omit to destroy the socket with no answer. */
   status?: number;
@@ -106,7 +121,7 @@ export interface BurstFault extends FaultSelector {
 }
 
 /** Cap the bytes per second delivered to each connection (a slow network); messages queue behind. */
-export interface BandwidthFault {
+export interface BandwidthFault extends FaultRuleBase {
   type: 'bandwidth';
   /** Bytes per second. */
   bytesPerSecond: number;
@@ -115,7 +130,7 @@ export interface BandwidthFault {
 }
 
 /** Stop answering the client's pings (and, in SignalR mode, stop sending keep-alive pings). */
-export interface PingTimeoutFault {
+export interface PingTimeoutFault extends FaultRuleBase {
   type: 'ping-timeout';
   /** Start this long after the connection opened. @default 0 */
   after?: Duration;
@@ -124,7 +139,7 @@ export interface PingTimeoutFault {
 }
 
 /** Stop reading what the client sends (slow consumer): the client's send buffer fills up. */
-export interface SlowConsumerFault {
+export interface SlowConsumerFault extends FaultRuleBase {
   type: 'slow-consumer';
   /** Start this long after the connection opened. @default 0 */
   after?: Duration;
@@ -178,8 +193,17 @@ export interface FaultScript {
   timeline?: RestartEvent[];
 }
 
-/** A rule after validation, with durations in microseconds. */
-export type NormalizedRule = FaultRule & { index: number; afterUs?: number; delayUs?: number; jitterUs?: number };
+/**
+ * A rule after validation, with durations in microseconds. `index` is its position (for messages);
+ * `stream` names its seeded random stream (`id`, or the rule's content), so draws do not depend on position.
+ */
+export type NormalizedRule = FaultRule & {
+  index: number;
+  stream: string;
+  afterUs?: number;
+  delayUs?: number;
+  jitterUs?: number;
+};
 
 /** A validated fault script. */
 export interface NormalizedScript {
@@ -204,6 +228,46 @@ const RULE_TYPES = [
 ] as const;
 
 const CORRUPT_KINDS = ['invalid-json', 'truncate', 'binary', 'oversized'] as const;
+
+const SELECTOR_KEYS = ['type', 'id', 'connections', 'messages', 'from', 'to', 'every', 'probability'] as const;
+/** The keys each rule type accepts; anything else is a typo to report, never a field to ignore. */
+const RULE_KEYS: Record<(typeof RULE_TYPES)[number], readonly string[]> = {
+  drop: [...SELECTOR_KEYS, 'after'],
+  close: [...SELECTOR_KEYS, 'code', 'reason', 'after'],
+  reject: ['type', 'id', 'status', 'connections', 'probability'],
+  delay: [...SELECTOR_KEYS, 'delay', 'jitter'],
+  corrupt: [...SELECTOR_KEYS, 'kind', 'bytes'],
+  duplicate: [...SELECTOR_KEYS, 'times'],
+  reorder: SELECTOR_KEYS,
+  lose: SELECTOR_KEYS,
+  burst: [...SELECTOR_KEYS, 'count', 'message'],
+  bandwidth: ['type', 'id', 'bytesPerSecond', 'connections'],
+  'ping-timeout': ['type', 'id', 'after', 'connections'],
+  'slow-consumer': ['type', 'id', 'after', 'connections'],
+};
+const SCRIPT_KEYS = ['seed', 'rules', 'timeline'] as const;
+const TIMELINE_KEYS = ['type', 'at', 'downtime'] as const;
+
+/** Scripts that went through {@link normalizeFaultScript}; only these skip validation. */
+const normalized = new WeakSet<object>();
+
+/** True when `script` is the result of {@link normalizeFaultScript} (not merely shaped like one). */
+export function isNormalizedScript(script: unknown): script is NormalizedScript {
+  return typeof script === 'object' && script !== null && normalized.has(script);
+}
+
+/** JSON with sorted keys, so a rule's content names the same stream however its keys were written. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
 
 function bad(field: string, expectation: string, value: unknown, hint = ''): TradeKitError {
   return new TradeKitError(
@@ -250,16 +314,35 @@ function nonNegInt(field: string, value: unknown, min = 0): void {
  * @example
  * normalizeFaultScript({ rules: [{ type: 'delay', delay: '50ms' }] }).rules[0].delayUs; // 50000
  */
-export function normalizeFaultScript(script: FaultScript | FaultRule[] | undefined): NormalizedScript {
-  if (script === undefined) return { seed: 0, rules: [], timeline: [] };
+export function normalizeFaultScript(
+  script: FaultScript | FaultRule[] | NormalizedScript | undefined,
+): NormalizedScript {
+  if (isNormalizedScript(script)) return script;
+  if (script === undefined) return brand({ seed: 0, rules: [], timeline: [] });
   const input: FaultScript = Array.isArray(script) ? { rules: script } : script;
   if (typeof input !== 'object' || input === null)
     throw bad('faults', 'a fault script object or an array of rules', input);
+  assertKnownKeys(input, SCRIPT_KEYS, { code: 'WS_FAULT_INVALID', where: 'the fault script (faults)' });
   const seed = input.seed ?? 0;
   if (typeof seed !== 'number' && typeof seed !== 'string') throw bad('faults.seed', 'a number or a string', seed);
   const rawRules = input.rules ?? [];
   if (!Array.isArray(rawRules)) throw bad('faults.rules', 'an array of fault rules', rawRules);
-  const rules = rawRules.map((rule, index) => normalizeRule(rule, index));
+  const seen = new Map<string, number>();
+  const ids = new Set<string>();
+  const rules = rawRules.map((rule, index) => {
+    const out = normalizeRule(rule, index);
+    if (out.id !== undefined) {
+      if (ids.has(out.id)) {
+        throw bad(`faults.rules[${index}].id`, 'unique among the rules', out.id, 'Each id names one random stream.');
+      }
+      ids.add(out.id);
+    }
+    // Identical rules without an id get #2, #3…: distinct streams, still independent of position.
+    const n = (seen.get(out.stream) ?? 0) + 1;
+    seen.set(out.stream, n);
+    if (n > 1) out.stream = `${out.stream}#${n}`;
+    return out;
+  });
   const rawTimeline = input.timeline ?? [];
   if (!Array.isArray(rawTimeline)) throw bad('faults.timeline', 'an array of timeline events', rawTimeline);
   const timeline = rawTimeline.map((event, i) => {
@@ -267,12 +350,18 @@ export function normalizeFaultScript(script: FaultScript | FaultRule[] | undefin
     if (typeof event !== 'object' || event === null || event.type !== 'restart') {
       throw bad(`${f}.type`, '"restart"', (event as { type?: unknown } | null)?.type);
     }
+    assertKnownKeys(event, TIMELINE_KEYS, { code: 'WS_FAULT_INVALID', where: `${f} (a restart event)` });
     return {
       atUs: duration(`${f}.at`, event.at),
       downtimeUs: event.downtime === undefined ? 0 : duration(`${f}.downtime`, event.downtime),
     };
   });
-  return { seed, rules, timeline };
+  return brand({ seed, rules, timeline });
+}
+
+function brand(script: NormalizedScript): NormalizedScript {
+  normalized.add(script);
+  return script;
 }
 
 function normalizeRule(rule: FaultRule, index: number): NormalizedRule {
@@ -281,7 +370,12 @@ function normalizeRule(rule: FaultRule, index: number): NormalizedRule {
   if (!(RULE_TYPES as readonly string[]).includes(rule.type)) {
     throw bad(`${f}.type`, `one of ${RULE_TYPES.map((t) => `"${t}"`).join(', ')}`, rule.type);
   }
-  const out: NormalizedRule = { ...rule, index };
+  assertKnownKeys(rule, RULE_KEYS[rule.type], { code: 'WS_FAULT_INVALID', where: `${f} (a ${rule.type} rule)` });
+  if (rule.id !== undefined && (typeof rule.id !== 'string' || rule.id === '')) {
+    throw bad(`${f}.id`, 'a non-empty string', rule.id);
+  }
+  const stream = rule.id !== undefined ? `id:${rule.id}` : `rule:${canonical(rule)}`;
+  const out: NormalizedRule = { ...rule, index, stream };
   const r = rule as FaultRule & FaultSelector & { after?: unknown };
   intList(`${f}.connections`, r.connections);
   intList(`${f}.messages`, r.messages);

@@ -160,6 +160,68 @@ describe('runLoad', () => {
     expect(unreachable.errors.byKind.connect).toBe(2);
   });
 
+  it('a latency threshold with no samples fails (nothing listening), and says so', async () => {
+    const closedPort = await echoServer();
+    await closers.pop()?.();
+    const report = await runLoad({
+      url: closedPort,
+      connections: 2,
+      duration: '100ms',
+      workers: 0,
+      thresholds: ['p99<50ms', 'connect_p99<50ms', 'errors<1000'],
+    });
+    expect(report.thresholds.map((t) => [t.expression, t.passed, t.actual, t.note])).toEqual([
+      ['p99<50ms', false, null, 'no samples'],
+      ['connect_p99<50ms', false, null, 'no samples'],
+      ['errors<1000', true, 2, undefined],
+    ]);
+    expect(report.passed).toBe(false);
+    const summary = formatLoadSummary(report);
+    expect(summary).toContain('FAIL  p99<50ms  (no samples)');
+    expect(summary).toContain('FAIL  connect_p99<50ms  (no samples)');
+    expect(summary).toMatch(/result {5}FAILED: threshold p99<50ms has no samples/);
+    expect(summary).not.toContain('PASSED');
+  });
+
+  it('replies that never correlate give no samples: the run fails, with or without thresholds', async () => {
+    const url = await server((ws) => ws.on('message', () => ws.send('{"unrelated":true}')));
+    const withThreshold = await runLoad({ url, connections: 1, duration: '150ms', workers: 0, thresholds: ['p99<1s'] });
+    expect(withThreshold.latency.count).toBe(0);
+    expect(withThreshold.thresholds[0]).toMatchObject({ passed: false, note: 'no samples' });
+    expect(withThreshold.passed).toBe(false);
+    const bare = await runLoad({ url, connections: 1, duration: '150ms', workers: 0 });
+    expect(bare.passed).toBe(false);
+    expect(bare.failures?.join('\n')).toMatch(/no successful round trip/);
+  });
+
+  it('a run with errors never passes unless the user opted in (allowErrors, or an error threshold)', async () => {
+    // echoes five messages per connection, then drops it: round trips and disconnect errors
+    const url = await server((ws) => {
+      let n = 0;
+      ws.on('message', (d) => (++n > 5 ? ws.terminate() : ws.send(d)));
+    });
+    const run = (extra: object) => runLoad({ url, connections: 2, duration: '150ms', workers: 0, ...extra });
+    const bare = await run({});
+    expect(bare.errors.total).toBeGreaterThan(0);
+    expect(bare.latency.count).toBeGreaterThan(0);
+    expect(bare.passed).toBe(false);
+    expect(formatLoadSummary(bare)).toMatch(/result {5}FAILED: \d+ errors/);
+    expect((await run({ allowErrors: true })).passed).toBe(true);
+    expect((await run({ thresholds: ['errors<100%'] })).passed).toBe(true);
+    expect((await run({ thresholds: ['errors<1'] })).passed).toBe(false);
+  });
+
+  it('an empty run passes only with allowEmpty (and allowErrors for its unanswered requests)', async () => {
+    const url = await server(() => {});
+    const run = (extra: object) =>
+      runLoad({ url, connections: 1, duration: '100ms', drainTimeout: '50ms', workers: 0, ...extra });
+    expect((await run({ allowErrors: true })).passed).toBe(false);
+    expect((await run({ allowEmpty: true })).passed).toBe(false);
+    const both = await run({ allowEmpty: true, allowErrors: true });
+    expect(both.passed).toBe(true);
+    expect(both.failures).toEqual([]);
+  });
+
   it('merges shard reports into one with exactly summed histograms', async () => {
     const url = await echoServer();
     const parts = [];

@@ -52,7 +52,20 @@ export interface LoadReport {
   /** Time from connect attempt to open, µs. */
   connectTime: LatencySummary;
   thresholds: ThresholdResult[];
-  /** False when any threshold failed. */
+  /** Errors alone did not fail the run (`allowErrors`, `--allow-errors`). */
+  allowErrors?: boolean;
+  /** A run with no successful round trip did not fail by itself (`allowEmpty`, `--allow-empty`). */
+  allowEmpty?: boolean;
+  /**
+   * Why the run failed, one line each (empty when it passed): a failed threshold, a threshold
+   * with no samples, errors without `allowErrors` or an error threshold, no successful round trip.
+   */
+  failures?: string[];
+  /**
+   * True only when every threshold passed, the run had at least one successful round trip (a
+   * matched reply in echo mode, an update in subscribe mode) and no error, unless opted out with
+   * `allowEmpty` / `allowErrors` (a threshold on `errors` or `errors%` also states what is allowed).
+   */
   passed: boolean;
 }
 
@@ -68,6 +81,8 @@ export interface ReportContext {
   startedAt: string;
   elapsedUs: number;
   thresholds: readonly Threshold[];
+  allowErrors?: boolean;
+  allowEmpty?: boolean;
 }
 
 /** Builds a report from per-thread results. */
@@ -130,7 +145,41 @@ function finish(context: ReportContext, t: Tallies): LoadReport {
     throughput,
     messages: t.messages.received,
   };
-  const thresholds = evaluateThresholds(context.thresholds, figures);
+  const thresholds = evaluateThresholds(context.thresholds, figures, {
+    min: t.latency.count,
+    mean: t.latency.count,
+    p50: t.latency.count,
+    p90: t.latency.count,
+    p95: t.latency.count,
+    p99: t.latency.count,
+    p999: t.latency.count,
+    max: t.latency.count,
+    connect_p50: t.connectTime.count,
+    connect_p99: t.connectTime.count,
+    connect_max: t.connectTime.count,
+  });
+  const allowErrors = context.allowErrors === true;
+  const allowEmpty = context.allowEmpty === true;
+  const failures: string[] = [];
+  for (const r of thresholds) {
+    if (r.passed) continue;
+    failures.push(
+      r.note === 'no samples'
+        ? `threshold ${r.expression} has no samples (${/^connect_/.test(r.metric) ? 'no connection opened' : 'no reply was measured'})`
+        : `threshold ${r.expression} failed`,
+    );
+  }
+  if (t.latency.count === 0 && !allowEmpty) {
+    failures.push(
+      `no successful round trip: ${context.mode === 'echo' ? 'no reply was matched to a request' : 'no update arrived'} (pass allowEmpty / --allow-empty to accept an empty run)`,
+    );
+  }
+  const errorBudget = context.thresholds.some((x) => x.metric === 'errors' || x.metric === 'errors%');
+  if (total > 0 && !allowErrors && !errorBudget) {
+    failures.push(
+      `${total} errors (${Math.round(errorRate * 1000) / 1000}%): a run with errors fails unless you set an error threshold such as errors<1% or pass allowErrors / --allow-errors`,
+    );
+  }
   return {
     version: 1,
     url: context.url,
@@ -151,7 +200,10 @@ function finish(context: ReportContext, t: Tallies): LoadReport {
     latency: t.latency,
     connectTime: t.connectTime,
     thresholds,
-    passed: thresholds.every((r) => r.passed),
+    allowErrors,
+    allowEmpty,
+    failures,
+    passed: failures.length === 0,
   };
 }
 
@@ -166,7 +218,7 @@ function finish(context: ReportContext, t: Tallies): LoadReport {
  */
 export function mergeReports(
   reports: readonly LoadReport[],
-  options: { thresholds?: readonly string[] } = {},
+  options: { thresholds?: readonly string[]; allowErrors?: boolean; allowEmpty?: boolean } = {},
 ): LoadReport {
   if (!Array.isArray(reports) || reports.length === 0) {
     throw new TradeKitError(
@@ -200,6 +252,9 @@ export function mergeReports(
       startedAt: started,
       elapsedUs: Math.max(...reports.map((r) => r.elapsedUs)),
       thresholds: thresholdTexts.map(parseThreshold),
+      // The shards' opt-ins carry over only when every shard made them.
+      allowErrors: options.allowErrors ?? reports.every((r) => r.allowErrors === true),
+      allowEmpty: options.allowEmpty ?? reports.every((r) => r.allowEmpty === true),
     },
     {
       connects: {
@@ -264,10 +319,17 @@ export function formatLoadSummary(report: LoadReport): string {
   );
   for (const t of report.thresholds) {
     const unit = t.metric === 'errors%' ? '%' : /^(min|mean|p\d+|max|connect_)/.test(t.metric) ? ' µs' : '';
-    lines.push(
-      `threshold  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (actual ${Math.round(t.actual * 1000) / 1000}${unit})`,
-    );
+    const actual =
+      t.actual === null || t.actual === undefined
+        ? 'no samples'
+        : `actual ${Math.round(t.actual * 1000) / 1000}${unit}`;
+    lines.push(`threshold  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (${actual})`);
   }
-  lines.push(report.passed ? 'result     PASSED' : 'result     FAILED');
+  if (report.passed) lines.push('result     PASSED');
+  else {
+    const why = report.failures ?? [];
+    lines.push(`result     FAILED${why.length > 0 ? `: ${why[0]}` : ''}`);
+    for (const w of why.slice(1)) lines.push(`           ${w}`);
+  }
   return `${lines.join('\n')}\n`;
 }

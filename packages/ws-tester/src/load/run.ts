@@ -57,8 +57,15 @@ export interface LoadOptions {
   correlate?: 'timestamp' | 'id';
   /** Symbols to subscribe to in `subscribe` mode. @default ['MNQ'] */
   symbols?: string[];
-  /** Pass/fail rules such as `"p99<50ms"` or `"errors<0.1%"`. */
+  /** Pass/fail rules such as `"p99<50ms"` or `"errors<0.1%"`. A latency rule with no sample fails. */
   thresholds?: string[];
+  /**
+   * Let a run with errors pass (when its thresholds pass). Without it, any error fails the run
+   * unless a threshold on `errors` or `errors%` says how many are acceptable. @default false
+   */
+  allowErrors?: boolean;
+  /** Let a run with no successful round trip (no matched reply, no update) pass. @default false */
+  allowEmpty?: boolean;
   /** Worker threads; 0 runs in the calling thread. @default os.availableParallelism() */
   workers?: number;
   /** Run one share of the connections: `"2/3"` or `{ index: 2, count: 3 }`. */
@@ -356,6 +363,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       startedAt: microsToIso(startAt),
       elapsedUs,
       thresholds: plan.thresholds,
+      allowErrors: options.allowErrors === true,
+      allowEmpty: options.allowEmpty === true,
     },
     results,
   );

@@ -34,9 +34,19 @@ export interface Threshold {
 
 /** A threshold checked against a run. */
 export interface ThresholdResult extends Threshold {
-  /** The run's figure, in the same unit as `value`. */
-  actual: number;
+  /** The run's figure, in the same unit as `value`; `null` when the run measured no sample of it. */
+  actual: number | null;
+  /** Samples behind the figure: latencies (or connects, for `connect_*`) recorded; for counts, the count itself. */
+  samples: number;
+  /** False when the figure misses the limit, and always when there was no sample (never green by default). */
   passed: boolean;
+  /** Why it failed, when not obvious from `actual`: `"no samples"`. */
+  note?: string;
+}
+
+/** Which thresholds measure latency (they need samples to mean anything). */
+export function isLatencyMetric(metric: ThresholdMetric): boolean {
+  return LATENCY_METRICS.has(metric);
 }
 
 const LATENCY_METRICS = new Set([
@@ -119,12 +129,21 @@ export function parseThreshold(expression: string): Threshold {
   return { expression: expression.trim(), metric: metric as ThresholdMetric, op, value };
 }
 
-/** Checks thresholds against figures keyed by metric. */
+/**
+ * Checks thresholds against figures keyed by metric. A latency threshold whose metric has no
+ * sample (`samples[metric] === 0`: nothing connected, no reply matched) fails with the note
+ * "no samples", as k6 does: a limit on nothing measured is not a pass.
+ */
 export function evaluateThresholds(
   thresholds: readonly Threshold[],
   figures: Record<ThresholdMetric, number>,
+  samples: Partial<Record<ThresholdMetric, number>> = {},
 ): ThresholdResult[] {
   return thresholds.map((t) => {
+    const n = samples[t.metric] ?? (LATENCY_METRICS.has(t.metric) ? 0 : figures[t.metric]);
+    if (LATENCY_METRICS.has(t.metric) && n === 0) {
+      return { ...t, actual: null, samples: 0, passed: false, note: 'no samples' };
+    }
     const actual = figures[t.metric];
     let passed: boolean;
     switch (t.op) {
@@ -141,6 +160,6 @@ export function evaluateThresholds(
         passed = actual >= t.value;
         break;
     }
-    return { ...t, actual, passed };
+    return { ...t, actual, samples: n, passed };
   });
 }

@@ -64,7 +64,8 @@ describe.skipIf(!available)('a real browser as the client', () => {
   }
 
   it('talks JSON with the mock server: the server receives the browser frame and the browser the reply', async () => {
-    await using server = await createMockServer({ json: true });
+    // a browser page may take seconds to open on a busy machine
+    await using server = await createMockServer({ json: true, timeout: 30_000 });
     server.handle({ op: 'subscribe' }, (m) => ({ op: 'subscribed', symbol: (m as { symbol: string }).symbol }));
     const session = browserSession(server.url, [{ op: 'subscribe', symbol: 'MNQ' }], 1);
     expect(await server.nextMessage).toEqual({ op: 'subscribe', symbol: 'MNQ' });

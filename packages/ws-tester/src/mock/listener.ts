@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, RealClock, TradeKitError, type TimerHandle, describeValue, parseDuration } from '@tradekit/types';
 import { WebSocket, WebSocketServer } from 'ws';
 import { FaultPlan, type FaultyLink } from '../faults/link.js';
-import type { FaultRule, FaultScript } from '../faults/script.js';
+import type { FaultRule, FaultScript, NormalizedScript } from '../faults/script.js';
 
 /** Options shared by every server in this package. */
 export interface ListenerOptions {
@@ -16,10 +16,14 @@ export interface ListenerOptions {
   port?: number;
   /** Interface to bind. @default "127.0.0.1" */
   host?: string;
-  /** Largest frame accepted from a client, in bytes; bigger ones close the connection with 1009. @default 1048576 */
+  /**
+   * Largest frame accepted from a client, in bytes; bigger ones close the connection with 1009.
+   * 0 means no limit. @default 1048576 (1 MiB) for the mock server and the SignalR hub; 0 for the
+   * proxy, which leaves the limit to its target
+   */
   maxPayload?: number;
   /** Faults applied to what the server sends and to connection attempts. */
-  faults?: FaultScript | FaultRule[];
+  faults?: FaultScript | FaultRule[] | NormalizedScript;
   /** Clock for fault delays and timeline events. @default new RealClock() */
   clock?: Clock;
   /**
@@ -110,10 +114,10 @@ export abstract class SocketListener {
     this.host = options.host ?? '127.0.0.1';
     this.boundPort = checkPort(options.port ?? 0);
     const maxPayload = options.maxPayload ?? 1024 * 1024;
-    if (!Number.isInteger(maxPayload) || maxPayload < 1) {
+    if (!Number.isInteger(maxPayload) || maxPayload < 0 || maxPayload > 2 ** 31 - 1) {
       throw new TradeKitError(
         'WS_CONFIG_INVALID',
-        `Expected \`maxPayload\` to be an integer number of bytes ≥ 1, got ${describeValue(maxPayload)}.`,
+        `Expected \`maxPayload\` to be an integer number of bytes from 0 (no limit) to 2147483647, got ${describeValue(maxPayload)}.`,
         {
           details: { field: 'maxPayload', value: maxPayload },
         },
@@ -140,10 +144,16 @@ export abstract class SocketListener {
   async listen(): Promise<this> {
     await this.bind();
     running.add(this);
-    for (const event of this.plan.script.timeline) {
-      this.timelineTimers.push(
-        this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
-      );
+    try {
+      for (const event of this.plan.script.timeline) {
+        this.timelineTimers.push(
+          this.plan.clock.setTimeout(() => void this.restart({ downtime: event.downtimeUs }), event.atUs),
+        );
+      }
+    } catch (err) {
+      // Never leave a bound port behind a failed start.
+      await this.stop();
+      throw err;
     }
     return this;
   }
@@ -209,6 +219,7 @@ export abstract class SocketListener {
     const index = this.attempts++;
     const rejection = this.plan.rejection(index);
     if (rejection === 0) {
+      this.refused(index, 0, req);
       socket.destroy();
       return;
     }
@@ -219,6 +230,7 @@ export abstract class SocketListener {
     }
     if (status === undefined) status = this.checkUpgrade(req);
     if (status !== undefined) {
+      this.refused(index, status, req);
       refuse(socket, status);
       return;
     }
@@ -227,14 +239,22 @@ export abstract class SocketListener {
     else {
       prepared.then(
         (st) => {
-          if (st !== undefined) refuse(socket, st);
-          else if (this.stopped) socket.destroy();
+          if (st !== undefined) {
+            this.refused(index, st, req);
+            refuse(socket, st);
+          } else if (this.stopped) socket.destroy();
           else this.complete(req, socket, head, index);
         },
-        () => refuse(socket, 502),
+        () => {
+          this.refused(index, 502, req);
+          refuse(socket, 502);
+        },
       );
     }
   }
+
+  /** Called for each refused upgrade: `status` is the HTTP status answered, 0 for a reset socket. */
+  protected refused(_index: number, _status: number, _request: IncomingMessage): void {}
 
   /** Async work before accepting an upgrade (the proxy opens its upstream here); resolve to a status to refuse. */
   protected prepareUpgrade(_request: IncomingMessage): Promise<number | undefined> | undefined {

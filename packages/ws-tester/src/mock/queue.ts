@@ -41,7 +41,7 @@ export class MessageQueue<T> {
    * Like {@link next} but rejects with `WS_TIMEOUT` after `timeoutMs` of wall time. The waiter is
    * withdrawn on timeout, so a late item stays unread for the next reader.
    */
-  nextWithin(timeoutMs: number, what: string): Promise<T> {
+  nextWithin(timeoutMs: number, what: string, none = 'none came'): Promise<T> {
     if (this.cursor < this.items.length) return Promise.resolve(this.items[this.cursor++] as T);
     return new Promise((resolve, reject) => {
       const waiter = {
@@ -60,7 +60,7 @@ export class MessageQueue<T> {
         reject(
           new TradeKitError(
             'WS_TIMEOUT',
-            `Expected ${what} within ${timeoutMs} ms, but none came. Raise \`timeout\` if the peer is slow.`,
+            `Expected ${what} within ${timeoutMs} ms, but ${none}. Raise \`timeout\` if the peer is slow.`,
             {
               details: { timeoutMs },
             },

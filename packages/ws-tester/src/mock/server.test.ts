@@ -193,3 +193,14 @@ describe('stopAllServers', () => {
     await expect(openProbe(b.url)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe('waits that end with a message, not the runner timeout', () => {
+  it('connected rejects with WS_TIMEOUT "no client connected" after `timeout` ms', async () => {
+    await using server = await createMockServer({ timeout: 50 });
+    await expect(server.connected).rejects.toMatchObject({
+      code: 'WS_TIMEOUT',
+      message: expect.stringContaining('Expected a client to connect within 50 ms, but no client connected.'),
+    });
+    await expect(server.nextMessage).rejects.toMatchObject({ code: 'WS_TIMEOUT' });
+  });
+});

@@ -16,6 +16,11 @@ import {
   protocolError,
 } from '../protocol/json.js';
 import { type ListenerConnection, type ListenerOptions, SocketListener } from './listener.js';
+
+function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
 import { MessageQueue } from './queue.js';
 
 /** Options for {@link createMockServer}. */
@@ -33,6 +38,22 @@ export interface MockServerOptions extends ListenerOptions {
   typeField?: string;
   /** Shapes the protocol error sent to a client for a bad frame. @default the {@link ProtocolErrorMessage} itself */
   protocolError?: (error: ProtocolErrorMessage) => unknown;
+  /**
+   * How long `connected` and `nextMessage` wait (ms) before rejecting with `WS_TIMEOUT` ("no
+   * client connected within …"), so a test fails with a message instead of the runner's timeout.
+   * @default 4000
+   */
+  timeout?: number;
+}
+
+/** A frame the server could not use (JSON mode: not JSON, binary, unknown type), kept for assertions and matchers. */
+export interface InvalidFrame {
+  /** The protocol error code sent back, e.g. `WS_INVALID_JSON`. */
+  code: string;
+  /** The frame as received: its text (cut at 500 characters), or `<binary N bytes>`. */
+  frame: string;
+  /** Connection attempt index of the sender. */
+  client: number;
 }
 
 /** Options for closing connections. */
@@ -65,9 +86,21 @@ export type MessageReply =
   | boolean
   | null;
 
+/** A connection attempt the server refused (auth, a `reject` fault). */
+export interface RejectedAttempt {
+  /** Connection attempt index (0-based; refused attempts count too). */
+  index: number;
+  /** HTTP status answered, or 0 when the socket was reset without an answer. */
+  status: number;
+  /** The upgrade request. */
+  request: IncomingMessage;
+}
+
 /** Events of a {@link MockServer}. */
 export interface MockServerEvents {
   connection: (client: MockClient) => void;
+  /** An upgrade was refused (401 from `authenticate`, a `reject` fault…). */
+  rejected: (attempt: RejectedAttempt) => void;
   message: (message: unknown, client: MockClient) => void;
   close: (client: MockClient, code: number, reason: string) => void;
   protocolError: (error: ProtocolErrorMessage, client: MockClient) => void;
@@ -89,6 +122,8 @@ export class MockClient {
   readonly request: IncomingMessage;
   /** What this client sent, in order (parsed in JSON mode). */
   readonly received = new MessageQueue<unknown>();
+  /** Frames from this client the server could not use (JSON mode), in order. */
+  readonly invalidFrames: InvalidFrame[] = [];
   /** Resolves when the connection is closed. */
   readonly closed: Promise<CloseInfo>;
   private resolveClosed!: (info: CloseInfo) => void;
@@ -97,6 +132,7 @@ export class MockClient {
   constructor(
     private readonly connection: ListenerConnection,
     private readonly json: boolean,
+    private readonly timeoutMs: number = 4000,
   ) {
     this.index = connection.index;
     this.request = connection.request;
@@ -110,9 +146,9 @@ export class MockClient {
     return this.received.items;
   }
 
-  /** The next message from this client not read yet. */
+  /** The next message from this client not read yet (rejects with `WS_TIMEOUT` after the server's `timeout`). */
   get nextMessage(): Promise<unknown> {
-    return this.received.next();
+    return this.received.nextWithin(this.timeoutMs, `a message from client ${this.index}`);
   }
 
   /** True while the socket is open. */
@@ -189,6 +225,7 @@ export class MockServer extends SocketListener {
   private readonly handlers: Handler[] = [];
   private readonly listeners: { [K in keyof MockServerEvents]: Array<MockServerEvents[K]> } = {
     connection: [],
+    rejected: [],
     message: [],
     close: [],
     protocolError: [],
@@ -196,6 +233,9 @@ export class MockServer extends SocketListener {
   private readonly live = new Set<MockClient>();
   /** Protocol errors sent to clients for bad frames, in order. */
   readonly protocolErrors: ProtocolErrorMessage[] = [];
+  /** Frames the server could not use (JSON mode: not JSON, binary, unknown type), with their text. */
+  readonly invalidFrames: InvalidFrame[] = [];
+  private readonly timeoutMs: number;
   private readonly json: boolean;
   private readonly echo: boolean;
   private readonly knownTypes: Set<string> | undefined;
@@ -210,6 +250,15 @@ export class MockServer extends SocketListener {
     this.knownTypes = options.knownTypes ? new Set(options.knownTypes) : undefined;
     this.typeField = options.typeField ?? 'type';
     this.shapeError = options.protocolError ?? ((e) => e);
+    const timeout = options.timeout ?? 4000;
+    if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
+      throw new TradeKitError(
+        'WS_CONFIG_INVALID',
+        `Expected \`timeout\` to be a number of ms > 0, got ${describeValue(timeout)}.`,
+        { details: { field: 'timeout', value: timeout } },
+      );
+    }
+    this.timeoutMs = timeout;
   }
 
   /** `ws://127.0.0.1:<port>` — give this to the client under test. */
@@ -222,9 +271,12 @@ export class MockServer extends SocketListener {
     return this.inbox.items;
   }
 
-  /** The next received message (from any client) not read yet through `nextMessage`. */
+  /**
+   * The next received message (from any client) not read yet through `nextMessage`. Rejects with
+   * `WS_TIMEOUT` after `timeout` ms (default 4000) when none comes.
+   */
   get nextMessage(): Promise<unknown> {
-    return this.inbox.next();
+    return this.inbox.nextWithin(this.timeoutMs, 'a message from a client');
   }
 
   /** The next message within `timeoutMs`, or a `WS_TIMEOUT` error. */
@@ -234,10 +286,11 @@ export class MockServer extends SocketListener {
 
   /**
    * The next client to connect that no earlier `connected` returned: at once if one already
-   * connected, else when one does. Await it twice to wait for a reconnection.
+   * connected, else when one does. Await it twice to wait for a reconnection. Rejects with
+   * `WS_TIMEOUT` ("no client connected within … ms") after `timeout` ms (default 4000).
    */
   get connected(): Promise<MockClient> {
-    return this.arrivals.next();
+    return this.arrivals.nextWithin(this.timeoutMs, 'a client to connect', 'no client connected');
   }
 
   /** The next connection within `timeoutMs`, or a `WS_TIMEOUT` error. */
@@ -276,7 +329,7 @@ export class MockServer extends SocketListener {
   }
 
   /**
-   * Listens to an event: `connection`, `message`, `close` or `protocolError`. Returns an
+   * Listens to an event: `connection`, `rejected`, `message`, `close` or `protocolError`. Returns an
    * unsubscribe function. `message` listeners run before {@link handle} handlers and echo.
    */
   on<K extends keyof MockServerEvents>(event: K, listener: MockServerEvents[K]): () => void {
@@ -317,8 +370,12 @@ export class MockServer extends SocketListener {
     for (const c of this.arrivals.items) c.received.close(err);
   }
 
+  protected override refused(index: number, status: number, request: IncomingMessage): void {
+    for (const l of this.listeners.rejected) l({ index, status, request });
+  }
+
   protected accept(connection: ListenerConnection): void {
-    const client = new MockClient(connection, this.json);
+    const client = new MockClient(connection, this.json, this.timeoutMs);
     this.live.add(client);
     connection.socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     connection.socket.on('close', (code, reason) => {
@@ -335,7 +392,7 @@ export class MockServer extends SocketListener {
     if (this.json) {
       const decoded = decodeJsonFrame(data, isBinary);
       if (!decoded.ok) {
-        this.reject(client, decoded.error);
+        this.reject(client, decoded.error, data, isBinary);
         return;
       }
       message = decoded.value;
@@ -351,6 +408,8 @@ export class MockServer extends SocketListener {
               'WS_UNKNOWN_MESSAGE_TYPE',
               `Expected \`${this.typeField}\` to be one of ${[...this.knownTypes].map((t) => `"${t}"`).join(', ')}, got ${describeValue(type)}.`,
             ),
+            data,
+            isBinary,
           );
           return;
         }
@@ -399,8 +458,23 @@ export class MockServer extends SocketListener {
     if (!replied && this.echo && client.isOpen) client.send(message);
   }
 
-  private reject(client: MockClient, error: ProtocolErrorMessage): void {
+  private reject(
+    client: MockClient,
+    error: ProtocolErrorMessage,
+    data?: Buffer | ArrayBuffer | Buffer[],
+    isBinary = false,
+  ): void {
     this.protocolErrors.push(error);
+    if (data !== undefined) {
+      const text = isBinary ? `<binary ${byteLength(data)} bytes>` : frameToText(data);
+      const invalid: InvalidFrame = {
+        code: error.code,
+        frame: text.length > 500 ? `${text.slice(0, 500)}…` : text,
+        client: client.index,
+      };
+      this.invalidFrames.push(invalid);
+      client.invalidFrames.push(invalid);
+    }
     for (const l of this.listeners.protocolError) l(error, client);
     if (client.isOpen) client.sendRaw(encodeJsonFrame(this.shapeError(error)));
   }

@@ -104,6 +104,37 @@ describe('WsProxy', () => {
     expect(proxy.stats.upstreamFailures).toBe(1);
   });
 
+  it('is transparent for frames over 1 MiB: a 2 MiB frame the target accepts goes through both ways', async () => {
+    const up = await upstream(); // a plain ws server: 100 MiB limit
+    const proxy = await proxyTo(up.url);
+    const p = await openProbe(proxy.url);
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    p.socket.send(big);
+    const back = await p.frames.nextWithin(10_000, 'the 2 MiB frame echoed back through the proxy');
+    expect(back.data).toHaveLength(big.length);
+    expect(p.socket.readyState).toBe(1);
+    p.socket.close();
+  });
+
+  it('applies its own maxPayload when given one (1009 to the client)', async () => {
+    const up = await upstream();
+    const proxy = await createProxy({ target: up.url, maxPayload: 1024 });
+    cleanup.push(() => proxy.stop());
+    const p = await openProbe(proxy.url);
+    p.socket.send('x'.repeat(2048));
+    expect((await p.closed).code).toBe(1009);
+  });
+
+  it('takes an http:// target as ws:// (the proxy relays HTTP too), as documented', async () => {
+    const up = await upstream();
+    const proxy = await proxyTo(up.url.replace('ws://', 'http://'));
+    expect(proxy.target.protocol).toBe('ws:');
+    const p = await openProbe(proxy.url);
+    p.socket.send('hello');
+    expect((await p.frames.next()).data).toBe('hello');
+    p.socket.close();
+  });
+
   it('rejects a target that is not a ws URL with WS_CONFIG_INVALID', async () => {
     await expect(createProxy({ target: 'ftp://x' })).rejects.toMatchObject({ code: 'WS_CONFIG_INVALID' });
   });

@@ -2,6 +2,9 @@
  * WsProxy: a transparent WebSocket proxy placed between any client and any WebSocket server,
  * applying a fault script to what the server sends (and optionally another to what the client
  * sends). The upstream handshake happens first, so an upstream 401 reaches the client as a 401.
+ * It is transparent for frame sizes: by default it sets no limit of its own (`maxPayload: 0`), so
+ * a frame the target accepts passes, and one the target refuses is refused by the target.
+ * `http://` / `https://` targets mean `ws://` / `wss://`: the proxy relays plain HTTP too (SignalR negotiate).
  */
 import { type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -13,7 +16,10 @@ import { type ListenerConnection, type ListenerOptions, SocketListener } from '.
 
 /** Options for {@link createProxy}. */
 export interface ProxyOptions extends ListenerOptions {
-  /** Upstream server, e.g. `ws://127.0.0.1:9001/stream`. The client's path and query are appended to its path. */
+  /**
+   * Upstream server, e.g. `ws://127.0.0.1:9001/stream` (`http://` and `https://` are taken as
+   * `ws://` and `wss://`, so a SignalR hub URL works as it is). The client's path and query are appended to its path.
+   */
   target: string;
   /** Faults on what the client sends to the server (`faults` applies to what the server sends). */
   upstreamFaults?: FaultScript | FaultRule[];
@@ -54,10 +60,12 @@ export class WsProxy extends SocketListener {
   private readonly upPlan: FaultPlan;
   private readonly forward: string[];
   private readonly upstreams = new Set<WebSocket>();
+  private readonly maxPayload: number;
 
   /** @internal use {@link createProxy} */
   constructor(options: ProxyOptions) {
-    super(options);
+    // Transparent by default: no frame limit of its own, so whatever the target accepts gets through.
+    super({ ...options, maxPayload: options.maxPayload ?? 0 });
     let target: URL;
     try {
       target = new URL(options.target);
@@ -84,6 +92,7 @@ export class WsProxy extends SocketListener {
     }
     this.target = target;
     this.upPlan = new FaultPlan(options.upstreamFaults, this.plan.clock);
+    this.maxPayload = options.maxPayload ?? 0;
     this.forward = (options.forwardHeaders ?? ['authorization', 'cookie', 'user-agent', 'origin']).map((h) =>
       h.toLowerCase(),
     );
@@ -138,7 +147,10 @@ export class WsProxy extends SocketListener {
             .filter(Boolean)
         : [];
     return new Promise((resolve) => {
-      const upstream = new WebSocket(this.upstreamUrl(req.url ?? '/'), protocols, { headers });
+      const upstream = new WebSocket(this.upstreamUrl(req.url ?? '/'), protocols, {
+        headers,
+        maxPayload: this.maxPayload,
+      });
       const entry: Pending = { upstream, early: [] };
       upstream.on('message', (data, binary) => entry.early.push({ data: data as Buffer, binary }));
       upstream.once('unexpected-response', (_r, res) => {
