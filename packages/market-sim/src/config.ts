@@ -11,7 +11,7 @@ import {
   parseDuration,
   toMicros,
 } from '@tradekit/types';
-import { requireNumber, simError } from './errors.js';
+import { checkKeys, requireNumber, simError } from './errors.js';
 import { type PriceProcess, garch, gbm, jumpDiffusion, ornsteinUhlenbeck } from './process.js';
 import { type Scenario, flashCrash, lowLiquidity, volatile } from './scenario.js';
 
@@ -237,12 +237,31 @@ function hhmm(field: string, v: unknown): number {
   return Number(v.slice(0, 2)) * 60 + Number(v.slice(3, 5));
 }
 
+const MARKET_KEYS = [
+  'seed',
+  'preset',
+  'symbols',
+  'start',
+  'duration',
+  'maxEvents',
+  'step',
+  'correlation',
+  'scenarios',
+  'book',
+  'statusEvents',
+];
+const SYMBOL_KEYS = ['symbol', 'instrument', 'price', 'process', 'microstructure'];
+const INSTRUMENT_KEYS = ['tickSize', 'multiplier', 'lotSize', 'currency', 'sessions', 'marginPerContract'];
+const MICRO_KEYS = [...Object.keys(DEFAULT_MICRO), 'seasonality'];
+const SEASONALITY_KEYS = ['amplitude', 'open', 'close'];
+
 function resolveMicro(
   field: string,
   preset: Microstructure | undefined,
   user: Microstructure | undefined,
   sessions: Instrument['sessions'] = [],
 ): ResolvedSymbol['micro'] {
+  checkKeys(user, MICRO_KEYS, field);
   const m = { ...DEFAULT_MICRO, ...preset, ...user };
   const num = (key: keyof typeof DEFAULT_MICRO, opts: Parameters<typeof requireNumber>[2]) =>
     requireNumber(`${field}.${key}`, m[key], opts);
@@ -250,6 +269,7 @@ function resolveMicro(
   let seasonality: ResolvedSymbol['micro']['seasonality'];
   if (seasonRaw) {
     const s = seasonRaw === true ? {} : seasonRaw;
+    checkKeys(s, SEASONALITY_KEYS, `${field}.seasonality`);
     const amplitude = requireNumber(`${field}.seasonality.amplitude`, s.amplitude ?? 1, { min: 0, max: 1.9 });
     // Without an explicit open, the U-shape follows the instrument's first session (in UTC).
     const session = s.open === undefined ? sessions[0] : undefined;
@@ -309,6 +329,7 @@ function resolveDuration(field: string, v: number | string, allowZero = false): 
 export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
   if (typeof config !== 'object' || config === null)
     throw simError('SIM_INVALID_CONFIG', 'config', 'an object', config);
+  checkKeys(config, MARKET_KEYS, 'market config');
   const presetName = config.preset ?? 'default';
   const preset = getPreset(presetName);
   const seed = config.seed ?? 1;
@@ -334,6 +355,8 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
     if (typeof sc !== 'object' || sc === null || typeof sc.symbol !== 'string' || sc.symbol.length === 0) {
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}]`, 'a ticker string or { symbol: string, ... }', raw);
     }
+    checkKeys(sc, SYMBOL_KEYS, `symbols[${i}]`);
+    checkKeys(sc.instrument, INSTRUMENT_KEYS, `symbols[${i}].instrument`);
     if (seen.has(sc.symbol))
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}].symbol`, 'a ticker not listed twice', sc.symbol);
     seen.add(sc.symbol);
@@ -408,6 +431,7 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
   if (book !== false) {
     if (typeof book !== 'object' || book === null)
       throw simError('SIM_INVALID_CONFIG', 'book', 'false or { levels: number }', book);
+    checkKeys(book, ['levels'], 'book');
     bookLevels = requireNumber(
       'book.levels',
       book.levels ?? 10,

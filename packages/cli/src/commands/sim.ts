@@ -129,7 +129,10 @@ export const simCommand: TradekitCommand = {
         'stop after n events (with no --duration: run until n events)',
         integer('--events', 1),
       )
-      .option('-o, --out <file>', 'output file (default stdout for JSONL); CSV writes <stem>.<kind>.csv per kind')
+      .option(
+        '-o, --out <file>',
+        'output file (default stdout for JSONL); CSV writes <stem>.<kind>.csv per kind; a .gz name is gzip',
+      )
       .addOption(
         new Option('-f, --format <format>', 'output format (default from --out extension, else jsonl)').choices([
           'jsonl',
@@ -154,7 +157,7 @@ export const simCommand: TradekitCommand = {
 };
 
 async function runSim(flags: SimFlags, io: CommandIO): Promise<void> {
-  const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+  const format = flags.format ?? (/\.csv(\.gz)?$/i.test(flags.out ?? '') ? 'csv' : 'jsonl');
   if (format === 'csv' && !flags.out) {
     io.stderr.write('tradekit sim: error: --format csv needs --out <file> (CSV is written as one file per kind).\n');
     io.setExitCode(2);
