@@ -118,12 +118,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   },
   crypto: {
     description: '24/7 market, 60 % annual volatility, jumpy GARCH, busy tape',
-    process: () => garch({ volatility: 0.6, alpha: 0.006, halfLife: '1h', df: 2.6 }),
+    process: () => garch({ volatility: 0.6, alpha: 0.006, halfLife: '1h', df: 2.3 }),
     microstructure: { tradeRate: 5, quoteRate: 10, depth: 8, sizeTailIndex: 1.4, maxTradeLots: 2000 },
   },
   futures: {
     description: 'index futures: 18 % volatility, 1-tick spread, deep book, strong open/close',
-    process: () => garch({ volatility: 0.18, alpha: 0.004, halfLife: '2h', df: 3 }),
+    process: () => garch({ volatility: 0.18, alpha: 0.004, halfLife: '2h', df: 2.4 }),
     microstructure: {
       tradeRate: 4,
       quoteRate: 8,

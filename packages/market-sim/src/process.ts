@@ -85,7 +85,7 @@ export interface GarchParams {
    * per step as `2^(-step / halfLife)`. @default '2h'
    */
   halfLife?: string | number;
-  /** Degrees of freedom ν of the Student-t innovations (> 2; smaller = fatter tails). @default 2.8 */
+  /** Degrees of freedom ν of the Student-t innovations (> 2; smaller = fatter tails). @default 2.4 */
   df?: number;
   /** Cap on volatility as a multiple of the long-run level, keeping runs sane. @default 20 */
   maxVolatilityMultiple?: number;
@@ -156,7 +156,7 @@ export function garch(params: GarchParams = {}): PriceProcess {
   const drift = requireNumber('garch.drift', params.drift ?? 0);
   const alpha = requireNumber('garch.alpha', params.alpha ?? 0.004, { min: 0, max: 1 });
   const halfLife = requireDuration('garch.halfLife', params.halfLife ?? '2h');
-  const df = requireNumber('garch.df', params.df ?? 2.8, { min: 2, exclusiveMin: true });
+  const df = requireNumber('garch.df', params.df ?? 2.4, { min: 2, exclusiveMin: true });
   const cap = requireNumber('garch.maxVolatilityMultiple', params.maxVolatilityMultiple ?? 20, { min: 1 });
   const newsCap = params.newsCap ?? 9;
   if (newsCap !== Number.POSITIVE_INFINITY) requireNumber('garch.newsCap', newsCap, { min: 1 });
