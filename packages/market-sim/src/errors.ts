@@ -10,7 +10,10 @@ export type SimErrorCode =
   | 'SIM_CORRELATION_SHAPE'
   | 'SIM_INVALID_SCENARIO'
   | 'SIM_INVALID_SERIES'
-  | 'SIM_UNKNOWN_KEY';
+  | 'SIM_UNKNOWN_KEY'
+  | 'SIM_INVALID_PRESET'
+  | 'SIM_PRESET_VERSION'
+  | 'SIM_CALIBRATION_DATA';
 
 /** A finite number check that names the field, for process and microstructure parameters. */
 export function requireNumber(
