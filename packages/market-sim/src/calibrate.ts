@@ -237,7 +237,10 @@ export function fitPreset(s: BarSampler, options: CalibrateOptions = {}): Market
   const g = fitGarch11(rt);
   const steps = STEPS_PER_BAR;
   const stepUs = Math.max(1000, Math.round(interval / steps));
-  const volatility = Math.sqrt((g.v * US_PER_YEAR) / interval);
+  // Volatility from the raw returns: dividing by a noisy profile would shrink heavy-tailed variance.
+  let raw2 = 0;
+  for (let i = 0; i < r.length; i++) raw2 += (r[i] as number) ** 2;
+  const volatility = Math.sqrt(((raw2 / r.length) * US_PER_YEAR) / interval);
   const halfLifeUs = (interval * Math.LN2) / -Math.log(g.p);
   const alpha = g.a / (steps * QML_ALPHA_RATIO);
   const persistence = 2 ** (-stepUs / halfLifeUs);

@@ -226,7 +226,8 @@ export class BarSampler {
         this.quotes++;
         this.grid(e.bid);
         this.grid(e.ask);
-        if (e.ask > e.bid) this.spreads.add(e.ask - e.bid);
+        // Rounded so float noise (60000.01 − 60000) does not make every spread a new value.
+        if (e.ask > e.bid) this.spreads.add(Math.round((e.ask - e.bid) * 1e9) / 1e9);
         else this.crossedQuotes++;
         this.price = (e.bid + e.ask) / 2;
         this.hasQuote = true;
