@@ -80,8 +80,8 @@ function garchQll(r2: Float64Array, v: number, a: number, p: number): number {
 
 /**
  * QML fit of GARCH(1,1) on (deseasonalised) bar returns with variance targeting:
- * maximises the Gaussian quasi-likelihood over (a, p = a + b) on a coarse log grid, then
- * refines twice around the best point.
+ * maximises the Gaussian quasi-likelihood over (a, p = a + b) on a coarse log grid (16 × 20),
+ * then on two finer 9 × 9 grids spanning one coarse cell either side of the best point.
  */
 export function fitGarch11(r: ArrayLike<number>): { a: number; p: number; v: number; h: Float64Array } {
   const r2 = new Float64Array(r.length);
@@ -97,9 +97,10 @@ export function fitGarch11(r: ArrayLike<number>): { a: number; p: number; v: num
   let aHi = Math.log(0.4);
   let hLo = Math.log(1);
   let hHi = Math.log(1e6);
+  // A coarse grid, then two finer grids around the best point (about 480 likelihood passes).
   for (let round = 0; round < 3; round++) {
-    const na = 24;
-    const nh = 30;
+    const na = round === 0 ? 15 : 8;
+    const nh = round === 0 ? 19 : 8;
     for (let i = 0; i <= na; i++) {
       const a = Math.exp(aLo + ((aHi - aLo) * i) / na);
       for (let j = 0; j <= nh; j++) {
@@ -110,12 +111,12 @@ export function fitGarch11(r: ArrayLike<number>): { a: number; p: number; v: num
         if (ll > best.ll) best = { a, hl, ll };
       }
     }
-    const da = (aHi - aLo) / 24;
-    const dh = (hHi - hLo) / 30;
-    aLo = Math.log(best.a) - 2 * da;
-    aHi = Math.log(best.a) + 2 * da;
-    hLo = Math.log(best.hl) - 2 * dh;
-    hHi = Math.log(best.hl) + 2 * dh;
+    const da = (aHi - aLo) / na;
+    const dh = (hHi - hLo) / nh;
+    aLo = Math.log(best.a) - da;
+    aHi = Math.log(best.a) + da;
+    hLo = Math.log(best.hl) - dh;
+    hHi = Math.log(best.hl) + dh;
   }
   const p = 2 ** (-1 / best.hl);
   const h = new Float64Array(r.length);
