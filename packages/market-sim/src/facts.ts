@@ -48,46 +48,56 @@ export interface MarketFacts {
 
 /** Counts of values for exact quantiles with memory bounded by the number of distinct values. */
 export class ValueCounts {
+  /** Counts of the small non-negative integers (most sizes in lots): no Map on the hot path. */
+  private readonly small = new Float64Array(4096);
   private readonly counts = new Map<number, number>();
   private sum = 0;
   n = 0;
   add(v: number): void {
+    this.sum += v;
+    this.n++;
+    if (v >= 0 && v < 4096 && (v | 0) === v) {
+      this.small[v] = (this.small[v] as number) + 1;
+      return;
+    }
     // Distinct values stay few for prices and sizes on a grid; off-grid noise is rounded to 6 digits.
     const key = this.counts.size < 100_000 ? v : Number(v.toPrecision(6));
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    this.sum += v;
-    this.n++;
+  }
+  /** Every (value, count), ascending by value. */
+  private entries(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < 4096; i++) if ((this.small[i] as number) > 0) out.push([i, this.small[i] as number]);
+    for (const e of this.counts) out.push(e);
+    return out.sort((a, b) => a[0] - b[0]);
   }
   /** Smallest value seen (NaN when none). */
   min(): number {
-    let m = Number.POSITIVE_INFINITY;
-    for (const k of this.counts.keys()) if (k < m) m = k;
-    return this.n ? m : Number.NaN;
+    return this.n ? (this.entries()[0] as [number, number])[0] : Number.NaN;
   }
   /** Largest value seen (NaN when none). */
   max(): number {
-    let m = Number.NEGATIVE_INFINITY;
-    for (const k of this.counts.keys()) if (k > m) m = k;
-    return this.n ? m : Number.NaN;
+    const e = this.entries();
+    return this.n ? (e[e.length - 1] as [number, number])[0] : Number.NaN;
   }
   /** Number of values ≥ x. */
   atLeast(x: number): number {
     let c = 0;
-    for (const [k, v] of this.counts) if (k >= x * (1 - 1e-12)) c += v;
+    for (const [k, v] of this.entries()) if (k >= x * (1 - 1e-12)) c += v;
     return c;
   }
   quantiles(): Quantiles | null {
     if (this.n === 0) return null;
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    const entries = this.entries();
     const q = (p: number) => {
       // Smallest value whose cumulative count reaches p·n (the inverse empirical CDF).
       const target = p * this.n;
       let c = 0;
-      for (const k of keys) {
-        c += this.counts.get(k) as number;
+      for (const [k, v] of entries) {
+        c += v;
         if (c >= target) return k;
       }
-      return keys[keys.length - 1] as number;
+      return (entries[entries.length - 1] as [number, number])[0];
     };
     return { mean: this.sum / this.n, p50: q(0.5), p90: q(0.9), p99: q(0.99) };
   }
