@@ -11,9 +11,11 @@ import {
   parseDuration,
   toMicros,
 } from '@tradekit/types';
-import { requireNumber, simError } from './errors.js';
+import { checkKeys, requireNumber, simError } from './errors.js';
 import { type PriceProcess, garch, gbm, jumpDiffusion, ornsteinUhlenbeck } from './process.js';
 import { type Scenario, flashCrash, lowLiquidity, volatile } from './scenario.js';
+import { type MarketPreset, loadPreset } from './preset.js';
+import { processFromJson } from './json-config.js';
 
 /** Intraday seasonality: activity and volatility higher near the session's open and close. */
 export interface Seasonality {
@@ -23,6 +25,13 @@ export interface Seasonality {
   open?: string;
   /** Session close, `"HH:MM"` UTC (at or before `open` = next day). @default the instrument's first session, else '00:00' (a 24 h day) */
   close?: string;
+  /**
+   * Variance multipliers by equal time bucket of the UTC day (48 = half-hours), mean 1; replaces
+   * the U-shape (what `calibrate` fits). Volatility scales by the square root.
+   */
+  varianceProfile?: number[];
+  /** Activity (trade and quote rate) multipliers by bucket, mean 1. @default the variance profile */
+  activityProfile?: number[];
 }
 
 /** Microstructure parameters of one symbol; rates are per second of market time. */
@@ -71,8 +80,12 @@ export interface SymbolConfig {
 export interface MarketConfig {
   /** Seed of every random draw. @default 1 */
   seed?: Seed;
-  /** Named preset supplying process, microstructure and scenarios. @default 'default' */
-  preset?: string;
+  /**
+   * Named preset supplying process, microstructure and scenarios, or a calibrated
+   * {@link MarketPreset} (from `calibrate()` or a preset JSON file), which also sets the default
+   * symbol, instrument, price and step. @default 'default'
+   */
+  preset?: string | MarketPreset;
   /** Symbols: tickers or full configs. @default ['MNQ'] */
   symbols?: Array<string | SymbolConfig>;
   /** Market start: epoch µs, or an ISO date-time. @default '2024-01-02T00:00:00Z' */
@@ -118,12 +131,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   },
   crypto: {
     description: '24/7 market, 60 % annual volatility, jumpy GARCH, busy tape',
-    process: () => garch({ volatility: 0.6, alpha: 0.006, halfLife: '1h', df: 2.6 }),
+    process: () => garch({ volatility: 0.6, alpha: 0.006, halfLife: '1h', df: 2.3 }),
     microstructure: { tradeRate: 5, quoteRate: 10, depth: 8, sizeTailIndex: 1.4, maxTradeLots: 2000 },
   },
   futures: {
     description: 'index futures: 18 % volatility, 1-tick spread, deep book, strong open/close',
-    process: () => garch({ volatility: 0.18, alpha: 0.004, halfLife: '2h', df: 3 }),
+    process: () => garch({ volatility: 0.18, alpha: 0.004, halfLife: '2h', df: 2.4 }),
     microstructure: {
       tradeRate: 4,
       quoteRate: 8,
@@ -197,7 +210,15 @@ export interface ResolvedSymbol {
   process: PriceProcess;
   micro: Required<Omit<Microstructure, 'seasonality' | 'excitationDecay'>> & {
     excitationDecayUs: number;
-    seasonality: { amplitude: number; openMin: number; lengthMin: number } | undefined;
+    seasonality:
+      | {
+          amplitude: number;
+          openMin: number;
+          lengthMin: number;
+          varianceProfile: Float64Array | undefined;
+          activityProfile: Float64Array | undefined;
+        }
+      | undefined;
   };
 }
 
@@ -237,12 +258,39 @@ function hhmm(field: string, v: unknown): number {
   return Number(v.slice(0, 2)) * 60 + Number(v.slice(3, 5));
 }
 
+const MARKET_KEYS = [
+  'seed',
+  'preset',
+  'symbols',
+  'start',
+  'duration',
+  'maxEvents',
+  'step',
+  'correlation',
+  'scenarios',
+  'book',
+  'statusEvents',
+];
+const SYMBOL_KEYS = ['symbol', 'instrument', 'price', 'process', 'microstructure'];
+const INSTRUMENT_KEYS = ['tickSize', 'multiplier', 'lotSize', 'currency', 'sessions', 'marginPerContract'];
+const MICRO_KEYS = [...Object.keys(DEFAULT_MICRO), 'seasonality'];
+const SEASONALITY_KEYS = ['amplitude', 'open', 'close', 'varianceProfile', 'activityProfile'];
+
+function profile(field: string, v: unknown): Float64Array | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || 1440 % v.length !== 0) {
+    throw simError('SIM_INVALID_CONFIG', field, 'an array of multipliers whose length divides 1440 (e.g. 48)', v);
+  }
+  return Float64Array.from(v, (x, i) => requireNumber(`${field}[${i}]`, x, { min: 0 }, 'SIM_INVALID_CONFIG'));
+}
+
 function resolveMicro(
   field: string,
   preset: Microstructure | undefined,
   user: Microstructure | undefined,
   sessions: Instrument['sessions'] = [],
 ): ResolvedSymbol['micro'] {
+  checkKeys(user, MICRO_KEYS, field);
   const m = { ...DEFAULT_MICRO, ...preset, ...user };
   const num = (key: keyof typeof DEFAULT_MICRO, opts: Parameters<typeof requireNumber>[2]) =>
     requireNumber(`${field}.${key}`, m[key], opts);
@@ -250,6 +298,7 @@ function resolveMicro(
   let seasonality: ResolvedSymbol['micro']['seasonality'];
   if (seasonRaw) {
     const s = seasonRaw === true ? {} : seasonRaw;
+    checkKeys(s, SEASONALITY_KEYS, `${field}.seasonality`);
     const amplitude = requireNumber(`${field}.seasonality.amplitude`, s.amplitude ?? 1, { min: 0, max: 1.9 });
     // Without an explicit open, the U-shape follows the instrument's first session (in UTC).
     const session = s.open === undefined ? sessions[0] : undefined;
@@ -261,7 +310,13 @@ function resolveMicro(
       ? utc(hhmm(`${field}.seasonality.close`, session.close))
       : hhmm(`${field}.seasonality.close`, s.close ?? s.open ?? '00:00');
     if (closeMin <= openMin) closeMin += 1440;
-    seasonality = { amplitude, openMin, lengthMin: closeMin - openMin };
+    seasonality = {
+      amplitude,
+      openMin,
+      lengthMin: closeMin - openMin,
+      varianceProfile: profile(`${field}.seasonality.varianceProfile`, s.varianceProfile),
+      activityProfile: profile(`${field}.seasonality.activityProfile`, s.activityProfile),
+    };
   }
   let decay: number;
   try {
@@ -309,8 +364,23 @@ function resolveDuration(field: string, v: number | string, allowZero = false): 
 export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
   if (typeof config !== 'object' || config === null)
     throw simError('SIM_INVALID_CONFIG', 'config', 'an object', config);
-  const presetName = config.preset ?? 'default';
-  const preset = getPreset(presetName);
+  checkKeys(config, MARKET_KEYS, 'market config');
+  let presetName: string;
+  let preset: Preset;
+  let fitted: MarketPreset | undefined;
+  if (typeof config.preset === 'object' && config.preset !== null) {
+    fitted = loadPreset(config.preset);
+    const f = fitted;
+    presetName = f.name ?? 'calibrated';
+    preset = {
+      description: `calibrated on ${f.symbol}`,
+      process: () => processFromJson(f.process, 'preset.process'),
+      microstructure: f.microstructure,
+    };
+  } else {
+    presetName = config.preset ?? 'default';
+    preset = getPreset(presetName);
+  }
   const seed = config.seed ?? 1;
   if (typeof seed === 'number' ? !Number.isFinite(seed) : typeof seed !== 'string') {
     throw simError('SIM_INVALID_CONFIG', 'seed', 'a finite number or a string', seed);
@@ -318,13 +388,15 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
   const start = resolveTime('start', config.start ?? '2024-01-02T00:00:00Z');
   const durationUs =
     config.duration === null ? Number.POSITIVE_INFINITY : resolveDuration('duration', config.duration ?? '1d');
-  const stepUs = resolveDuration('step', config.step ?? '1s');
+  const stepUs = resolveDuration('step', config.step ?? fitted?.step ?? '1s');
   if (stepUs < 1000) throw simError('SIM_INVALID_CONFIG', 'step', 'a duration ≥ 1ms', config.step);
   const maxEvents =
     config.maxEvents === undefined
       ? Number.POSITIVE_INFINITY
       : requireNumber('maxEvents', config.maxEvents, { min: 0, integer: true }, 'SIM_INVALID_CONFIG');
-  const rawSymbols = config.symbols ?? ['MNQ'];
+  const rawSymbols =
+    config.symbols ??
+    (fitted ? [{ symbol: fitted.symbol, instrument: { ...fitted.instrument }, price: fitted.price }] : ['MNQ']);
   if (!Array.isArray(rawSymbols) || rawSymbols.length === 0) {
     throw simError('SIM_INVALID_CONFIG', 'symbols', 'a non-empty array of tickers or { symbol } objects', rawSymbols);
   }
@@ -334,6 +406,8 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
     if (typeof sc !== 'object' || sc === null || typeof sc.symbol !== 'string' || sc.symbol.length === 0) {
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}]`, 'a ticker string or { symbol: string, ... }', raw);
     }
+    checkKeys(sc, SYMBOL_KEYS, `symbols[${i}]`);
+    checkKeys(sc.instrument, INSTRUMENT_KEYS, `symbols[${i}].instrument`);
     if (seen.has(sc.symbol))
       throw simError('SIM_INVALID_CONFIG', `symbols[${i}].symbol`, 'a ticker not listed twice', sc.symbol);
     seen.add(sc.symbol);
@@ -408,6 +482,7 @@ export function resolveConfig(config: MarketConfig = {}): ResolvedConfig {
   if (book !== false) {
     if (typeof book !== 'object' || book === null)
       throw simError('SIM_INVALID_CONFIG', 'book', 'false or { levels: number }', book);
+    checkKeys(book, ['levels'], 'book');
     bookLevels = requireNumber(
       'book.levels',
       book.levels ?? 10,

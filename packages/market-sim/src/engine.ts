@@ -177,6 +177,7 @@ export class SymbolEngine {
       }
     }
     const season = this.seasonFactor(t0);
+    const seasonActivity = this.activityFactor(t0, season);
     const baseVol = this.stepper.baseVolatility;
     const r0 = this.stepper.step(z, this.logP);
     const volMult = c.volatilityMultiplier * Math.sqrt(season);
@@ -197,7 +198,7 @@ export class SymbolEngine {
     const ratio = baseVol > 0 ? vol / baseVol : 1;
     const m = this.spec.micro;
     const coupling = m.volatilityCoupling === 1 ? ratio : m.volatilityCoupling > 0 ? ratio ** m.volatilityCoupling : 1;
-    const activity = season * c.activityMultiplier * coupling;
+    const activity = seasonActivity * c.activityMultiplier * coupling;
     const thin = c.depthMultiplier < 1 ? 1 / Math.sqrt(c.depthMultiplier) : 1;
     this.spreadTicks = Math.max(
       1,
@@ -306,9 +307,20 @@ export class SymbolEngine {
     return t0 - Math.log((this.rng.uint32() + 0.5) * U32) / newRate;
   }
 
+  /** Activity multiplier: the fitted activity profile when there is one, else the variance season. */
+  private activityFactor(t: number, season: number): number {
+    const p = this.spec.micro.seasonality?.activityProfile;
+    if (!p) return season;
+    return p[Math.floor((((t / US_PER_MINUTE) % 1440) * p.length) / 1440) % p.length] as number;
+  }
+
   private seasonFactor(t: number): number {
     const s = this.spec.micro.seasonality;
     if (!s) return 1;
+    if (s.varianceProfile) {
+      const p = s.varianceProfile;
+      return p[Math.floor((((t / US_PER_MINUTE) % 1440) * p.length) / 1440) % p.length] as number;
+    }
     const minute = (t / US_PER_MINUTE) % 1440;
     let x = (minute - s.openMin + 1440) % 1440;
     if (x >= s.lengthMin) return 1 - s.amplitude * 0.5;

@@ -1,4 +1,4 @@
-import { type TradeKitError, expectNumber, invalidValue, parseDuration } from '@tradekit/types';
+import { type TradeKitError, assertKnownKeys, expectNumber, invalidValue, parseDuration } from '@tradekit/types';
 
 /** Error codes thrown by market-sim; each is listed in `docs/errors/market-sim.md`. */
 export type SimErrorCode =
@@ -9,7 +9,11 @@ export type SimErrorCode =
   | 'SIM_CORRELATION_NOT_PSD'
   | 'SIM_CORRELATION_SHAPE'
   | 'SIM_INVALID_SCENARIO'
-  | 'SIM_INVALID_SERIES';
+  | 'SIM_INVALID_SERIES'
+  | 'SIM_UNKNOWN_KEY'
+  | 'SIM_INVALID_PRESET'
+  | 'SIM_PRESET_VERSION'
+  | 'SIM_CALIBRATION_DATA';
 
 /** A finite number check that names the field, for process and microstructure parameters. */
 export function requireNumber(
@@ -42,4 +46,14 @@ export function requireDuration(field: string, value: unknown, code: SimErrorCod
   }
   if (!(us > 0)) throw invalidValue(code, field, 'a duration > 0', value);
   return us;
+}
+
+/**
+ * Throws `SIM_UNKNOWN_KEY` when a plain options object has a key outside `keys`, naming the key,
+ * the nearest valid one and `where` the object sits (a misspelling must never fall back to a default).
+ */
+export function checkKeys(value: unknown, keys: readonly string[], where: string): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    assertKnownKeys(value, keys, { code: 'SIM_UNKNOWN_KEY', where });
+  }
 }

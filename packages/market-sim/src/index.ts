@@ -79,3 +79,23 @@ export {
 } from './realism.js';
 export type { SimErrorCode } from './errors.js';
 export { configFromJson, processFromJson, scenarioFromJson } from './json-config.js';
+export {
+  type CalibrateOptions,
+  MIN_CALIBRATION_RETURNS,
+  STEPS_PER_BAR,
+  DF_HILL_TABLE,
+  QML_ALPHA_RATIO,
+  calibrate,
+  dfForHill,
+  fitGarch11,
+} from './calibrate.js';
+export { type MarketPreset, type PresetProcess, MARKET_PRESET_VERSION, loadPreset } from './preset.js';
+export { type MarketFacts, type Quantiles, PROFILE_BUCKETS } from './facts.js';
+export {
+  type FitReport,
+  type FitReportOptions,
+  type FitRow,
+  fitReport,
+  fitReportMarkdown,
+  sampleFacts,
+} from './fit-report.js';

@@ -3,7 +3,7 @@
  * are written as `{ "type": "garch", ...params }` and turned into the factory calls here.
  */
 import type { MarketConfig, SymbolConfig } from './config.js';
-import { simError } from './errors.js';
+import { checkKeys, simError } from './errors.js';
 import { type PriceProcess, garch, gbm, jumpDiffusion, ornsteinUhlenbeck, regimeSwitching } from './process.js';
 import {
   type Scenario,
@@ -55,6 +55,7 @@ export function processFromJson(value: unknown, field = 'process'): PriceProcess
     case 'ornsteinUhlenbeck':
       return ornsteinUhlenbeck(params);
     case 'regimeSwitching': {
+      checkKeys(params, ['regimes', 'transitions'], `${field} (regimeSwitching)`);
       const regimes = params.regimes;
       if (!Array.isArray(regimes))
         throw simError('SIM_INVALID_CONFIG', `${field}.regimes`, 'an array of { process, meanDuration }', regimes);
@@ -62,6 +63,7 @@ export function processFromJson(value: unknown, field = 'process'): PriceProcess
         regimes: regimes.map((r: unknown, i: number) => {
           if (!isObject(r))
             throw simError('SIM_INVALID_CONFIG', `${field}.regimes[${i}]`, 'an object { process, meanDuration }', r);
+          checkKeys(r, ['process', 'meanDuration', 'name'], `${field}.regimes[${i}]`);
           return {
             process: processFromJson(r.process, `${field}.regimes[${i}].process`),
             meanDuration: r.meanDuration as string | number,

@@ -7,7 +7,7 @@ import { aggregateBars } from './bars.js';
 import { type MarketConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { choleskyCorrelation } from './correlation.js';
 import { SymbolEngine } from './engine.js';
-import { requireNumber } from './errors.js';
+import { checkKeys, requireNumber } from './errors.js';
 import { placeScenario } from './scenario.js';
 import { type WriteOptions, type WriteSummary, writeCsv, writeJsonl, type CsvWriteOptions } from './writers.js';
 
@@ -185,6 +185,7 @@ class SimulatedMarket implements Market {
   }
 
   async *stream(options: StreamOptions = {}): AsyncGenerator<MarketEvent> {
+    checkKeys(options, ['clock', 'speed'], 'stream options');
     const clock = options.clock ?? new VirtualClock({ start: this.config.start });
     const speed = requireNumber('speed', options.speed ?? 1, { min: 0, exclusiveMin: true });
     const c0 = clock.now();

@@ -4,7 +4,7 @@
  * simulation step once, when a symbol starts.
  */
 import type { Rng } from '@tradekit/types';
-import { requireDuration, requireNumber, simError } from './errors.js';
+import { checkKeys, requireDuration, requireNumber, simError } from './errors.js';
 
 /** Microseconds in one (calendar) year: the unit behind every annualised parameter. */
 export const US_PER_YEAR = 365.25 * 86_400_000_000;
@@ -52,6 +52,7 @@ export interface GbmParams {
  * createMarket({ symbols: [{ symbol: 'MNQ', process: gbm({ volatility: 0.25 }) }] });
  */
 export function gbm(params: GbmParams = {}): PriceProcess {
+  checkKeys(params, ['drift', 'volatility'], 'gbm params');
   const drift = requireNumber('gbm.drift', params.drift ?? 0);
   const vol = requireNumber('gbm.volatility', params.volatility ?? 0.2, { min: 0 });
   return {
@@ -84,7 +85,7 @@ export interface GarchParams {
    * per step as `2^(-step / halfLife)`. @default '2h'
    */
   halfLife?: string | number;
-  /** Degrees of freedom ν of the Student-t innovations (> 2; smaller = fatter tails). @default 2.8 */
+  /** Degrees of freedom ν of the Student-t innovations (> 2; smaller = fatter tails). @default 2.4 */
   df?: number;
   /** Cap on volatility as a multiple of the long-run level, keeping runs sane. @default 20 */
   maxVolatilityMultiple?: number;
@@ -95,6 +96,8 @@ export interface GarchParams {
    */
   newsCap?: number;
 }
+
+const GARCH_KEYS = ['volatility', 'drift', 'alpha', 'halfLife', 'df', 'maxVolatilityMultiple', 'newsCap'];
 
 /** E[min(ε², cap)] for a standardised Student-t(ν), by numeric integration (once per start). */
 function cappedSecondMoment(df: number, cap: number): number {
@@ -148,11 +151,12 @@ function cappedSecondMoment(df: number, cap: number): number {
  * garch({ volatility: 0.3, alpha: 0.03, halfLife: '1h', df: 5 })
  */
 export function garch(params: GarchParams = {}): PriceProcess {
+  checkKeys(params, GARCH_KEYS, 'garch params');
   const vol = requireNumber('garch.volatility', params.volatility ?? 0.2, { min: 0 });
   const drift = requireNumber('garch.drift', params.drift ?? 0);
   const alpha = requireNumber('garch.alpha', params.alpha ?? 0.004, { min: 0, max: 1 });
   const halfLife = requireDuration('garch.halfLife', params.halfLife ?? '2h');
-  const df = requireNumber('garch.df', params.df ?? 2.8, { min: 2, exclusiveMin: true });
+  const df = requireNumber('garch.df', params.df ?? 2.4, { min: 2, exclusiveMin: true });
   const cap = requireNumber('garch.maxVolatilityMultiple', params.maxVolatilityMultiple ?? 20, { min: 1 });
   const newsCap = params.newsCap ?? 9;
   if (newsCap !== Number.POSITIVE_INFINITY) requireNumber('garch.newsCap', newsCap, { min: 1 });
@@ -217,6 +221,7 @@ export interface JumpDiffusionParams {
  * compensated so that jumps do not change the expected price.
  */
 export function jumpDiffusion(params: JumpDiffusionParams = {}): PriceProcess {
+  checkKeys(params, ['drift', 'volatility', 'jumpsPerYear', 'jumpMean', 'jumpVolatility'], 'jumpDiffusion params');
   const drift = requireNumber('jumpDiffusion.drift', params.drift ?? 0);
   const vol = requireNumber('jumpDiffusion.volatility', params.volatility ?? 0.2, { min: 0 });
   const lambda = requireNumber('jumpDiffusion.jumpsPerYear', params.jumpsPerYear ?? 50, { min: 0 });
@@ -262,6 +267,7 @@ export interface OrnsteinUhlenbeckParams {
  * from the half-life. Good for range-bound markets and pairs spreads.
  */
 export function ornsteinUhlenbeck(params: OrnsteinUhlenbeckParams = {}): PriceProcess {
+  checkKeys(params, ['volatility', 'halfLife', 'mean'], 'ornsteinUhlenbeck params');
   const vol = requireNumber('ornsteinUhlenbeck.volatility', params.volatility ?? 0.2, { min: 0 });
   const halfLife = requireDuration('ornsteinUhlenbeck.halfLife', params.halfLife ?? '1h');
   if (params.mean !== undefined) requireNumber('ornsteinUhlenbeck.mean', params.mean, { min: 0, exclusiveMin: true });
@@ -318,7 +324,9 @@ export function regimeSwitching(params: RegimeSwitchingParams): PriceProcess {
       regimes,
     );
   }
+  checkKeys(params, ['regimes', 'transitions'], 'regimeSwitching params');
   regimes.forEach((r, i) => {
+    checkKeys(r, ['process', 'meanDuration', 'name'], `regimeSwitching.regimes[${i}]`);
     if (typeof r?.process?.start !== 'function') {
       throw simError(
         'SIM_INVALID_PARAMETER',

@@ -3,7 +3,7 @@
  * invariants of an L2 book, computed from events or from a price series. Pure functions.
  */
 import { type Instrument, type MarketEvent, formatDuration, isOnGrid, parseDuration } from '@tradekit/types';
-import { simError } from './errors.js';
+import { checkKeys, simError } from './errors.js';
 
 /** Mean of a sample. */
 export function mean(x: ArrayLike<number>): number {
@@ -263,6 +263,7 @@ function sampleEvents(
  * report.checks.volatilityClustering; // true
  */
 export function realism(input: Iterable<MarketEvent> | PriceSeries, options: RealismOptions = {}): RealismReport {
+  checkKeys(options, ['interval', 'multiples', 'symbol', 'tailFraction', 'instruments'], 'realism options');
   const multiples = options.multiples ?? [1, 5, 60];
   const tailFraction = options.tailFraction ?? 0.05;
   let series: PriceSeries;

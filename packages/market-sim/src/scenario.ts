@@ -5,7 +5,7 @@
  */
 import type { MarketStatus, Rng } from '@tradekit/types';
 import { parseDuration } from '@tradekit/types';
-import { requireNumber, simError } from './errors.js';
+import { checkKeys, requireNumber, simError } from './errors.js';
 import { US_PER_YEAR } from './process.js';
 
 /** What a scenario may change during one simulation step; neutral values shown as defaults. */
@@ -112,23 +112,28 @@ export interface ScenarioWindow {
 }
 
 /**
- * Defines a scenario type that users place on the timeline like the built-ins.
+ * Defines a scenario type that users place on the timeline like the built-ins. With `paramKeys`,
+ * an option outside the window keys and `paramKeys` is a `SIM_UNKNOWN_KEY` error naming the nearest
+ * valid key (the built-ins all pass theirs); without it, extra options are handed to `apply` as given.
  *
  * @example
  * const tighten = defineScenario('tighten', (c, _step, p: { factor: number }) => {
  *   c.spreadMultiplier *= p.factor;
- * });
+ * }, ['factor']);
  * createMarket({ scenarios: [tighten({ from: '1h', to: '2h', factor: 0.5 })] });
  */
 export function defineScenario<P extends object = Record<string, never>>(
   name: string,
   apply: (conditions: MarketConditions, step: ScenarioStep, params: P) => void,
+  paramKeys?: readonly (keyof P & string)[],
 ): (options?: ScenarioWindow & P) => Scenario {
   if (typeof name !== 'string' || name.length === 0) {
     throw simError('SIM_INVALID_SCENARIO', 'name', 'a non-empty string', name);
   }
   if (typeof apply !== 'function') throw simError('SIM_INVALID_SCENARIO', `${name}.apply`, 'a function', apply);
+  const keys = paramKeys ? ['from', 'to', 'symbols', ...paramKeys] : undefined;
   return (options = {} as ScenarioWindow & P) => {
+    if (keys) checkKeys(options, keys, `${name} scenario`);
     const { from = 0, to, symbols, ...rest } = options;
     const params = rest as unknown as P;
     return {
@@ -142,17 +147,25 @@ export function defineScenario<P extends object = Record<string, never>>(
 }
 
 /** A steady trend: `drift` (annualised log drift, e.g. 2 = strongly up) added over the window. */
-export const trending = defineScenario<{ drift?: number }>('trending', (c, _s, p) => {
-  c.drift += p.drift ?? 1;
-});
+export const trending = defineScenario<{ drift?: number }>(
+  'trending',
+  (c, _s, p) => {
+    c.drift += p.drift ?? 1;
+  },
+  ['drift'],
+);
 
 /** A volatile stretch: volatility × `multiplier`, spread and activity up. */
-export const volatile = defineScenario<{ multiplier?: number }>('volatile', (c, _s, p) => {
-  const m = p.multiplier ?? 3;
-  c.volatilityMultiplier *= m;
-  c.spreadMultiplier *= 1 + (m - 1) * 0.5;
-  c.activityMultiplier *= 1 + (m - 1) * 0.5;
-});
+export const volatile = defineScenario<{ multiplier?: number }>(
+  'volatile',
+  (c, _s, p) => {
+    const m = p.multiplier ?? 3;
+    c.volatilityMultiplier *= m;
+    c.spreadMultiplier *= 1 + (m - 1) * 0.5;
+    c.activityMultiplier *= 1 + (m - 1) * 0.5;
+  },
+  ['multiplier'],
+);
 
 /** Thin market: wide spread, small and sparse book, slow arrivals. */
 export const lowLiquidity = defineScenario<{ depth?: number; spread?: number; activity?: number; spacing?: number }>(
@@ -163,6 +176,7 @@ export const lowLiquidity = defineScenario<{ depth?: number; spread?: number; ac
     c.activityMultiplier *= p.activity ?? 0.3;
     c.levelSpacing = Math.max(c.levelSpacing, p.spacing ?? 2);
   },
+  ['depth', 'spread', 'activity', 'spacing'],
 );
 
 /** Options of {@link flashCrash}. */
@@ -191,35 +205,47 @@ function crashPath(p: number, drop: number, rebound: number, halt: number): numb
  * Flash crash: liquidity withdraws and the spread blows out, the price falls `drop` quickly,
  * trading optionally halts, then part of the fall is recovered.
  */
-export const flashCrash = defineScenario<FlashCrashParams>('flashCrash', (c, s, p) => {
-  const drop = requireNumber('flashCrash.drop', p.drop ?? 0.05, { min: 0, max: 0.99 }, 'SIM_INVALID_SCENARIO');
-  const rebound = requireNumber('flashCrash.rebound', p.rebound ?? 0.6, { min: 0, max: 1 }, 'SIM_INVALID_SCENARIO');
-  const halt = requireNumber('flashCrash.halt', p.halt ?? 0, { min: 0, max: 0.6 }, 'SIM_INVALID_SCENARIO');
-  c.jump += crashPath(s.progressEnd, drop, rebound, halt) - crashPath(s.progress, drop, rebound, halt);
-  const stress = s.progress < 0.3 ? 1 : Math.max(0, 1 - (s.progress - 0.3) / 0.7);
-  c.depthMultiplier *= 1 - 0.9 * stress;
-  c.spreadMultiplier *= 1 + 7 * stress;
-  c.volatilityMultiplier *= 1 + 3 * stress;
-  c.activityMultiplier *= 1 + 2 * stress;
-  if (halt > 0 && s.progress >= 0.3 && s.progress < 0.3 + halt) {
-    c.status = 'halt';
-    c.reason = 'flash crash: trading halted';
-  }
-});
+export const flashCrash = defineScenario<FlashCrashParams>(
+  'flashCrash',
+  (c, s, p) => {
+    const drop = requireNumber('flashCrash.drop', p.drop ?? 0.05, { min: 0, max: 0.99 }, 'SIM_INVALID_SCENARIO');
+    const rebound = requireNumber('flashCrash.rebound', p.rebound ?? 0.6, { min: 0, max: 1 }, 'SIM_INVALID_SCENARIO');
+    const halt = requireNumber('flashCrash.halt', p.halt ?? 0, { min: 0, max: 0.6 }, 'SIM_INVALID_SCENARIO');
+    c.jump += crashPath(s.progressEnd, drop, rebound, halt) - crashPath(s.progress, drop, rebound, halt);
+    const stress = s.progress < 0.3 ? 1 : Math.max(0, 1 - (s.progress - 0.3) / 0.7);
+    c.depthMultiplier *= 1 - 0.9 * stress;
+    c.spreadMultiplier *= 1 + 7 * stress;
+    c.volatilityMultiplier *= 1 + 3 * stress;
+    c.activityMultiplier *= 1 + 2 * stress;
+    if (halt > 0 && s.progress >= 0.3 && s.progress < 0.3 + halt) {
+      c.status = 'halt';
+      c.reason = 'flash crash: trading halted';
+    }
+  },
+  ['drop', 'rebound', 'halt'],
+);
 
 /** A closed market (`status: close`) for the window, reopening at `to` with a gap of `gap` (0.02 = +2 %). */
-export const sessionGap = defineScenario<{ gap?: number }>('sessionGap', (c, s, p) => {
-  const gap = requireNumber('sessionGap.gap', p.gap ?? 0.01, { min: -0.99 }, 'SIM_INVALID_SCENARIO');
-  c.status = 'close';
-  c.reason = 'session closed';
-  if (s.last) c.jump += Math.log(1 + gap);
-});
+export const sessionGap = defineScenario<{ gap?: number }>(
+  'sessionGap',
+  (c, s, p) => {
+    const gap = requireNumber('sessionGap.gap', p.gap ?? 0.01, { min: -0.99 }, 'SIM_INVALID_SCENARIO');
+    c.status = 'close';
+    c.reason = 'session closed';
+    if (s.last) c.jump += Math.log(1 + gap);
+  },
+  ['gap'],
+);
 
 /** A trading halt for the window, with `reason`; trading resumes at `to`. */
-export const halt = defineScenario<{ reason?: string }>('halt', (c, _s, p) => {
-  c.status = 'halt';
-  c.reason = p.reason ?? 'halted';
-});
+export const halt = defineScenario<{ reason?: string }>(
+  'halt',
+  (c, _s, p) => {
+    c.status = 'halt';
+    c.reason = p.reason ?? 'halted';
+  },
+  ['reason'],
+);
 
 /** News: a jump of `size` (log, signed; random sign when `direction` is omitted) at `from`, then decaying excitement. */
 export const newsSpike = defineScenario<{ size?: number; direction?: 'up' | 'down'; multiplier?: number }>(
@@ -236,6 +262,7 @@ export const newsSpike = defineScenario<{ size?: number; direction?: 'up' | 'dow
     c.activityMultiplier *= 1 + (m - 1) * decay;
     c.spreadMultiplier *= 1 + (m - 1) * 0.5 * decay;
   },
+  ['size', 'direction', 'multiplier'],
 );
 
 /** A scenario resolved to absolute times, for the engine. */

@@ -2,7 +2,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { type CsvKind, type MarketEvent, csvHeader, csvKindOf, eventToCsvRows, eventToJsonLine } from '@tradekit/types';
+import { checkKeys } from './errors.js';
 
 /** Options of the writers. */
 export interface WriteOptions {
@@ -31,11 +33,15 @@ export interface WriteSummary {
 
 const CHUNK = 1 << 16;
 
+const WRITE_KEYS = ['onProgress', 'progressEvery'];
+
 class Sink {
   private buf = '';
   constructor(
     readonly stream: NodeJS.WritableStream,
     private readonly owned: boolean,
+    /** The file stream under a gzip stream: `finish` on it means the bytes are on disk. */
+    private readonly file?: NodeJS.WritableStream,
   ) {}
   async add(text: string): Promise<void> {
     this.buf += text;
@@ -50,20 +56,32 @@ class Sink {
   async close(): Promise<void> {
     await this.flush();
     if (this.owned) {
-      const done = once(this.stream as unknown as NodeJS.EventEmitter, 'finish');
+      const done = once((this.file ?? this.stream) as unknown as NodeJS.EventEmitter, 'finish');
       this.stream.end();
       await done;
     }
   }
 }
 
+/** True when `path` names a gzip file (`.gz`, any case): such files are written compressed. */
+function isGzipPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
+}
+
 function openFile(path: string): Sink {
-  return new Sink(createWriteStream(path, { encoding: 'utf8' }), true);
+  const file = createWriteStream(path);
+  if (!isGzipPath(path)) return new Sink(file, true);
+  // Same bytes for the same input on every run: gzip's header has no timestamp from zlib streams.
+  const gzip = createGzip({ level: zlibConstants.Z_DEFAULT_COMPRESSION });
+  gzip.on('error', (err) => file.destroy(err));
+  gzip.pipe(file);
+  return new Sink(gzip, true, file);
 }
 
 /**
  * Writes events as canonical JSONL (one `eventToJsonLine` per line) to a file path or a stream,
- * in chunks with back-pressure, so memory stays bounded for any length.
+ * in chunks with back-pressure, so memory stays bounded for any length. A path ending in `.gz`
+ * is written gzip-compressed (what `replay` reads back).
  *
  * @example
  * await writeJsonl(createMarket({ seed: 1, duration: '1h' }), 'mnq.jsonl');
@@ -73,6 +91,7 @@ export async function writeJsonl(
   target: string | NodeJS.WritableStream,
   options: WriteOptions = {},
 ): Promise<WriteSummary> {
+  checkKeys(options, WRITE_KEYS, 'writeJsonl options');
   const sink = typeof target === 'string' ? openFile(target) : new Sink(target, false);
   const every = options.progressEvery ?? 65536;
   let count = 0;
@@ -96,24 +115,27 @@ export async function writeJsonl(
   return { events: count, firstTs, lastTs, files: typeof target === 'string' ? [target] : [] };
 }
 
-/** `dir/stem.<kind>.csv` for a target `dir/stem.csv`. */
+/** `dir/stem.<kind>.csv` for a target `dir/stem.csv` (and `dir/stem.<kind>.csv.gz` for `dir/stem.csv.gz`). */
 export function csvPathFor(target: string, kind: CsvKind): string {
-  const ext = extname(target);
-  const stem = ext === '.csv' ? basename(target, ext) : basename(target);
-  return join(dirname(target), `${stem}.${kind}.csv`);
+  const gz = isGzipPath(target) ? target.slice(-3) : '';
+  const plain = gz ? target.slice(0, -3) : target;
+  const ext = extname(plain);
+  const stem = ext.toLowerCase() === '.csv' ? basename(plain, ext) : basename(plain);
+  return join(dirname(plain), `${stem}.${kind}.csv${gz}`);
 }
 
 /**
  * Writes events as canonical CSV. The canonical format holds one kind per file, so by default
  * each kind seen goes to its own file next to `target` (`ticks.csv` → `ticks.quote.csv`,
  * `ticks.trade.csv`, `ticks.book.csv`, `ticks.status.csv`, `ticks.bar.csv`). With `kind`, only
- * that kind is written, to `target` itself.
+ * that kind is written, to `target` itself. A target ending in `.gz` writes gzip files.
  */
 export async function writeCsv(
   events: Iterable<MarketEvent>,
   target: string,
   options: CsvWriteOptions = {},
 ): Promise<WriteSummary> {
+  checkKeys(options, [...WRITE_KEYS, 'kind'], 'writeCsv options');
   const sinks = new Map<CsvKind, { sink: Sink; buf: string }>();
   const files: string[] = [];
   const every = options.progressEvery ?? 65536;

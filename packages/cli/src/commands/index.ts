@@ -1,5 +1,6 @@
 /** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
 import type { TradekitCommand } from '../registry.js';
+import { calibrateCommand } from './calibrate.js';
 import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
@@ -15,4 +16,5 @@ export const builtinCommands: TradekitCommand[] = [
   wsProxyCommand,
   replayCommand,
   simCommand,
+  calibrateCommand,
 ];

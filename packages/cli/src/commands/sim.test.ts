@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { csvHeader, jsonToEvent } from '@tradekit/types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../program.js';
@@ -190,5 +191,41 @@ describe('tradekit sim → tradekit replay', () => {
     const fromCsv = r.stdout.trimEnd().split('\n').sort();
     const fromJsonl = readFileSync(join(dir, 'rt.jsonl'), 'utf8').trimEnd().split('\n').sort();
     expect(fromCsv).toEqual(fromJsonl);
+  });
+
+  it('--out x.jsonl.gz writes gzip that replay reads back as the plain JSONL', async () => {
+    const plain = join(dir, 'gz-plain.jsonl');
+    const gz = join(dir, 'gz.jsonl.gz');
+    expect((await cli(['sim', '--seed', '5', '--duration', '5m', '--out', plain])).code).toBe(0);
+    expect((await cli(['sim', '--seed', '5', '--duration', '5m', '--out', gz])).code).toBe(0);
+    const raw = readFileSync(gz);
+    expect([raw[0], raw[1]]).toEqual([0x1f, 0x8b]);
+    expect(gunzipSync(raw).toString('utf8')).toBe(readFileSync(plain, 'utf8'));
+    const r = await cli(['replay', gz]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(plain, 'utf8'));
+  });
+
+  it('--out x.csv.gz writes gzip CSV per kind that replay reads', async () => {
+    expect((await cli(['sim', '--seed', '5', '--duration', '5m', '--out', join(dir, 'gzc.csv.gz')])).code).toBe(0);
+    const trades = join(dir, 'gzc.trade.csv.gz');
+    expect(gunzipSync(readFileSync(trades)).toString('utf8').split('\n')[0]).toBe(csvHeader('trade'));
+    const r = await cli(['replay', trades]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').length).toBeGreaterThan(100);
+  });
+});
+
+describe('tradekit sim: misspelled config keys', () => {
+  it('a --config key like `durration` is an error naming `duration`', async () => {
+    const cfg = join(dir, 'typo.json');
+    writeFileSync(cfg, JSON.stringify({ durration: '1h', symbols: [{ symbol: 'MNQ' }] }));
+    const r = await cli(['sim', '--config', cfg]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('[SIM_UNKNOWN_KEY]');
+    expect(r.stderr).toContain('Did you mean `duration`?');
+    writeFileSync(cfg, JSON.stringify({ symbols: [{ symbol: 'MNQ', process: { type: 'garch', volatilty: 0.3 } }] }));
+    const r2 = await cli(['sim', '--config', cfg]);
+    expect(r2.stderr).toContain('Did you mean `volatility`?');
   });
 });

@@ -6,6 +6,7 @@ import {
   aggregateBars,
   configFromJson,
   createMarket,
+  loadPreset,
   writeCsv,
   writeJsonl,
 } from '@tradekit/market-sim';
@@ -113,6 +114,38 @@ function readConfig(path: string): MarketConfig {
   return configFromJson(json);
 }
 
+function readJson(path: string, flag: string, code: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new TradeKitError(
+      code,
+      `Expected \`${flag}\` to name a readable JSON file, got "${path}" (${(cause as Error).message}).`,
+      {
+        cause,
+        details: { field: flag, value: path, file: path },
+      },
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new TradeKitError(
+      code,
+      `Expected \`${flag}\` file ${path} to hold valid JSON: ${(cause as Error).message}.`,
+      {
+        cause,
+        details: { field: flag, file: path },
+      },
+    );
+  }
+}
+
+function readPreset(path: string) {
+  return loadPreset(readJson(path, '--preset', 'SIM_INVALID_PRESET'), path);
+}
+
 /** `tradekit sim`: generate a synthetic market to JSONL/CSV (events or bars). */
 export const simCommand: TradekitCommand = {
   name: 'sim',
@@ -120,7 +153,10 @@ export const simCommand: TradekitCommand = {
   configure(command, io) {
     command
       .option('-s, --symbol <symbols>', 'symbol(s), repeat or comma-separate (default MNQ)', list)
-      .option('-p, --preset <name>', `preset: ${PRESET_NAMES.join(', ')} (default "default")`)
+      .option(
+        '-p, --preset <name|file.json>',
+        `preset: ${PRESET_NAMES.join(', ')} (default "default"), or a preset JSON from tradekit calibrate`,
+      )
       .option('--seed <n>', 'seed: same seed, same output (default 1)', seedArg)
       .option('-d, --duration <duration>', 'market time to simulate, e.g. 1d, 6h, 90m (default 1d)', durationArg)
       .option('--start <iso>', 'market start, ISO date-time (default 2024-01-02T00:00:00Z)', startArg)
@@ -129,7 +165,10 @@ export const simCommand: TradekitCommand = {
         'stop after n events (with no --duration: run until n events)',
         integer('--events', 1),
       )
-      .option('-o, --out <file>', 'output file (default stdout for JSONL); CSV writes <stem>.<kind>.csv per kind')
+      .option(
+        '-o, --out <file>',
+        'output file (default stdout for JSONL); CSV writes <stem>.<kind>.csv per kind; a .gz name is gzip',
+      )
       .addOption(
         new Option('-f, --format <format>', 'output format (default from --out extension, else jsonl)').choices([
           'jsonl',
@@ -154,7 +193,7 @@ export const simCommand: TradekitCommand = {
 };
 
 async function runSim(flags: SimFlags, io: CommandIO): Promise<void> {
-  const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+  const format = flags.format ?? (/\.csv(\.gz)?$/i.test(flags.out ?? '') ? 'csv' : 'jsonl');
   if (format === 'csv' && !flags.out) {
     io.stderr.write('tradekit sim: error: --format csv needs --out <file> (CSV is written as one file per kind).\n');
     io.setExitCode(2);
@@ -162,7 +201,8 @@ async function runSim(flags: SimFlags, io: CommandIO): Promise<void> {
   }
   const config: MarketConfig = flags.config ? readConfig(flags.config) : {};
   if (flags.symbol?.length) config.symbols = flags.symbol;
-  if (flags.preset !== undefined) config.preset = flags.preset;
+  if (flags.preset !== undefined)
+    config.preset = /\.json$/i.test(flags.preset) ? readPreset(flags.preset) : flags.preset;
   if (flags.seed !== undefined) config.seed = flags.seed;
   if (flags.start !== undefined) config.start = flags.start;
   if (flags.duration !== undefined) config.duration = flags.duration;
