@@ -16,3 +16,23 @@ export {
   Highest,
   Lowest,
 } from './indicators.js';
+export { BarSeries } from './series.js';
+export {
+  type Params,
+  type Strategy,
+  type StrategyContext,
+  type IndicatorBinding,
+  type QuickOrder,
+  defineStrategy,
+  resolveParams,
+} from './strategy.js';
+export {
+  type BacktestOptions,
+  type BacktestResult,
+  type EventInput,
+  type FillRecord,
+  runBacktest,
+} from './engine.js';
+export { type Metrics, type MetricsInput, type TradeRecord, computeMetrics, drawdownCurve } from './metrics.js';
+export type { BacktestErrorCode } from './errors.js';
+export { type RandomWalkOptions, randomWalkBars } from './fixtures.js';

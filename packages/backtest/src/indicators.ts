@@ -68,7 +68,7 @@ export class SMA implements Indicator {
   update(x: number): number {
     const out = this.ring.push(x);
     this.sum += x;
-    if (out === out) this.sum -= out;
+    if (!Number.isNaN(out)) this.sum -= out;
     this.value = this.ring.count === this.period ? this.sum / this.period : Number.NaN;
     return this.value;
   }
@@ -182,9 +182,9 @@ export class RSI implements Indicator {
   update(x: number): number {
     const prev = this.prev;
     this.prev = x;
-    if (prev !== prev) return this.value;
+    if (Number.isNaN(prev)) return this.value;
     const d = x - prev;
-    const up = d > 0 ? d : 0;
+    const up = Math.max(d, 0);
     const down = d < 0 ? -d : 0;
     const p = this.period;
     if (this.n < p) {
@@ -230,7 +230,7 @@ export class ATR implements Indicator {
   update(high: number, low: number, close: number): number {
     const pc = this.prevClose;
     this.prevClose = close;
-    if (pc !== pc) return this.value;
+    if (Number.isNaN(pc)) return this.value;
     const tr = Math.max(high - low, Math.abs(high - pc), Math.abs(low - pc));
     const p = this.period;
     if (this.n < p) {

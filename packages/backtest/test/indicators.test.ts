@@ -23,7 +23,12 @@ for (let i = 0; i < N; i++) {
   low.push(Math.round((c - Math.abs(rng.normal()) * 0.5) * 100) / 100);
 }
 
-function ta(name: string, opts: Record<string, unknown>, out = 'outReal', inputs: Record<string, number[]> = { inReal: close }) {
+function ta(
+  name: string,
+  opts: Record<string, unknown>,
+  out = 'outReal',
+  inputs: Record<string, number[]> = { inReal: close },
+) {
   const r = talib.execute({ name, startIdx: 0, endIdx: N - 1, ...inputs, ...opts });
   const full = new Array<number>(N).fill(Number.NaN);
   const vals = r.result[out] as number[];
