@@ -585,17 +585,16 @@ class BacktestRun<P extends Params> {
         this.eqTs.push(this.lastTs);
         this.eqVal.push(this.equityNow());
       } else this.started = true;
-      // Timed bars that closed before this event: the strategy sees them before anything later.
-      if (this.aggregators.length > 0) {
-        for (const a of this.aggregators) a.agg.advanceTo(ts, this.aggOut);
-        if (this.aggOut.length > 0) {
-          this.now = ts;
-          this.deliverClosed(this.aggOut);
-        }
-      }
       this.lastTs = ts;
     }
     this.now = ts;
+    // Timed bars that closed before this event: the strategy sees them before anything later.
+    // A bar event covers [start, ts): it moves time to its start only (it may complete a bar itself).
+    if (this.aggregators.length > 0) {
+      const reach = e.type === 'bar' ? e.start : ts;
+      for (const a of this.aggregators) a.agg.advanceTo(reach, this.aggOut);
+      if (this.aggOut.length > 0) this.deliverClosed(this.aggOut);
+    }
     this.events++;
     this.exchange.onMarketEvent(e);
     switch (e.type) {
