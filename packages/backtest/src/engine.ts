@@ -94,8 +94,8 @@ export interface BacktestResult {
   /** Round trips still open at the end (marked at the last price; not in the trade statistics). */
   openTrades: TradeRecord[];
   fills: FillRecord[];
-  /** Equity after each distinct event time (one point per bar on bar data). */
-  equity: { ts: number[]; equity: number[] };
+  /** Equity after each distinct event time (one point per bar on bar data), and the first symbol's last price then. */
+  equity: { ts: Float64Array; equity: Float64Array; price: Float64Array };
   /** The exact account at the end (Decimal balance, equity, fees). */
   account: AccountSnapshot;
   /** Buy & Hold of the first symbol: its first and last price. */
@@ -178,8 +178,12 @@ class BacktestRun<P extends Params> {
   private cash: number;
   private readonly startCash: number;
   private feesPaid = 0;
-  private readonly eqTs: number[] = [];
-  private readonly eqVal: number[] = [];
+  // The curve lives in typed arrays grown by doubling: pushing to three 1 M-element JS arrays
+  // cost more than the rest of the loop.
+  private eqTs = new Float64Array(1024);
+  private eqVal = new Float64Array(1024);
+  private eqPrice = new Float64Array(1024);
+  private points = 0;
   private lastTs = Number.NEGATIVE_INFINITY;
   private now = 0;
   private events = 0;
@@ -282,7 +286,7 @@ class BacktestRun<P extends Params> {
     if (this.strategy.onOrderUpdate) {
       const fn = this.strategy.onOrderUpdate;
       this.exchange.on('order', (e) =>
-        this.call('onOrderUpdate', e.order.symbol, () => fn.call(this.self, e.order, this.ctx)),
+        this.call('onOrderUpdate', e.order.symbol, fn, e.order),
       );
     }
     this.ctx = this.makeContext();
@@ -406,10 +410,35 @@ class BacktestRun<P extends Params> {
 
   // ─────────────────────────── accounting ───────────────────────────
 
+  /** Records the equity (and the first symbol's price) as of the time just finished. */
+  private point(): void {
+    const i = this.points;
+    if (i === this.eqTs.length) this.grow();
+    this.eqTs[i] = this.lastTs;
+    this.eqVal[i] = this.equityNow();
+    this.eqPrice[i] = (this.symbolList[0] as SymbolState).mark;
+    this.points = i + 1;
+  }
+
+  private grow(): void {
+    const n = this.eqTs.length * 2;
+    const ts = new Float64Array(n);
+    ts.set(this.eqTs);
+    this.eqTs = ts;
+    const val = new Float64Array(n);
+    val.set(this.eqVal);
+    this.eqVal = val;
+    const price = new Float64Array(n);
+    price.set(this.eqPrice);
+    this.eqPrice = price;
+  }
+
   private equityNow(): number {
     let e = this.cash;
     let open = false;
-    for (const s of this.symbolList) {
+    const list = this.symbolList;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as SymbolState;
       if (s.pos !== 0) {
         e += s.pos * s.mark * s.mult;
         open = true;
@@ -441,12 +470,12 @@ class BacktestRun<P extends Params> {
     this.bookTrade(st, q, price, fee, f.ts);
     st.pos += q;
     const fn = this.strategy.onFill;
-    if (fn) this.call('onFill', f.symbol, () => fn.call(this.self, f, this.ctx));
+    if (fn) this.call('onFill', f.symbol, fn, f);
   }
 
   /** Splits fills into round trips: a reduction closes (part of) the open trade, a reversal opens a new one. */
   private bookTrade(st: SymbolState, q: number, price: number, fee: number, ts: number): void {
-    const bar = this.eqTs.length; // the point this event's time will be recorded at
+    const bar = this.points; // the point this event's time will be recorded at
     const t = st.open;
     if (t === null || Math.sign(t.size) === Math.sign(q)) {
       if (t === null) {
@@ -515,10 +544,13 @@ class BacktestRun<P extends Params> {
 
   // ─────────────────────────── strategy calls ───────────────────────────
 
-  private call(method: string, symbol: string | undefined, fn: () => void): void {
+  /** Calls a strategy method with `this` = the per-run state; `arg` undefined means `(ctx)` only. */
+  private call(method: string, symbol: string | undefined, fn: (...args: never[]) => void, arg?: unknown): void {
     if (this.failure) return;
     try {
-      fn();
+      const f = fn as (this: unknown, a: unknown, b?: unknown) => void;
+      if (arg === undefined) f.call(this.self, this.ctx);
+      else f.call(this.self, arg, this.ctx);
     } catch (err) {
       const name = this.strategy.name ?? 'strategy';
       const at = method === 'onStart' ? 'the start (before the first event)' : microsToIso(this.now);
@@ -539,7 +571,7 @@ class BacktestRun<P extends Params> {
     const list = this.bindings.get(series);
     if (list) for (const b of list) b.update(b.indicator, bar);
     const fn = this.strategy.onBar;
-    if (fn) this.call('onBar', st.inst.symbol, () => fn.call(this.self, bar, this.ctx));
+    if (fn) this.call('onBar', st.inst.symbol, fn, bar);
   }
 
   private deliverClosed(bars: BarEvent[]): void {
@@ -581,10 +613,8 @@ class BacktestRun<P extends Params> {
     const st = this.check(e);
     const ts = e.ts;
     if (ts !== this.lastTs) {
-      if (this.started) {
-        this.eqTs.push(this.lastTs);
-        this.eqVal.push(this.equityNow());
-      } else this.started = true;
+      if (this.started) this.point();
+      else this.started = true;
       this.lastTs = ts;
     }
     this.now = ts;
@@ -617,7 +647,7 @@ class BacktestRun<P extends Params> {
         }
         if (st.open !== null) this.excursion(st, e.price, e.price);
         const fn = this.strategy.onTrade;
-        if (fn) this.call('onTrade', e.symbol, () => fn.call(this.self, e, this.ctx));
+        if (fn) this.call('onTrade', e.symbol, fn, e);
         break;
       }
       case 'quote': {
@@ -627,7 +657,7 @@ class BacktestRun<P extends Params> {
           if (st.open !== null) this.excursion(st, st.mark, st.mark);
         }
         const fn = this.strategy.onQuote;
-        if (fn) this.call('onQuote', e.symbol, () => fn.call(this.self, e, this.ctx));
+        if (fn) this.call('onQuote', e.symbol, fn, e);
         break;
       }
       default:
@@ -667,7 +697,7 @@ class BacktestRun<P extends Params> {
     try {
       this.inStart = true;
       const start = this.strategy.onStart;
-      if (start) this.call('onStart', undefined, () => start.call(this.self, this.ctx));
+      if (start) this.call('onStart', undefined, start);
       this.inStart = false;
       if (Array.isArray(data)) {
         for (let i = 0; i < data.length; i++) this.step(data[i] as MarketEvent);
@@ -685,7 +715,7 @@ class BacktestRun<P extends Params> {
       }
       this.now = this.lastTs;
       const end = this.strategy.onEnd;
-      if (end) this.call('onEnd', undefined, () => end.call(this.self, this.ctx));
+      if (end) this.call('onEnd', undefined, end);
     } catch (err) {
       if (this.failure && err === this.failure) {
         const result = this.finish();
@@ -704,26 +734,29 @@ class BacktestRun<P extends Params> {
   }
 
   private finish(): BacktestResult {
-    if (this.started) {
-      this.eqTs.push(this.lastTs);
-      this.eqVal.push(this.equityNow());
-    } else {
-      this.eqTs.push(0);
-      this.eqVal.push(this.startCash);
+    if (this.started) this.point();
+    else {
+      // Stopped before the first event (onStart threw): one point at the starting cash.
+      this.lastTs = 0;
+      this.point();
     }
+    const n = this.points;
+    const ts = this.eqTs.slice(0, n);
+    const eq = this.eqVal.slice(0, n);
+    const price = this.eqPrice.slice(0, n);
     const buyHold =
       Number.isFinite(this.firstPrice) && Number.isFinite(this.lastPrice)
         ? { first: this.firstPrice, last: this.lastPrice }
         : undefined;
     const metrics = computeMetrics({
-      ts: this.eqTs,
-      equity: this.eqVal,
+      ts,
+      equity: eq,
       trades: this.trades,
       feesPaid: this.feesPaid,
       ...(buyHold ? { buyHold } : {}),
     });
     const openTrades: TradeRecord[] = [];
-    const lastBar = this.eqTs.length - 1;
+    const lastBar = n - 1;
     for (const st of this.symbolList) {
       const t = st.open;
       if (t) openTrades.push(this.record(st, t, t.size, st.mark, this.lastTs, lastBar, t.fees));
@@ -738,7 +771,7 @@ class BacktestRun<P extends Params> {
       trades: this.trades,
       openTrades,
       fills: this.fills,
-      equity: { ts: this.eqTs, equity: this.eqVal },
+      equity: { ts, equity: eq, price },
       account: this.exchange.getAccount('backtest'),
     };
     if (buyHold) result.buyHold = buyHold;

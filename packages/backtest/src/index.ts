@@ -36,3 +36,13 @@ export {
 export { type Metrics, type MetricsInput, type TradeRecord, computeMetrics, drawdownCurve } from './metrics.js';
 export type { BacktestErrorCode } from './errors.js';
 export { type RandomWalkOptions, randomWalkBars } from './fixtures.js';
+export {
+  type BacktestReport,
+  type ReportOptions,
+  METRIC_LABELS,
+  formatMetric,
+  reportHtml,
+  reportJson,
+  toReport,
+  writeReport,
+} from './report.js';
