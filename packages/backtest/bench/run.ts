@@ -56,7 +56,12 @@ const engineTimes: number[] = [];
 let result: BacktestResult | undefined;
 for (let r = 0; r < ROUNDS; r++) {
   const t0 = performance.now();
-  result = await runBacktest({ strategy: smaCross, data: bars, instruments: [MNQ], exchange: { fees: { perContract: 0.62 } } });
+  result = await runBacktest({
+    strategy: smaCross,
+    data: bars,
+    instruments: [MNQ],
+    exchange: { fees: { perContract: 0.62 } },
+  });
   engineTimes.push(performance.now() - t0);
 }
 const res = result as BacktestResult;
@@ -153,7 +158,12 @@ const maker = defineStrategy({
   },
 });
 const t1 = performance.now();
-const mm = await runBacktest({ strategy: maker, data: tickEvents, instruments: market.instruments, exchange: { fees: { perContract: 0.62 } } });
+const mm = await runBacktest({
+  strategy: maker,
+  data: tickEvents,
+  instruments: market.instruments,
+  exchange: { fees: { perContract: 0.62 } },
+});
 const tickMs = performance.now() - t1;
 const tickRate = tickEvents.length / (tickMs / 1000);
 
@@ -167,7 +177,9 @@ console.log(`\nSMA(10/30) crossover, ${BARS.toLocaleString('en')} one-minute bar
 for (const [name, rate, note] of lines) {
   console.log(`  ${name.padEnd(34)} ${Number.isNaN(rate) ? '      —' : `${fmt(rate)} bars/s`.padStart(16)}   ${note}`);
 }
-console.log(`  engine / grademark: ${(engineRate / gmRate).toFixed(1)}×   engine / plain loop: ${(engineRate / plainRate).toFixed(3)}`);
+console.log(
+  `  engine / grademark: ${(engineRate / gmRate).toFixed(1)}×   engine / plain loop: ${(engineRate / plainRate).toFixed(3)}`,
+);
 console.log(`  trade list identical to the plain loop: ${same ? 'yes' : 'NO'}`);
 console.log(`  ${BACKTEST_KIT_NOTE}`);
 console.log(

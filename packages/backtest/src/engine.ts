@@ -285,9 +285,7 @@ class BacktestRun<P extends Params> {
     this.exchange.on('fill', (e) => this.onFill(e.fill));
     if (this.strategy.onOrderUpdate) {
       const fn = this.strategy.onOrderUpdate;
-      this.exchange.on('order', (e) =>
-        this.call('onOrderUpdate', e.order.symbol, fn, e.order),
-      );
+      this.exchange.on('order', (e) => this.call('onOrderUpdate', e.order.symbol, fn, e.order));
     }
     this.ctx = this.makeContext();
   }

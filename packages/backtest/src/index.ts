@@ -46,3 +46,24 @@ export {
   toReport,
   writeReport,
 } from './report.js';
+export { type DataSpec, type LoadedData, openData } from './data.js';
+export { loadStrategy } from './load.js';
+export {
+  type RandomDimension,
+  type SweepOptions,
+  type SweepReport,
+  type SweepRow,
+  type SweepSpec,
+  type WalkForwardOptions,
+  type WalkForwardStep,
+  checkSweepSpec,
+  evaluate,
+  expandParams,
+  mergeSweepReports,
+  rankRows,
+  resolveShard,
+  runSweep,
+  sweepFingerprint,
+  sweepJson,
+  walkForward,
+} from './sweep.js';

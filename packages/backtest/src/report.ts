@@ -110,50 +110,53 @@ export function reportJson(result: BacktestResult, options: ReportOptions = {}):
 }
 
 /** Labels and kinds of the metrics, in table order. */
-export const METRIC_LABELS: readonly [keyof Metrics, string, 'money' | 'pct' | 'ratio' | 'count' | 'duration' | 'time'][] =
-  [
-    ['start', 'Start', 'time'],
-    ['end', 'End', 'time'],
-    ['duration', 'Duration', 'duration'],
-    ['exposurePct', 'Exposure Time [%]', 'pct'],
-    ['equityStart', 'Equity Start', 'money'],
-    ['equityFinal', 'Equity Final', 'money'],
-    ['equityPeak', 'Equity Peak', 'money'],
-    ['commissions', 'Commissions (closed trades)', 'money'],
-    ['feesPaid', 'Fees Paid (all)', 'money'],
-    ['returnPct', 'Return [%]', 'pct'],
-    ['buyHoldReturnPct', 'Buy & Hold Return [%]', 'pct'],
-    ['returnAnnPct', 'Return (Ann.) [%]', 'pct'],
-    ['volatilityAnnPct', 'Volatility (Ann.) [%]', 'pct'],
-    ['cagrPct', 'CAGR [%]', 'pct'],
-    ['sharpe', 'Sharpe Ratio', 'ratio'],
-    ['sortino', 'Sortino Ratio', 'ratio'],
-    ['calmar', 'Calmar Ratio', 'ratio'],
-    ['maxDrawdownPct', 'Max. Drawdown [%]', 'pct'],
-    ['maxDrawdown', 'Max. Drawdown', 'money'],
-    ['avgDrawdownPct', 'Avg. Drawdown [%]', 'pct'],
-    ['maxDrawdownDuration', 'Max. Drawdown Duration', 'duration'],
-    ['avgDrawdownDuration', 'Avg. Drawdown Duration', 'duration'],
-    ['trades', '# Trades', 'count'],
-    ['winRatePct', 'Win Rate [%]', 'pct'],
-    ['bestTradePct', 'Best Trade [%]', 'pct'],
-    ['worstTradePct', 'Worst Trade [%]', 'pct'],
-    ['avgTradePct', 'Avg. Trade [%]', 'pct'],
-    ['maxTradeDuration', 'Max. Trade Duration', 'duration'],
-    ['avgTradeDuration', 'Avg. Trade Duration', 'duration'],
-    ['profitFactor', 'Profit Factor', 'ratio'],
-    ['expectancyPct', 'Expectancy [%]', 'pct'],
-    ['expectancy', 'Expectancy (per trade)', 'money'],
-    ['sqn', 'SQN', 'ratio'],
-    ['kelly', 'Kelly Criterion', 'ratio'],
-    ['avgWin', 'Avg. Win', 'money'],
-    ['avgLoss', 'Avg. Loss', 'money'],
-    ['largestWin', 'Largest Win', 'money'],
-    ['largestLoss', 'Largest Loss', 'money'],
-    ['maxConsecutiveWins', 'Max. Consecutive Wins', 'count'],
-    ['maxConsecutiveLosses', 'Max. Consecutive Losses', 'count'],
-    ['periodsPerYear', 'Periods per Year', 'count'],
-  ];
+export const METRIC_LABELS: readonly [
+  keyof Metrics,
+  string,
+  'money' | 'pct' | 'ratio' | 'count' | 'duration' | 'time',
+][] = [
+  ['start', 'Start', 'time'],
+  ['end', 'End', 'time'],
+  ['duration', 'Duration', 'duration'],
+  ['exposurePct', 'Exposure Time [%]', 'pct'],
+  ['equityStart', 'Equity Start', 'money'],
+  ['equityFinal', 'Equity Final', 'money'],
+  ['equityPeak', 'Equity Peak', 'money'],
+  ['commissions', 'Commissions (closed trades)', 'money'],
+  ['feesPaid', 'Fees Paid (all)', 'money'],
+  ['returnPct', 'Return [%]', 'pct'],
+  ['buyHoldReturnPct', 'Buy & Hold Return [%]', 'pct'],
+  ['returnAnnPct', 'Return (Ann.) [%]', 'pct'],
+  ['volatilityAnnPct', 'Volatility (Ann.) [%]', 'pct'],
+  ['cagrPct', 'CAGR [%]', 'pct'],
+  ['sharpe', 'Sharpe Ratio', 'ratio'],
+  ['sortino', 'Sortino Ratio', 'ratio'],
+  ['calmar', 'Calmar Ratio', 'ratio'],
+  ['maxDrawdownPct', 'Max. Drawdown [%]', 'pct'],
+  ['maxDrawdown', 'Max. Drawdown', 'money'],
+  ['avgDrawdownPct', 'Avg. Drawdown [%]', 'pct'],
+  ['maxDrawdownDuration', 'Max. Drawdown Duration', 'duration'],
+  ['avgDrawdownDuration', 'Avg. Drawdown Duration', 'duration'],
+  ['trades', '# Trades', 'count'],
+  ['winRatePct', 'Win Rate [%]', 'pct'],
+  ['bestTradePct', 'Best Trade [%]', 'pct'],
+  ['worstTradePct', 'Worst Trade [%]', 'pct'],
+  ['avgTradePct', 'Avg. Trade [%]', 'pct'],
+  ['maxTradeDuration', 'Max. Trade Duration', 'duration'],
+  ['avgTradeDuration', 'Avg. Trade Duration', 'duration'],
+  ['profitFactor', 'Profit Factor', 'ratio'],
+  ['expectancyPct', 'Expectancy [%]', 'pct'],
+  ['expectancy', 'Expectancy (per trade)', 'money'],
+  ['sqn', 'SQN', 'ratio'],
+  ['kelly', 'Kelly Criterion', 'ratio'],
+  ['avgWin', 'Avg. Win', 'money'],
+  ['avgLoss', 'Avg. Loss', 'money'],
+  ['largestWin', 'Largest Win', 'money'],
+  ['largestLoss', 'Largest Loss', 'money'],
+  ['maxConsecutiveWins', 'Max. Consecutive Wins', 'count'],
+  ['maxConsecutiveLosses', 'Max. Consecutive Losses', 'count'],
+  ['periodsPerYear', 'Periods per Year', 'count'],
+];
 
 /**
  * How the HTML table shows a metric value (the same function runs in the page and here).
@@ -193,7 +196,10 @@ const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** JSON safe inside a <script> element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028|\u2029/g, ' ');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028|\u2029/g, ' ');
 
 /**
  * One self-contained HTML page: equity, drawdown and price-with-trades charts (uPlot inlined),

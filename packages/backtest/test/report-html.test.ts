@@ -11,7 +11,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BacktestReport, METRIC_LABELS, formatMetric, randomWalkBars, runBacktest, writeReport } from '../src/index.js';
+import {
+  type BacktestReport,
+  METRIC_LABELS,
+  formatMetric,
+  randomWalkBars,
+  runBacktest,
+  writeReport,
+} from '../src/index.js';
 import { smaCross } from './strategies.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -68,7 +75,7 @@ describe('HTML report in headless Chromium', () => {
 
       // Charts: three canvases, each with drawn (non-background) pixels in at least two colours.
       const canvases = await page.evaluate(() =>
-        Array.from(document.querySelectorAll("canvas")).map((c) => {
+        Array.from(document.querySelectorAll('canvas')).map((c) => {
           const ctx = c.getContext('2d') as CanvasRenderingContext2D;
           const { data } = ctx.getImageData(0, 0, c.width, c.height);
           let drawn = 0;
