@@ -174,9 +174,9 @@ class BacktestRun<P extends Params> {
   private readonly bindings = new Map<BarSeries, Binding[]>();
   private readonly history: number;
   private readonly ctx: StrategyContext<P>;
-  private readonly options: BacktestOptions<P>;
+  private readonly onProgress: ((events: number) => void) | undefined;
+  private readonly progressEvery: number;
   private cash: number;
-  private readonly startCash: number;
   private feesPaid = 0;
   // The curve lives in typed arrays grown by doubling: pushing to three 1 M-element JS arrays
   // cost more than the rest of the loop.
@@ -203,7 +203,8 @@ class BacktestRun<P extends Params> {
     const code = 'BACKTEST_CONFIG_INVALID';
     if (typeof options !== 'object' || options === null) throw invalid(code, 'options', 'an object', options);
     assertKnownKeys(options, OPTION_KEYS, { code, where: 'the backtest options' });
-    this.options = options;
+    this.onProgress = options.onProgress;
+    this.progressEvery = options.progressEvery ?? 65_536;
     checkStrategy(options.strategy);
     this.strategy = options.strategy;
     this.self = Object.create(options.strategy) as Strategy<P>;
@@ -250,7 +251,6 @@ class BacktestRun<P extends Params> {
     const cashNum = Number(cash);
     if (!(cashNum > 0) || !Number.isFinite(cashNum)) throw invalid(code, 'cash', 'a positive number', cash);
     this.cash = cashNum;
-    this.startCash = cashNum;
     const history = this.strategy.history ?? 512;
     if (!Number.isInteger(history) || history < 1)
       throw invalid('BACKTEST_STRATEGY_INVALID', 'history', 'an integer ≥ 1', history);
@@ -669,8 +669,8 @@ class BacktestRun<P extends Params> {
       }
       if (this.aggOut.length > 0) this.deliverClosed(this.aggOut);
     }
-    if (this.options.onProgress && this.events % (this.options.progressEvery ?? 65_536) === 0) {
-      this.options.onProgress(this.events);
+    if (this.onProgress !== undefined && this.events % this.progressEvery === 0) {
+      this.onProgress(this.events);
     }
   }
 

@@ -1,8 +1,10 @@
 /** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
 import type { TradekitCommand } from '../registry.js';
+import { backtestCommand } from './backtest.js';
 import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
+import { sweepCommand } from './sweep.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
@@ -15,4 +17,6 @@ export const builtinCommands: TradekitCommand[] = [
   wsProxyCommand,
   replayCommand,
   simCommand,
+  backtestCommand,
+  sweepCommand,
 ];
