@@ -67,3 +67,4 @@ export {
   sweepJson,
   walkForward,
 } from './sweep.js';
+export { BUILTIN_STRATEGIES, smaCrossStrategy } from './examples.js';

@@ -1,15 +1,18 @@
 /** Loads a strategy module (.ts with no build step, or .js/.mjs/.cjs). */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TradeKitError } from '@tradekit/types';
 import { createJiti } from 'jiti';
+import { BUILTIN_STRATEGIES } from './examples.js';
 import { type Strategy, checkStrategy } from './strategy.js';
 
 let jiti: ReturnType<typeof createJiti> | undefined;
 
 /**
  * Imports a strategy file and returns its strategy: the default export, or an export named
- * `strategy`. TypeScript files load through jiti (no build step, no tsconfig needed).
+ * `strategy`. TypeScript files load through jiti (no build step, no tsconfig needed). A built-in
+ * name (`sma-cross`) gives that example strategy.
  * Throws `BACKTEST_STRATEGY_LOAD_FAILED` if the file cannot be loaded, `BACKTEST_STRATEGY_INVALID`
  * if what it exports is not a strategy.
  *
@@ -18,6 +21,9 @@ let jiti: ReturnType<typeof createJiti> | undefined;
  */
 export async function loadStrategy(file: string): Promise<Strategy> {
   const path = resolve(file);
+  // A built-in example by name (`sma-cross`), unless a file of that name exists.
+  const builtin = BUILTIN_STRATEGIES[file];
+  if (builtin && !existsSync(path)) return builtin as unknown as Strategy;
   let mod: Record<string, unknown>;
   try {
     if (/\.[cm]?tsx?$/.test(path)) {
