@@ -163,4 +163,21 @@ describe('sweeps', () => {
       expect([3, 8]).toContain(s.inSample.best.params.fast);
     }
   });
+
+  it('the shipped Kubernetes Indexed Job and GitHub Actions matrix agree with the CLI', async () => {
+    const k8s = await readFile(join(pkg, 'deploy/k8s-indexed-job.yaml'), 'utf8');
+    expect(k8s).toMatch(/completionMode: Indexed/);
+    const completions = Number(/completions: (\d+)/.exec(k8s)?.[1]);
+    expect(k8s).toContain(`--shards ${completions}`);
+    expect(k8s).toContain(['shard-$', '{JOB_COMPLETION_INDEX}.json'].join(''));
+    expect(resolveShard(undefined, completions, { JOB_COMPLETION_INDEX: String(completions - 1) }).index).toBe(
+      completions - 1,
+    );
+    const gh = await readFile(join(pkg, 'deploy/github-actions-sweep.yml'), 'utf8');
+    const shards = JSON.parse(/shard: (\[[^\]]*\])/.exec(gh)?.[1] ?? '[]') as number[];
+    expect(shards).toEqual([0, 1, 2]);
+    expect(gh).toContain(`--shards ${shards.length}`);
+    expect(gh).toContain(['TRADEKIT_SHARD_INDEX: $', '{{ matrix.shard }}'].join(''));
+    expect(gh).toContain(`tradekit sweep merge ${shards.map((i) => `shard-${i}.json`).join(' ')}`);
+  });
 });
