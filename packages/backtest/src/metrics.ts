@@ -163,56 +163,50 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const start = ts[0] as number;
   const end = ts[n - 1] as number;
 
-  // Drawdown.
+  // One pass: drawdown, drawdown periods, weekend share and per-day samples. A drawdown period
+  // runs from the last bar at a running high to the next one (or to the last bar), when at
+  // least one bar lies between them.
   let peak = Number.NEGATIVE_INFINITY;
   let maxDd = 0;
   let maxDdMoney = 0;
-  let equityPeak = Number.NEGATIVE_INFINITY;
-  const dd = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const e = equity[i] as number;
-    if (e > peak) peak = e;
-    if (e > equityPeak) equityPeak = e;
-    dd[i] = 1 - e / peak;
-    if ((dd[i] as number) > maxDd) maxDd = dd[i] as number;
-    if (peak - e > maxDdMoney) maxDdMoney = peak - e;
-  }
-  // Drawdown periods: between consecutive at-high bars (and the last bar) with a gap.
-  const highs: number[] = [];
-  for (let i = 0; i < n; i++) if (dd[i] === 0) highs.push(i);
-  if (highs[highs.length - 1] !== n - 1) highs.push(n - 1);
   const durations: number[] = [];
   const peaks: number[] = [];
-  for (let k = 1; k < highs.length; k++) {
-    const p = highs[k - 1] as number;
-    const q = highs[k] as number;
-    if (q <= p + 1) continue;
-    durations.push((ts[q] as number) - (ts[p] as number));
-    let m = 0;
-    for (let i = p; i <= q; i++) if ((dd[i] as number) > m) m = dd[i] as number;
-    peaks.push(m);
-  }
-
-  // Annualisation on resampled (daily for intraday) equity.
+  let lastHigh = 0;
+  let periodMax = 0;
+  let weekend = 0;
   const diffs: number[] = [];
   for (let i = Math.max(1, n - 100); i < n; i++) diffs.push((ts[i] as number) - (ts[i - 1] as number));
   const period = diffs.length > 0 ? median(diffs) : DAY;
   const freqDays = Math.floor(period / DAY);
-  let weekend = 0;
-  for (let i = 0; i < n; i++) {
-    const dow = (Math.floor((ts[i] as number) / DAY) + 4) % 7; // 0 = Sunday
-    if (dow === 0 || dow === 6) weekend++;
-  }
-  const haveWeekends = weekend / n > (2 / 7) * 0.6;
-  const D = freqDays === 7 ? 52 : freqDays === 31 ? 12 : freqDays === 365 ? 1 : haveWeekends ? 365 : 252;
   const samples: number[] = [];
   let lastKey = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const k = periodKey(ts[i] as number, freqDays);
-    if (k === lastKey) samples[samples.length - 1] = equity[i] as number;
-    else samples.push(equity[i] as number);
+    const e = equity[i] as number;
+    const t = ts[i] as number;
+    if (e > peak) peak = e;
+    const d = 1 - e / peak;
+    if (d > maxDd) maxDd = d;
+    if (peak - e > maxDdMoney) maxDdMoney = peak - e;
+    if (d > periodMax) periodMax = d;
+    if (d === 0 || i === n - 1) {
+      if (i > lastHigh + 1) {
+        durations.push(t - (ts[lastHigh] as number));
+        peaks.push(periodMax);
+      }
+      lastHigh = i;
+      periodMax = 0;
+    }
+    const day = Math.floor(t / DAY);
+    const dow = (day + 4) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
+    if (dow === 0 || dow === 6) weekend++;
+    const k = freqDays === 0 || freqDays === 1 ? day : periodKey(t, freqDays);
+    if (k === lastKey) samples[samples.length - 1] = e;
+    else samples.push(e);
     lastKey = k;
   }
+  const equityPeak = peak;
+  const haveWeekends = weekend / n > (2 / 7) * 0.6;
+  const D = freqDays === 7 ? 52 : freqDays === 31 ? 12 : freqDays === 365 ? 1 : haveWeekends ? 365 : 252;
   const rets: number[] = [];
   for (let i = 1; i < samples.length; i++) rets.push((samples[i] as number) / (samples[i - 1] as number) - 1);
   let g = Number.NaN;
