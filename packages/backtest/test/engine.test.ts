@@ -196,4 +196,39 @@ describe('runBacktest', () => {
     await runBacktest({ strategy: counter, data: bars, instruments: [MNQ] });
     expect((counter as unknown as { n?: number }).n).toBeUndefined();
   });
+
+  it('onOrderUpdate and onFill see a limit order through its life; brackets work from ctx', async () => {
+    const bars = randomWalkBars({ count: 400, seed: 6 });
+    const statuses: string[] = [];
+    const fills: string[] = [];
+    const s = defineStrategy({
+      name: 'limits',
+      onBar(bar, ctx) {
+        if (ctx.bars().count === 5) {
+          ctx.placeOrder({
+            symbol: 'MNQ',
+            side: 'buy',
+            type: 'limit',
+            quantity: 1,
+            price: bar.close - 2,
+            bracket: { stopLoss: { ticks: 20 }, takeProfit: { ticks: 20 } },
+          });
+        }
+      },
+      onOrderUpdate(o) {
+        if (!o.parentId) statuses.push(o.status);
+      },
+      onFill(f) {
+        fills.push(f.side);
+      },
+    });
+    const r = await runBacktest({ strategy: s, data: bars, instruments: [MNQ] });
+    expect(statuses.slice(0, 2)).toEqual(['pending_new', 'new']);
+    expect(statuses.at(-1)).toBe('filled');
+    expect(fills).toEqual(['buy', 'sell']); // the entry, then its stop-loss or take-profit
+    expect(r.trades.length).toBe(1);
+    expect(Math.abs((r.trades[0]?.exitPrice ?? 0) - (r.trades[0]?.entryPrice ?? 0))).toBe(5); // 20 ticks
+    expect(r.trades[0]?.mae).toBeLessThanOrEqual(0);
+    expect(r.trades[0]?.mfe).toBeGreaterThanOrEqual(0);
+  });
 });
