@@ -32,7 +32,13 @@ const TICK_MINUTES = arg('tick-minutes', 240);
 const MNQ = { symbol: 'MNQ', tickSize: 0.25, multiplier: 2 };
 
 export const BACKTEST_KIT_NOTE =
-  'backtest-kit is not run: `npm install backtest-kit` fails here (versions of its dependencies are missing from the registry, see the README); it is also a live/signal framework that pulls candles from an exchange adapter, not a bar-array backtester.';
+  'backtest-kit is not run: `npm install backtest-kit@19.5.0` fails here with ETARGET (its dependency di-kit@^1.1.1 is not in the registry).';
+
+/** CPU time of this process in ms: on a shared, contended machine it is steadier than wall time. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M`;
@@ -43,19 +49,25 @@ const cols = toColumns(bars);
 
 // 4. The plain loop (the limit).
 const plainTimes: number[] = [];
+const plainCpu: number[] = [];
 let plain = plainLoopSmaCross(cols, 10, 30, 2, 0.62);
 for (let r = 0; r < Math.max(ROUNDS, 3); r++) {
   const t0 = performance.now();
+  const c0 = cpu();
   plain = plainLoopSmaCross(cols, 10, 30, 2, 0.62);
   plainTimes.push(performance.now() - t0);
+  plainCpu.push(cpu() - c0);
 }
 const plainRate = BARS / (median(plainTimes) / 1000);
+const plainCpuRate = BARS / (median(plainCpu) / 1000);
 
 // 1. The full engine.
 const engineTimes: number[] = [];
+const engineCpu: number[] = [];
 let result: BacktestResult | undefined;
 for (let r = 0; r < ROUNDS; r++) {
   const t0 = performance.now();
+  const c0 = cpu();
   result = await runBacktest({
     strategy: smaCross,
     data: bars,
@@ -63,7 +75,9 @@ for (let r = 0; r < ROUNDS; r++) {
     exchange: { fees: { perContract: 0.62 } },
   });
   engineTimes.push(performance.now() - t0);
+  engineCpu.push(cpu() - c0);
 }
+const engineCpuRate = BARS / (median(engineCpu) / 1000);
 const res = result as BacktestResult;
 const engineRate = BARS / (median(engineTimes) / 1000);
 const same =
@@ -83,6 +97,7 @@ const same =
 
 // 2. grademark (+ data-forge, chai beside it).
 let gmRate = Number.NaN;
+let gmCpuRate = Number.NaN;
 let gmTrades = 0;
 let gmNote = '';
 try {
@@ -120,8 +135,10 @@ try {
     },
   };
   const t0 = performance.now();
+  const c0 = cpu();
   const trades = backtest(strategy, df);
   const ms = performance.now() - t0;
+  gmCpuRate = GM_BARS / ((cpu() - c0) / 1000);
   gmTrades = trades.length;
   gmRate = GM_BARS / (ms / 1000);
   gmNote = `long-only, SMAs precomputed, ${GM_BARS.toLocaleString('en')} bars`;
@@ -168,10 +185,15 @@ const tickMs = performance.now() - t1;
 const tickRate = tickEvents.length / (tickMs / 1000);
 
 const lines = [
-  ['@tradekit/backtest (full engine)', engineRate, `${res.trades.length} trades, ${res.fills.length} fills`],
-  ['grademark', gmRate, `${gmTrades} trades (${gmNote})`],
-  ['backtest-kit', Number.NaN, 'not run (see below)'],
-  ['plain loop (limit)', plainRate, `${plain.length} trades`],
+  [
+    '@tradekit/backtest (full engine)',
+    engineRate,
+    engineCpuRate,
+    `${res.trades.length} trades, ${res.fills.length} fills`,
+  ],
+  ['grademark', gmRate, gmCpuRate, `${gmTrades} trades (${gmNote})`],
+  ['backtest-kit', Number.NaN, Number.NaN, 'not run (see below)'],
+  ['plain loop (limit)', plainRate, plainCpuRate, `${plain.length} trades`],
 ] as const;
 console.log(`\nSMA(10/30) crossover, ${BARS.toLocaleString('en')} one-minute bars, single core (median of ${ROUNDS})`);
 for (const [name, rate, note] of lines) {
@@ -194,6 +216,7 @@ writeFileSync(
       bars: BARS,
       rounds: ROUNDS,
       barsPerSecond: { engine: engineRate, grademark: gmRate, plainLoop: plainRate },
+      barsPerCpuSecond: { engine: engineCpuRate, grademark: gmCpuRate, plainLoop: plainCpuRate },
       trades: { engine: res.trades.length, plainLoop: plain.length, grademark: gmTrades, identical: same },
       grademark: gmNote,
       backtestKit: BACKTEST_KIT_NOTE,
