@@ -1,9 +1,11 @@
 /** Every built-in `tradekit` subcommand. Packages add theirs here (one import, one entry). */
 import type { TradekitCommand } from '../registry.js';
 import { calibrateCommand } from './calibrate.js';
+import { backtestCommand } from './backtest.js';
 import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
+import { sweepCommand } from './sweep.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
@@ -17,4 +19,6 @@ export const builtinCommands: TradekitCommand[] = [
   replayCommand,
   simCommand,
   calibrateCommand,
+  backtestCommand,
+  sweepCommand,
 ];
