@@ -42,7 +42,7 @@ export interface TradeKitOptions {
   accountId: string;
   /** Options of the `mockServer` fixture. @default { json: true } */
   mockServerOptions: MockServerOptions;
-  /** Options of the `feedServer` fixture; its source defaults to the test's market (same seed) on its own clock. @default { autoStart: false, speed: Infinity } */
+  /** Options of the `feedServer` fixture; its source defaults to the first 10 minutes of the test's market (same config and seed) on a clock of its own; call `start()` once clients are subscribed. @default { autoStart: false, speed: Infinity } */
   feedServerOptions: Partial<FeedServerOptions>;
   /** Bundled sample the `replay` fixture plays. @default 'mnq-quotes-trades' */
   replaySample: SampleName;
@@ -210,7 +210,8 @@ export const tradekitFixtures = {
   feedServer: async ({ feedServerOptions, marketConfig, resolvedSeed }: Ctx, use: Use<FeedServer>) => {
     checkUse('feedServer', use);
     const { start } = resolveConfig({ ...marketConfig, seed: resolvedSeed.value });
-    const source = feedServerOptions.source ?? createMarket({ ...marketConfig, seed: resolvedSeed.value });
+    const source =
+      feedServerOptions.source ?? createMarket({ ...marketConfig, seed: resolvedSeed.value, duration: '10m' });
     const server = await createFeedServer({
       clock: new VirtualClock({ start }),
       ...feedServerOptions,

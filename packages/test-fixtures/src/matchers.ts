@@ -211,12 +211,18 @@ function describeOrder(o: Order): string {
   const at =
     o.type === 'limit'
       ? ` @ ${o.price}`
-      : o.type === 'stop'
-        ? ` stop ${o.stopPrice}`
+      : o.type === 'stop' || o.type === 'trailing_stop'
+        ? o.stopPrice === undefined
+          ? ''
+          : ` at ${o.stopPrice}`
         : o.type === 'stop_limit'
-          ? ` stop ${o.stopPrice} limit ${o.price}`
+          ? ` at ${o.stopPrice}, limit ${o.price}`
           : '';
   return `order ${o.id} (${o.side} ${o.quantity} ${o.symbol} ${o.type}${at})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function describeFillState(o: Order): string {
@@ -399,7 +405,7 @@ export const tradekitMatchers = {
           this,
           false,
           '',
-          `Expected the average fill price of ${describeOrder(o)} to be within ${ticks} ticks of ${String(expected)}, but it has not filled (${describeFillState(o)}).`,
+          `Expected the average fill price of ${describeOrder(o)} to be within ${plural(ticks, 'tick')} of ${String(expected)}, but it has not filled (${describeFillState(o)}).`,
         );
       }
       price = o.avgFillPrice;
@@ -413,12 +419,12 @@ export const tradekitMatchers = {
     const pass = diffTicks.abs().lte(ticks);
     const where = diffTicks.isZero()
       ? 'exactly there'
-      : `${diffTicks.abs().toString()} ticks ${diffTicks.gt(0) ? 'above' : 'below'}`;
+      : `${plural(diffTicks.abs().toNumber(), 'tick')} ${diffTicks.gt(0) ? 'above' : 'below'}`;
     return result(
       this,
       pass,
-      `Expected ${what} not to be within ${ticks} ticks (${t.toString()}) of ${want.toString()}, but it is ${where}.`,
-      `Expected ${what} to be within ${ticks} ticks (${t.toString()}) of ${want.toString()}, but it is ${where}.`,
+      `Expected ${what} not to be within ${plural(ticks, 'tick')} (${t.toString()}) of ${want.toString()}, but it is ${where}.`,
+      `Expected ${what} to be within ${plural(ticks, 'tick')} (${t.toString()}) of ${want.toString()}, but it is ${where}.`,
     );
   },
 
