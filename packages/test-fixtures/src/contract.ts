@@ -136,7 +136,7 @@ export function describeEventSource(
       const events = await read();
       expect(
         events.length,
-        `${name} yielded ${events.length} events, expected at least ${min}: an empty source proves nothing`,
+        `${name} yielded ${events.length} events, expected at least ${min} (too few to check anything; an empty source proves nothing)`,
       ).toBeGreaterThanOrEqual(min);
     });
 

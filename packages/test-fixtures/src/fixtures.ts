@@ -123,7 +123,11 @@ export const tradekitFixtures = {
       const line = seedReport(resolved, name);
       // Appended to the failure itself, so the reporter shows it with the error.
       for (const e of t.result?.errors ?? []) {
-        if (typeof e.message === 'string' && !e.message.includes('[tradekit] test')) e.message += `\n\n${line}`;
+        if (typeof e.message !== 'string' || e.message.includes('[tradekit] test')) continue;
+        const original = e.message;
+        e.message = `${original}\n\n${line}`;
+        // Reporters that print the stack (JSON, JUnit) read the message from there.
+        if (typeof e.stack === 'string' && original !== '') e.stack = e.stack.replace(original, e.message);
       }
       console.error(line);
     });
