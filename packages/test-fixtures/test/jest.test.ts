@@ -15,7 +15,7 @@ mkdirSync(join(packageDir, '.tmp'), { recursive: true });
 const dir = mkdtempSync(join(packageDir, '.tmp', 'jest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const JEST_TEST = String.raw`
+const JEST_TEST = `
 const { tradekitMatchers, tradekitSerializers, Exchange, createTradingClient, VirtualClock, Decimal } = require('./bundle.cjs');
 expect.extend(tradekitMatchers);
 for (const s of tradekitSerializers) expect.addSnapshotSerializer(s);

@@ -9,7 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeChildProject, packageDir, runChildVitest } from './helpers/child-vitest.js';
 
 const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1] as string, code: m[2] as string }));
+const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({
+  lang: m[1] as string,
+  code: m[2] as string,
+}));
 const ts = blocks.filter((b) => b.lang === 'ts');
 const tests = ts.filter((b) => /from 'vitest'/.test(b.code));
 const modules = ts.filter((b) => !/from 'vitest'/.test(b.code));
@@ -30,10 +33,16 @@ describe('README', () => {
   });
 
   it('test blocks pass in a child vitest', { timeout: 180_000 }, () => {
-    tests.forEach((b, i) => project.write(`block-${i}.test.ts`, b.code));
-    const run = runChildVitest(project.dir, tests.map((_, i) => `block-${i}.test.ts`));
+    for (const [i, b] of tests.entries()) project.write(`block-${i}.test.ts`, b.code);
+    const run = runChildVitest(
+      project.dir,
+      tests.map((_, i) => `block-${i}.test.ts`),
+    );
     expect(run.status, run.output).toBe(0);
     expect(run.tests.length, run.output).toBeGreaterThanOrEqual(tests.length);
-    expect(run.tests.filter((t) => t.status !== 'passed'), run.output).toEqual([]);
+    expect(
+      run.tests.filter((t) => t.status !== 'passed'),
+      run.output,
+    ).toEqual([]);
   });
 });
