@@ -3,6 +3,7 @@
  * hour of 10-level book snapshots, in the canonical formats, generated from market-sim with a
  * fixed seed by `scripts/generate-samples.ts` (see the package README).
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nearestName } from '@tradekit/types';
 import { fixtureError } from './errors.js';
@@ -50,6 +51,7 @@ export function samplePath(name: SampleName): string {
       { name },
     );
   }
-  // src/ and dist/ both sit one level below the package root, beside data/.
-  return fileURLToPath(new URL(`../data/${file}`, import.meta.url));
+  // Built: dist/data/ beside the module (the package ships dist/ only). Sources: data/ one level up.
+  const built = fileURLToPath(new URL(`./data/${file}`, import.meta.url));
+  return existsSync(built) ? built : fileURLToPath(new URL(`../data/${file}`, import.meta.url));
 }
