@@ -11,9 +11,11 @@ import { type TradeKitMatchers, tradekitMatchers, tradekitSerializers } from './
 expect.extend(tradekitMatchers);
 for (const s of tradekitSerializers) expect.addSnapshotSerializer(s);
 
+// `Assertion` (not `Matchers`): vitest's ExpectStatic extends both `Matchers<any>` and
+// `AsymmetricMatchersContaining`, so declaring the matchers on both clashes under skipLibCheck: false.
 declare module 'vitest' {
   // biome-ignore lint/suspicious/noExplicitAny: must match vitest's own declaration
-  interface Matchers<T = any> extends TradeKitMatchers<T> {}
+  interface Assertion<T = any> extends TradeKitMatchers<T> {}
   interface AsymmetricMatchersContaining extends TradeKitMatchers {}
 }
 
