@@ -101,6 +101,9 @@ const seedsByClock = new WeakMap<VirtualClock, string>();
 
 type Ctx = TestContext & TradeKitFixtures;
 
+// Extension point: a `venue` fixture (the simulated venue's HTTP + SignalR API on a loopback
+// port, built from `exchange` and `market`) belongs here once @tradekit/venue is released; until
+// then users compose it with `test.extend` as the README shows.
 /**
  * The fixture definitions, to compose your own `test`:
  * `import { test as base } from 'vitest'; const test = base.extend(tradekitFixtures).extend({ … })`.
