@@ -1047,7 +1047,8 @@ export class ProjectXProfile {
 function parseTime(v: unknown): Micros | undefined {
   if (typeof v !== 'string') return undefined;
   try {
-    return isoToMicros(v);
+    const t = isoToMicros(v);
+    return Number.isFinite(t) ? t : undefined;
   } catch {
     return undefined;
   }
