@@ -302,7 +302,7 @@ export class VenueCore {
    * Virtual clock: applies every source event with `ts ≤ target` (firing the clock's timers on the
    * way, so latency and pacing stay exact), then moves the clock to `target`.
    */
-  runUntil(target: Micros): Promise<void> {
+  async runUntil(target: Micros): Promise<void> {
     const clock = this.clock;
     if (!isVirtualClock(clock))
       throw new TradeKitError(
@@ -331,7 +331,7 @@ export class VenueCore {
   }
 
   /** Virtual clock: {@link runUntil} now + `duration`. */
-  advance(duration: number | string): Promise<void> {
+  async advance(duration: number | string): Promise<void> {
     let us: number;
     try {
       us = parseDuration(duration);
