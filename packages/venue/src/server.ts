@@ -255,7 +255,7 @@ export class VenueServer extends SignalRServer {
               })
             : JSON.stringify({
                 type: 'error',
-                code: 'TOKEN_EXPIRED',
+                code: 'VENUE_TOKEN_EXPIRED',
                 message: 'The access token expired; log in again.',
               }),
         );

@@ -74,9 +74,9 @@ describe('plain JSON profile', () => {
     b.ws.send(JSON.stringify({ op: 'subscribe', channels: ['orders'] }));
     await b.next((m) => m.type === 'subscribed');
     a.ws.send('not json');
-    expect((await a.next((m) => m.type === 'error')).code).toBe('INVALID_JSON');
+    expect((await a.next((m) => m.type === 'error')).code).toBe('VENUE_INVALID_JSON');
     a.ws.send(JSON.stringify({ op: 'subscribe', channels: ['quotes:ES'] }));
-    expect((await a.next((m) => m.type === 'error')).code).toBe('UNKNOWN_CHANNEL');
+    expect((await a.next((m) => m.type === 'error')).code).toBe('VENUE_UNKNOWN_CHANNEL');
 
     await venue.advance('2s');
     const q = await a.next((m) => m.type === 'market');

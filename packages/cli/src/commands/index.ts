@@ -3,6 +3,7 @@ import type { TradekitCommand } from '../registry.js';
 import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
+import { venueCommand } from './venue.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
@@ -15,4 +16,5 @@ export const builtinCommands: TradekitCommand[] = [
   wsProxyCommand,
   replayCommand,
   simCommand,
+  venueCommand,
 ];

@@ -83,7 +83,7 @@ export class JsonProfile {
         api.addHook('onRequest', async (req, reply) => {
           const h = req.headers.authorization;
           const user = this.user(typeof h === 'string' && /^Bearer\s/i.test(h) ? h.slice(7).trim() : undefined);
-          if (!user) return problem(reply, 401, 'UNAUTHORIZED', 'Send `Authorization: Bearer <apiKey>`.');
+          if (!user) return problem(reply, 401, 'VENUE_UNAUTHORIZED', 'Send `Authorization: Bearer <apiKey>`.');
           (req as unknown as { jsonUser: JsonUser }).jsonUser = user;
         });
         const userOf = (req: unknown) => (req as { jsonUser: JsonUser }).jsonUser;
@@ -104,7 +104,7 @@ export class JsonProfile {
         api.get('/orders', async (req, reply) => {
           const q = req.query as { accountId?: string; open?: string };
           const id = account(req, q.accountId);
-          if (!id) return problem(reply, 404, 'ACCOUNT_NOT_FOUND', `Account ${q.accountId} not found.`);
+          if (!id) return problem(reply, 404, 'VENUE_ACCOUNT_NOT_FOUND', `Account ${q.accountId} not found.`);
           return core.exchange.getOrders({ accountId: id, open: q.open === 'true' });
         });
         api.post(
@@ -136,9 +136,9 @@ export class JsonProfile {
           async (req, reply) => {
             const b = req.body as OrderRequest & { accountId?: string | number };
             const id = account(req, b.accountId);
-            if (!id) return problem(reply, 404, 'ACCOUNT_NOT_FOUND', `Account ${b.accountId} not found.`);
+            if (!id) return problem(reply, 404, 'VENUE_ACCOUNT_NOT_FOUND', `Account ${b.accountId} not found.`);
             if (!core.contractOfSymbol(b.symbol))
-              return problem(reply, 404, 'SYMBOL_NOT_FOUND', `Symbol ${b.symbol} is not listed.`);
+              return problem(reply, 404, 'VENUE_SYMBOL_NOT_FOUND', `Symbol ${b.symbol} is not listed.`);
             try {
               const order = core.exchange.placeOrder({ ...b, accountId: id });
               return reply.code(order.status === 'rejected' ? 422 : 201).send(order);
@@ -162,9 +162,9 @@ export class JsonProfile {
         };
         api.delete('/orders/:id', async (req, reply) => {
           const o = own(req, (req.params as { id: string }).id);
-          if (!o) return problem(reply, 404, 'ORDER_NOT_FOUND', 'No such order on your accounts.');
+          if (!o) return problem(reply, 404, 'VENUE_ORDER_NOT_FOUND', 'No such order on your accounts.');
           const accepted = core.exchange.cancelOrder(o.id);
-          if (!accepted) return problem(reply, 409, 'ORDER_NOT_CANCELABLE', `Order ${o.id} is ${o.status}.`);
+          if (!accepted) return problem(reply, 409, 'VENUE_ORDER_NOT_CANCELABLE', `Order ${o.id} is ${o.status}.`);
           return core.exchange.getOrder(o.id);
         });
         api.patch(
@@ -180,7 +180,7 @@ export class JsonProfile {
           },
           async (req, reply) => {
             const o = own(req, (req.params as { id: string }).id);
-            if (!o) return problem(reply, 404, 'ORDER_NOT_FOUND', 'No such order on your accounts.');
+            if (!o) return problem(reply, 404, 'VENUE_ORDER_NOT_FOUND', 'No such order on your accounts.');
             try {
               return core.exchange.modifyOrder(o.id, req.body as object);
             } catch (err) {
@@ -218,7 +218,7 @@ export class JsonProfile {
             socket.send(
               JSON.stringify({
                 type: 'error',
-                code: 'INVALID_JSON',
+                code: 'VENUE_INVALID_JSON',
                 message: 'Send JSON text frames like {"op":"subscribe","channels":["quotes:MNQ"]}.',
               }),
             );
@@ -231,7 +231,7 @@ export class JsonProfile {
             socket.send(
               JSON.stringify({
                 type: 'error',
-                code: 'INVALID_REQUEST',
+                code: 'VENUE_INVALID_REQUEST',
                 message: 'Expected {"op":"subscribe"|"unsubscribe","channels":[...]}.',
               }),
             );
@@ -248,7 +248,7 @@ export class JsonProfile {
               socket.send(
                 JSON.stringify({
                   type: 'error',
-                  code: 'UNKNOWN_CHANNEL',
+                  code: 'VENUE_UNKNOWN_CHANNEL',
                   message: `Unknown channel ${ch}: use quotes:<symbol>, trades:<symbol>, book:<symbol>, ${CHANNELS.join(', ')}.`,
                 }),
               );
