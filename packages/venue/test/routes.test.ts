@@ -251,3 +251,23 @@ describe('control endpoint', () => {
     );
   });
 });
+
+describe('user hub order events', () => {
+  it('carry the customTag and the gateway type from the very first event (sent while the order is placed)', async () => {
+    venue = await createVenue({ instruments: [MNQ], source: tape(5, () => 20000) });
+    await venue.advance('1s');
+    const token = await login(venue.url);
+    const c = hubClient(venue.userHubUrl, () => token, false);
+    clients.push(c);
+    const rec = new Recorder(c, ['GatewayUserOrder']);
+    await c.start();
+    await c.invoke('SubscribeOrders', 1);
+    const placed = await post(
+      `${venue.url}/api/Order/place`,
+      { accountId: 1, contractId: C, type: 6, side: 0, size: 1, customTag: 'join-1' },
+      token,
+    );
+    const first = await rec.next('GatewayUserOrder', (o) => o.id === placed.body.orderId);
+    expect(first).toMatchObject({ customTag: 'join-1', type: 6, limitPrice: 20000 });
+  });
+});

@@ -143,7 +143,9 @@ export class ProjectXProfile {
   private readonly general: RateLimiter | undefined;
   private readonly bars: RateLimiter | undefined;
   readonly restFaults: RestFaults;
+  /** By the clientOrderId the venue gives each order (known before the exchange emits anything). */
   private readonly meta = new Map<string, OrderMeta>();
+  private nextClientId = 1;
   private readonly customTags = new Map<number, Set<string>>();
   private readonly ocoMembers = new Map<string, string[]>();
   private readonly trades = new Map<number, Array<Record<string, unknown>>>();
@@ -591,7 +593,7 @@ export class ProjectXProfile {
       const other = (this.ocoMembers.get(o.ocoGroup) ?? []).find((id) => id !== o.id);
       if (other !== undefined) links.linked = this.core.orderNumber(other);
     }
-    return orderPayload(this.core, o, this.meta.get(o.id), links);
+    return orderPayload(this.core, o, this.meta.get(o.parentId === undefined ? o.clientOrderId : ''), links);
   }
 
   private place(b: Record<string, unknown>, s: Session): Envelope {
@@ -685,8 +687,10 @@ export class ProjectXProfile {
       }
       req.bracket = bracketSpec;
     }
+    // Events go out while placeOrder runs (no latency): the meta must be there first.
+    req.clientOrderId = `projectx:${this.nextClientId++}`;
+    this.meta.set(req.clientOrderId, meta);
     const placed = core.exchange.placeOrder(req);
-    this.meta.set(placed.id, meta);
     if (tag !== null) {
       let tags = this.customTags.get(a.id);
       if (!tags) {
@@ -762,6 +766,8 @@ export class ProjectXProfile {
     if (qty === 0) return fail(2, `No open position in ${c.contractId}.`);
     if (partial && !(Number.isInteger(size) && size > 0 && size <= Math.abs(qty)))
       return fail(5, `Invalid close size ${size}: must be from 1 to ${Math.abs(qty)}.`);
+    const clientOrderId = `projectx:${this.nextClientId++}`;
+    this.meta.set(clientOrderId, { type: OrderType.Market, customTag: null });
     const placed = core.exchange.placeOrder({
       symbol: c.symbol,
       side: qty > 0 ? 'sell' : 'buy',
@@ -769,8 +775,8 @@ export class ProjectXProfile {
       quantity: partial ? size : Math.abs(qty),
       reduceOnly: true,
       accountId: a.exchangeId,
+      clientOrderId,
     });
-    this.meta.set(placed.id, { type: OrderType.Market, customTag: null });
     if (placed.status === 'rejected') return fail(partial ? 6 : 5, null);
     return ok();
   }
