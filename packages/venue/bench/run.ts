@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: hub and REST payloads are parsed JSON
 /**
  * Load bench (issue 17): 1,000 market-hub clients receive quotes while 100 of them trade at a total
  * 100 orders/s. Measures the order round trip (REST place → GatewayUserOrder on the user hub, p50 /

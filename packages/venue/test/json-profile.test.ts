@@ -22,7 +22,7 @@ async function call(method: string, url: string, key: string | undefined, body?:
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 /** Opens the JSON WebSocket and collects its messages; `next` waits (5 s timeout) for a match. */
@@ -54,7 +54,14 @@ async function openWs(url: string, key: string) {
     }
     return new Promise<any>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('no matching message within 5 s')), 5000);
-      waiters.push([pred, (m) => (clearTimeout(t), messages.splice(messages.indexOf(m), 1), resolve(m))]);
+      waiters.push([
+        pred,
+        (m) => {
+          clearTimeout(t);
+          messages.splice(messages.indexOf(m), 1);
+          resolve(m);
+        },
+      ]);
     });
   };
   return { ws, messages, next };
