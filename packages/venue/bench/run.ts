@@ -6,7 +6,7 @@
  * load) side by side. The venue runs in its own process; the clients here speak the SignalR JSON
  * protocol over raw `ws` (the same frames @microsoft/signalr sends).
  *
- *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s
+ *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms
  *   CLIENTS=200 SECONDS=5 pnpm bench
  */
 import { spawn } from 'node:child_process';
@@ -18,13 +18,19 @@ const CLIENTS = Number(process.env.CLIENTS ?? 1000);
 const TRADERS = Number(process.env.TRADERS ?? 100);
 const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS ?? 15);
-const QUOTE_MS = Number(process.env.QUOTE_MS ?? 50);
+const QUOTE_MS = Number(process.env.QUOTE_MS ?? 100);
 const RS = '\u001e';
 const C = 'CON.F.US.MNQ.U25';
 
 const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url))], {
   env: { ...process.env, N_ACCOUNTS: String(TRADERS), QUOTE_MS: String(QUOTE_MS), SECONDS: String(SECONDS + 120) },
   stdio: ['pipe', 'pipe', 'inherit'],
+});
+process.on('exit', () => server.kill());
+process.on('uncaughtException', (err) => {
+  console.error(err);
+  server.kill();
+  process.exit(1);
 });
 let out = '';
 const url = await new Promise<string>((resolve, reject) => {
@@ -61,7 +67,7 @@ function connectHub(path: string, token: string, onEvent: (target: string, args:
     const pending = new Map<string, () => void>();
     let ready = false;
     let rest = '';
-    const timer = setTimeout(() => reject(new Error(`hub ${path} handshake timed out`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`hub ${path} handshake timed out`)), 120_000);
     ws.on('open', () => ws.send(`{"protocol":"json","version":1}${RS}`));
     ws.on('error', reject);
     ws.on('message', (data) => {

@@ -17,6 +17,7 @@ import {
   parseDuration,
   priceToTicks,
 } from '@tradekit/types';
+import { SignalRMessageType, encodeRecord } from '@tradekit/ws-tester';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contract } from '../contracts.js';
 import type { VenueAccount, VenueCore, VenueFill } from '../core.js';
@@ -895,7 +896,15 @@ export class ProjectXProfile {
 
   private sendAll(set: Set<HubConnection> | undefined, target: string, ...args: unknown[]): void {
     if (set === undefined || set.size === 0) return;
-    for (const conn of set) this.send(conn, target, ...args);
+    // One encoding per event, shared by every subscriber; still through each connection's fault path.
+    const record = encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args });
+    let n = 0;
+    for (const conn of set) {
+      if (!conn.signalr.isOpen) continue;
+      conn.signalr.link.send(record, false);
+      n++;
+    }
+    this.pushed[target] = (this.pushed[target] ?? 0) + n;
   }
 
   private userEvent(
