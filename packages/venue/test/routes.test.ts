@@ -271,3 +271,39 @@ describe('user hub order events', () => {
     expect(first).toMatchObject({ customTag: 'join-1', type: 6, limitPrice: 20000 });
   });
 });
+
+describe('unconfirmed wire shapes as options', () => {
+  it('wraps user events as { action, data }, sends one trade object per event, and can stay silent when flat', async () => {
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: tape(10, () => 20000),
+      projectx: { userEvents: 'wrapped', marketPayload: 'object', flatPosition: 'silent' },
+    });
+    const token = await login(venue.url);
+    const u = hubClient(venue.userHubUrl, () => token, false);
+    const m = hubClient(venue.marketHubUrl, () => token, false);
+    clients.push(u, m);
+    const ur = new Recorder(u, ['GatewayUserOrder', 'GatewayUserPosition']);
+    const mr = new Recorder(m, ['GatewayTrade']);
+    await u.start();
+    await m.start();
+    await u.invoke('SubscribeOrders', 1);
+    await u.invoke('SubscribePositions', 1);
+    await m.invoke('SubscribeContractTrades', C);
+    await venue.advance('1s');
+    expect(await mr.next('GatewayTrade')).toMatchObject({ symbolId: 'F.US.MNQ', price: 20000, volume: 1 });
+    const placed = await post(
+      `${venue.url}/api/Order/place`,
+      { accountId: 1, contractId: C, type: 2, side: 0, size: 1 },
+      token,
+    );
+    const created = await ur.next('GatewayUserOrder');
+    expect(created).toMatchObject({ action: 0, data: { id: placed.body.orderId } });
+    await ur.next('GatewayUserOrder', (e) => e.action === 1 && e.data.status === 2);
+    await ur.next('GatewayUserPosition', (e) => e.data.size === 1);
+    await post(`${venue.url}/api/Position/closeContract`, { accountId: 1, contractId: C }, token);
+    await ur.next('GatewayUserOrder', (e) => e.data.side === 1 && e.data.status === 2);
+    await u.invoke('SubscribeTrades', 1); // round trip: all events of the close have arrived
+    expect(ur.events.filter((e) => e.name === 'GatewayUserPosition')).toHaveLength(1);
+  });
+});
