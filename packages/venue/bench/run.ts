@@ -133,12 +133,14 @@ for (let i = 0; i < TRADERS; i++) {
   user.push(h);
 }
 
+server.stdin.write('GO\n');
 // Warm up 1 s, then trade at RATE orders/s for SECONDS, each trader in turn (open loop: each
 // order's latency is measured from its scheduled time, so a stall counts against the venue).
 const rtt = createHistogram();
 const ping = createHistogram();
 let sent = 0;
 let failed = 0;
+let pingFailed = 0;
 await new Promise((r) => setTimeout(r, 1000));
 counting = true;
 const start = performance.now();
@@ -156,7 +158,7 @@ for (let n = 0; n < total; n++) {
   inFlight.push(
     (async () => {
       const arrived = new Promise<number>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no GatewayUserOrder within 10 s')), 10_000);
+        const t = setTimeout(() => reject(new Error('no GatewayUserOrder within 60 s')), 60_000);
         waiters.set(tag, (x) => {
           clearTimeout(t);
           resolve(x);
@@ -167,6 +169,7 @@ for (let n = 0; n < total; n++) {
           resolve(seen);
         }
       });
+      arrived.catch(() => {}); // awaited below; counted as a failure if it never comes
       const r = await post(
         'Order/place',
         { accountId: trader + 1, contractId: C, type: 2, side, size: 1, customTag: tag },
@@ -183,10 +186,14 @@ for (let n = 0; n < total; n++) {
   if (n % 10 === 0) {
     const p0 = performance.now();
     inFlight.push(
-      fetch(`${base}/api/Status/ping`).then(async (r) => {
-        await r.text();
-        ping.record(Math.max(1, Math.round((performance.now() - p0) * 1000)));
-      }),
+      fetch(`${base}/api/Status/ping`)
+        .then(async (r) => {
+          await r.text();
+          ping.record(Math.max(1, Math.round((performance.now() - p0) * 1000)));
+        })
+        .catch(() => {
+          pingFailed++;
+        }),
     );
   }
 }

@@ -365,6 +365,9 @@ export class VenueCore {
         if (e === undefined || this.closed) return;
         const due = origin + Math.round((e.ts - base) / this.speed);
         if (due > clock.now()) await clock.waitUntil(due);
+        // Behind schedule, the loop would only await microtasks and starve the sockets (no sends
+        // flushed, no request served) until the whole backlog is applied: yield to I/O each event.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.closed) return;
         reader.take();
         this.exchange.onMarketEvent({ ...e, ts: due } as MarketEvent);

@@ -194,3 +194,25 @@ describe('real clock', () => {
     await expect(v.advance('1s')).rejects.toThrow(/virtual clock/);
   });
 });
+
+describe('real clock under overload', () => {
+  it('lets network I/O run between overdue source events instead of applying the backlog in one go', async () => {
+    // 5,000 events all due at once: a backlog, as after a stall.
+    const events = Array.from({ length: 5000 }, (_, i) => ({
+      type: 'quote' as const,
+      symbol: 'MNQ',
+      ts: T0,
+      bid: 20000 + (i % 2) * 0.25,
+      bidSize: 1,
+      ask: 20000.25 + (i % 2) * 0.25,
+      askSize: 1,
+    }));
+    venue = await createVenue({ instruments: [MNQ], source: events, clock: 'real' });
+    const v = venue;
+    const atFirstIo = await new Promise<number>((resolve) => setImmediate(() => resolve(v.core.eventsApplied)));
+    expect(atFirstIo).toBeLessThan(5000);
+    const end = Date.now() + 10_000;
+    while (!v.core.sourceDone && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    expect(v.core.eventsApplied).toBe(5000);
+  });
+});

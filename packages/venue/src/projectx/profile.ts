@@ -74,6 +74,8 @@ export interface ProjectXOptions {
     | { requests?: number; window?: number | string; bars?: { requests?: number; window?: number | string } };
   /** Faults on chosen REST requests (reject, delay, drop, 5xx). */
   restFaults?: RestFaultRule[];
+  /** A market-hub client with more than this many bytes unsent is cut (it reconnects). @default 8388608 */
+  maxBufferedBytes?: number;
 }
 
 const PROJECTX_KEYS = [
@@ -86,6 +88,7 @@ const PROJECTX_KEYS = [
   'tokenSecret',
   'rateLimit',
   'restFaults',
+  'maxBufferedBytes',
 ];
 
 /** Valid keys of {@link ProjectXOptions}. */
@@ -140,7 +143,9 @@ interface MarketSubs {
 /** The ProjectX profile over a venue core. */
 export class ProjectXProfile {
   readonly tokens: TokenService;
-  private readonly opts: Required<Omit<ProjectXOptions, 'rateLimit' | 'tokenSecret' | 'restFaults'>>;
+  private readonly opts: Required<
+    Omit<ProjectXOptions, 'rateLimit' | 'tokenSecret' | 'restFaults' | 'maxBufferedBytes'>
+  >;
   private readonly general: RateLimiter | undefined;
   private readonly bars: RateLimiter | undefined;
   readonly restFaults: RestFaults;
@@ -162,6 +167,9 @@ export class ProjectXProfile {
   private heartbeat: ReturnType<Clock['setTimeout']> | undefined;
   /** Quote delivery switch per contract (the stale-quotes fault). */
   readonly staleContracts = new Set<string>();
+  /** Hub connections cut because they did not read (more than `maxBufferedBytes` waiting). */
+  slowConsumersCut = 0;
+  private readonly maxBuffered: number;
   /** Counts of what the hubs pushed, by event name. */
   readonly pushed: Record<string, number> = {};
   private readonly unlisten: () => void;
@@ -208,6 +216,12 @@ export class ProjectXProfile {
       }
     };
     this.heartbeatUs = dur('quoteHeartbeat', this.opts.quoteHeartbeat);
+    this.maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    if (!(Number.isInteger(this.maxBuffered) && this.maxBuffered > 0))
+      throw new TradeKitError(
+        CONFIG_INVALID,
+        `Expected \`projectx.maxBufferedBytes\` to be an integer > 0, got ${JSON.stringify(options.maxBufferedBytes)}.`,
+      );
     const lifetime = dur('tokenLifetime', this.opts.tokenLifetime);
     if (!(lifetime > 0)) throw new TradeKitError(CONFIG_INVALID, 'Expected `projectx.tokenLifetime` to be > 0.');
     this.tokens = new TokenService(core.clock, lifetime, options.tokenSecret);
@@ -901,6 +915,12 @@ export class ProjectXProfile {
     let n = 0;
     for (const conn of set) {
       if (!conn.signalr.isOpen) continue;
+      // A client that does not read is cut (it reconnects and resubscribes) rather than buffered without bound.
+      if (conn.signalr.socket.bufferedAmount > this.maxBuffered) {
+        this.slowConsumersCut++;
+        conn.signalr.drop();
+        continue;
+      }
       conn.signalr.link.send(record, false);
       n++;
     }
