@@ -221,7 +221,7 @@ console.log(
   `order round trip (REST place → GatewayUserOrder): p50 ${ms(rtt, 50)} ms  p99 ${ms(rtt, 99)} ms  max ${ms(rtt, 100)} ms`,
 );
 console.log(
-  `loopback HTTP floor (GET Status/ping, same load): p50 ${ms(ping, 50)} ms  p99 ${ms(ping, 99)} ms  (${ping.count} samples)`,
+  `loopback HTTP floor (GET Status/ping, same load): p50 ${ms(ping, 50)} ms  p99 ${ms(ping, 99)} ms  (${ping.count} samples, ${pingFailed} failed)`,
 );
 console.log(
   `quotes: ${got} delivered of ~${Math.round(expected)} expected (${((got / expected) * 100).toFixed(1)} %), ${(got / elapsed).toFixed(0)} quote messages/s`,
