@@ -6,6 +6,7 @@ import { infoCommand } from './info.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
 import { sweepCommand } from './sweep.js';
+import { venueCommand } from './venue.js';
 import { wsLoadCommand } from './ws-load.js';
 import { wsProxyCommand } from './ws-proxy.js';
 import { wsServeCommand } from './ws-serve.js';
@@ -21,4 +22,5 @@ export const builtinCommands: TradekitCommand[] = [
   calibrateCommand,
   backtestCommand,
   sweepCommand,
+  venueCommand,
 ];

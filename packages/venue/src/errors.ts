@@ -1,0 +1,12 @@
+/** Stable error codes of @tradekit/venue (listed in docs/errors/venue.md). */
+
+/** `createVenue` got an invalid option. */
+export const CONFIG_INVALID = 'VENUE_CONFIG_INVALID';
+/** A control call (`advance`, `runUntil`) was invalid or not possible on this clock. */
+export const CONTROL_INVALID = 'VENUE_CONTROL_INVALID';
+/** The venue could not listen on its port. */
+export const LISTEN_FAILED = 'VENUE_LISTEN_FAILED';
+/** The market source threw while the venue was reading it. */
+export const SOURCE_FAILED = 'VENUE_SOURCE_FAILED';
+/** The venue is closed. */
+export const CLOSED = 'VENUE_CLOSED';

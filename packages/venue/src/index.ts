@@ -1,0 +1,15 @@
+/**
+ * @tradekit/venue: the simulated exchange served over the network — ProjectX Gateway-compatible
+ * REST and SignalR hubs and a plain JSON profile over one order-sim exchange, on a virtual clock
+ * the test steps or a real clock that paces the market source.
+ * @packageDocumentation
+ */
+export { type VenueOptions, Venue, createVenue } from './venue.js';
+export { type VenueInstrumentSpec, type Contract, defineContracts } from './contracts.js';
+export { type VenueAccountSpec, type VenueAccount, type VenueFill, type CoreListener, VenueCore } from './core.js';
+export { type ProjectXOptions, ProjectXProfile } from './projectx/profile.js';
+export { OrderType, OrderSide, OrderStatus, PositionType, DomType, gatewayTime } from './projectx/payloads.js';
+export { type JsonProfileOptions, JsonProfile } from './json/profile.js';
+export type { RestFaultRule } from './rest-faults.js';
+export { MarketView, type BaseBar } from './market-view.js';
+export { CONFIG_INVALID, CONTROL_INVALID, LISTEN_FAILED, SOURCE_FAILED, CLOSED } from './errors.js';

@@ -1,0 +1,285 @@
+/**
+ * One HTTP server for the whole venue: ws-tester's SignalR hub (extended to serve several hub
+ * paths, each with its own auth) owns the listener and its fault path; plain HTTP requests that
+ * are not a hub's negotiate go to fastify; WebSocket paths that are not hubs go to raw endpoints
+ * (the plain JSON profile).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, TradeKitError } from '@tradekit/types';
+import {
+  type FaultRule,
+  type FaultScript,
+  type HubMethod,
+  RECORD_SEPARATOR,
+  type SignalRConnection,
+  SignalRMessageType,
+  SignalRServer,
+  encodeRecord,
+} from '@tradekit/ws-tester';
+import type { WebSocket } from 'ws';
+
+/** Who a hub or WebSocket connection belongs to, as decided by the endpoint's `authorize`. */
+export interface Principal {
+  /** Opaque identity the endpoint gave (a session). */
+  readonly identity: unknown;
+  /** Epoch µs on the venue clock after which the connection is closed (token expiry). */
+  readonly expiresAt?: number;
+}
+
+/** A SignalR hub mounted at a path. */
+export interface HubEndpoint {
+  /** Checks the bearer token; `undefined` refuses with 401. */
+  authorize(token: string | undefined): Promise<Principal | undefined>;
+  /** Hub methods by lower-case name. */
+  methods: Map<string, (args: unknown[], conn: HubConnection) => unknown>;
+  /** Called when a connection's socket closes. */
+  disconnected?(conn: HubConnection): void;
+}
+
+/** A raw WebSocket endpoint (not SignalR). */
+export interface RawEndpoint {
+  authorize(token: string | undefined): Promise<Principal | undefined>;
+  accept(socket: WebSocket, principal: Principal): void;
+}
+
+/** A SignalR connection with the hub it reached and whom it belongs to. */
+export interface HubConnection {
+  readonly signalr: SignalRConnection;
+  readonly hubPath: string;
+  readonly principal: Principal;
+}
+
+interface Accepted {
+  path: string;
+  principal: Principal;
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return (q < 0 ? raw : raw.slice(0, q)).replace(/\/+$/, '').toLowerCase() || '/';
+}
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header === 'string' && /^Bearer\s/i.test(header)) return header.slice(7).trim();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined);
+}
+
+/** Options of {@link VenueServer}. */
+export interface VenueServerOptions {
+  port?: number;
+  host?: string;
+  clock: Clock;
+  /** Largest WebSocket frame a client may send. */
+  maxPayload: number;
+  /** ws-tester fault script applied to every hub and WebSocket connection. */
+  faults?: FaultScript | FaultRule[];
+  /** Real-time keep-alive ping interval of the hubs, ms (transport, not simulation). */
+  keepAliveMs: number;
+  /** Everything that is not a hub: fastify's request handler. */
+  http: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** The venue's listener. */
+export class VenueServer extends SignalRServer {
+  private readonly hubs = new Map<string, HubEndpoint>();
+  private readonly raws = new Map<string, RawEndpoint>();
+  private readonly authorized = new WeakMap<IncomingMessage, Principal>();
+  private readonly accepted = new Map<number, Accepted>();
+  private readonly hubConns = new Map<SignalRConnection, HubConnection>();
+  private readonly expiryTimers = new Set<ReturnType<Clock['setTimeout']>>();
+  private readonly venueClock: Clock;
+  private readonly httpHandler: VenueServerOptions['http'];
+  private keepAlive: NodeJS.Timeout | undefined;
+  private negotiated = 0;
+
+  constructor(options: VenueServerOptions) {
+    super({
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      clock: options.clock,
+      maxPayload: options.maxPayload,
+      keepAliveInterval: 0,
+      ...(options.faults !== undefined ? { faults: options.faults } : {}),
+    });
+    this.venueClock = options.clock;
+    this.httpHandler = options.http;
+    if (options.keepAliveMs > 0) {
+      // Keep-alive is a transport concern measured in wall time, whatever the simulation clock.
+      this.keepAlive = setInterval(() => {
+        for (const c of this.connections)
+          if (c.handshakeDone && c.isOpen) c.sendMessage({ type: SignalRMessageType.Ping });
+      }, options.keepAliveMs);
+      this.keepAlive.unref();
+    }
+  }
+
+  /** Mounts a SignalR hub at `path` (matched case-insensitively). */
+  mountHub(path: string, hub: HubEndpoint): void {
+    this.hubs.set(path.toLowerCase(), hub);
+    for (const name of hub.methods.keys()) {
+      const fn: HubMethod = (args, conn) => this.invokeMethod(name, args as unknown[], conn);
+      this.method(name, fn);
+    }
+  }
+
+  /** Mounts a raw WebSocket endpoint at `path`. */
+  mountRaw(path: string, endpoint: RawEndpoint): void {
+    this.raws.set(path.toLowerCase(), endpoint);
+  }
+
+  /** Number of negotiate requests answered. */
+  get negotiateCount(): number {
+    return this.negotiated;
+  }
+
+  /** Live hub connections, optionally of one hub path. */
+  hubConnections(path?: string): HubConnection[] {
+    const p = path?.toLowerCase();
+    return [...this.hubConns.values()].filter((c) => p === undefined || c.hubPath === p);
+  }
+
+  private invokeMethod(name: string, args: unknown[], signalr: SignalRConnection): unknown {
+    const conn = this.hubConnection(signalr);
+    const hub = conn ? this.hubs.get(conn.hubPath) : undefined;
+    const fn = hub?.methods.get(name);
+    if (!conn || !fn) throw new Error(`Method '${name}' does not exist on this hub.`);
+    return fn(args, conn);
+  }
+
+  private hubConnection(signalr: SignalRConnection): HubConnection | undefined {
+    let conn = this.hubConns.get(signalr);
+    if (conn !== undefined) return conn;
+    const acc = this.accepted.get(signalr.index);
+    if (acc === undefined) return undefined;
+    conn = { signalr, hubPath: acc.path, principal: acc.principal };
+    this.hubConns.set(signalr, conn);
+    const hub = this.hubs.get(acc.path);
+    void signalr.closed.then(() => {
+      this.hubConns.delete(signalr);
+      this.accepted.delete(signalr.index);
+      hub?.disconnected?.(conn as HubConnection);
+    });
+    return conn;
+  }
+
+  protected override handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = pathOf(req.url);
+    if (path.endsWith('/negotiate')) {
+      const hub = this.hubs.get(path.slice(0, -'/negotiate'.length));
+      if (hub !== undefined) {
+        this.negotiate(hub, req, res);
+        return true;
+      }
+    }
+    this.httpHandler(req, res);
+    return true;
+  }
+
+  private negotiate(hub: HubEndpoint, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    req.resume();
+    hub.authorize(tokenOf(req)).then(
+      (principal) => {
+        if (principal === undefined) {
+          res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('Unauthorized');
+          return;
+        }
+        this.negotiated++;
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const id = `n${this.negotiated}`;
+        const body: Record<string, unknown> = {
+          connectionId: id,
+          availableTransports: [{ transport: 'WebSockets', transferFormats: ['Text', 'Binary'] }],
+        };
+        // pysignalr reads connectionId, newer clients connectionToken: the same value serves both.
+        if (Number(url.searchParams.get('negotiateVersion') ?? 0) >= 1) {
+          body.negotiateVersion = 1;
+          body.connectionToken = id;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      },
+      () => res.writeHead(500).end(),
+    );
+  }
+
+  protected override checkUpgrade(req: IncomingMessage): number | undefined {
+    const path = pathOf(req.url);
+    return this.hubs.has(path) || this.raws.has(path) ? undefined : 404;
+  }
+
+  protected override prepareUpgrade(req: IncomingMessage): Promise<number | undefined> {
+    const path = pathOf(req.url);
+    const endpoint = this.hubs.get(path) ?? this.raws.get(path);
+    if (endpoint === undefined) return Promise.resolve(404);
+    return endpoint.authorize(tokenOf(req)).then((principal) => {
+      if (principal === undefined) return 401;
+      this.authorized.set(req, principal);
+      return undefined;
+    });
+  }
+
+  protected override accept(connection: Parameters<SignalRServer['accept']>[0]): void {
+    const path = pathOf(connection.request.url);
+    const principal = this.authorized.get(connection.request) as Principal;
+    const raw = this.raws.get(path);
+    this.scheduleExpiry(connection.socket, principal, raw === undefined);
+    if (raw !== undefined) {
+      raw.accept(connection.socket, principal);
+      return;
+    }
+    this.accepted.set(connection.index, { path, principal });
+    super.accept(connection);
+  }
+
+  /** A token that expires while its connection is open ends the connection (clients reconnect with a fresh one). */
+  private scheduleExpiry(socket: WebSocket, principal: Principal, signalr: boolean): void {
+    if (principal.expiresAt === undefined) return;
+    const clock = this.venueClock;
+    const timer = clock.setTimeout(
+      () => {
+        this.expiryTimers.delete(timer);
+        if (socket.readyState !== 1) return;
+        socket.send(
+          signalr
+            ? encodeRecord({
+                type: SignalRMessageType.Close,
+                error: 'Unauthorized: the access token expired.',
+                allowReconnect: true,
+              })
+            : JSON.stringify({
+                type: 'error',
+                code: 'VENUE_TOKEN_EXPIRED',
+                message: 'The access token expired; log in again.',
+              }),
+        );
+        socket.close(1008, 'token expired');
+      },
+      Math.max(0, principal.expiresAt - clock.now()),
+    );
+    this.expiryTimers.add(timer);
+    socket.on('close', () => {
+      clock.clearTimeout(timer);
+      this.expiryTimers.delete(timer);
+    });
+  }
+
+  override async stop(): Promise<void> {
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    for (const t of this.expiryTimers) this.venueClock.clearTimeout(t);
+    this.expiryTimers.clear();
+    try {
+      await super.stop();
+    } catch (err) {
+      if (!(err instanceof TradeKitError)) throw err;
+    }
+  }
+}
+
+export { RECORD_SEPARATOR };
