@@ -423,7 +423,7 @@ export class CsvSource implements EventSource {
       throw columnError(
         this.name,
         `Expected a \`${f}\` column in ${this.name} (${kind} rows), got columns ${JSON.stringify(names)}. ` +
-          `Map it with \`columns: { ${f}: '<header name>' }\`${f === 'symbol' ? " or pass `symbol: 'XYZ'`" : f === 'timeframe' ? " or pass `timeframe: '1m'`" : ''}.`,
+          `Map it with \`columns: { ${f}: '<header name>' }\` (CLI --map ${f}=<header name>)${f === 'symbol' ? " or pass `symbol: 'XYZ'` (CLI --symbol XYZ)" : f === 'timeframe' ? " or pass `timeframe: '1m'` (CLI --timeframe 1m)" : ''}.`,
         { field: f, value: names },
       );
     }

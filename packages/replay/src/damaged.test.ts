@@ -243,3 +243,37 @@ describe('exactness (section 1.6)', () => {
     expect((await collect(openSource(j))).map((e) => e.ts)).toEqual([1704205800000000]);
   });
 });
+
+describe('Parquet rows off the column fast path', () => {
+  it('unusual values take the general row path: converted, or counted as malformed with their row', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const f = join(dir, 'odd.parquet');
+    const ts = [1000n, 2000n, 3000n, 4000n, 5000n];
+    writeFileSync(
+      f,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'ts', data: BigInt64Array.from(ts), type: 'INT64' },
+            { name: 'symbol', data: ['A', 'A', '', 'A', 'A'], type: 'STRING' },
+            { name: 'price', data: Float64Array.from([1, 2, 3, Number.NaN, 5]), type: 'DOUBLE' },
+            { name: 'size', data: Float64Array.from([1, 1, 1, 1, 1]), type: 'DOUBLE' },
+            { name: 'side', data: ['B', 'sell', 'buy', 'buy', 'bogus'], type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const r = replay(f, { malformed: 'skip', ts: 'us' });
+    expect(await collect(r)).toStrictEqual([
+      { type: 'trade', symbol: 'A', ts: 1000, price: 1, size: 1, side: 'buy' },
+      { type: 'trade', symbol: 'A', ts: 2000, price: 2, size: 1, side: 'sell' },
+    ]);
+    const m = r.summary().malformed;
+    expect(m.count).toBe(3);
+    expect(m.examples.map((e) => [e.line, e.column])).toEqual([
+      [3, 'symbol'],
+      [4, 'price'],
+      [5, 'side'],
+    ]);
+  });
+});

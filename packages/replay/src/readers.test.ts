@@ -145,46 +145,43 @@ describe('CSV options', () => {
     }
   });
 
-  it.skipIf(process.platform !== 'linux')(
-    'closes the file when the consumer stops early, with the next read already under way',
-    async () => {
-      const events = sampleTrades(60_000, 3); // a few read chunks
-      for (const ext of ['csv', 'jsonl']) {
-        const f = join(dir, `early-stop.${ext}`);
-        await writeEvents(f, events);
-        // Watch the file handles the reader itself opens (not a process-wide count, which other
-        // work in the same worker changes): every one must be closed when the loop exits.
-        const handles: { fh: FileHandle; closed: boolean }[] = [];
-        const realOpen = fsp.open.bind(fsp);
-        const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-          const fh = await realOpen(...args);
-          const entry = { fh, closed: false };
-          handles.push(entry);
-          const close = fh.close.bind(fh);
-          fh.close = async () => {
-            entry.closed = true;
-            return close();
-          };
-          return fh;
-        });
-        let seen = 0;
-        try {
-          for await (const batch of openSource(f).batches()) {
-            seen += batch.length;
-            break;
-          }
-        } finally {
-          spy.mockRestore();
+  it('closes the file when the consumer stops early, with the next read already under way', async () => {
+    const events = sampleTrades(60_000, 3); // a few read chunks
+    for (const ext of ['csv', 'jsonl']) {
+      const f = join(dir, `early-stop.${ext}`);
+      await writeEvents(f, events);
+      // Watch the file handles the reader itself opens (not a process-wide count, which other
+      // work in the same worker changes): every one must be closed when the loop exits.
+      const handles: { fh: FileHandle; closed: boolean }[] = [];
+      const realOpen = fsp.open.bind(fsp);
+      const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+        const fh = await realOpen(...args);
+        const entry = { fh, closed: false };
+        handles.push(entry);
+        const close = fh.close.bind(fh);
+        fh.close = async () => {
+          entry.closed = true;
+          return close();
+        };
+        return fh;
+      });
+      let seen = 0;
+      try {
+        for await (const batch of openSource(f).batches()) {
+          seen += batch.length;
+          break;
         }
-        expect(seen).toBeGreaterThan(0);
-        expect(seen).toBeLessThan(events.length);
-        expect(handles.length).toBeGreaterThan(0); // the reader opened the file through fs.promises
-        expect(handles.filter((h) => !h.closed)).toEqual([]);
-        // And a full read afterwards still yields every event.
-        expect(await collect(openSource(f))).toHaveLength(events.length);
+      } finally {
+        spy.mockRestore();
       }
-    },
-  );
+      expect(seen).toBeGreaterThan(0);
+      expect(seen).toBeLessThan(events.length);
+      expect(handles.length).toBeGreaterThan(0); // the reader opened the file through fs.promises
+      expect(handles.filter((h) => !h.closed)).toEqual([]);
+      // And a full read afterwards still yields every event.
+      expect(await collect(openSource(f))).toHaveLength(events.length);
+    }
+  });
 
   it('quoted multi-line fields that straddle read chunks parse exactly (plain and gzip)', async () => {
     const events: MarketEvent[] = [];
