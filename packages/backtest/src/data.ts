@@ -1,7 +1,7 @@
 /** Data sources a backtest or sweep names in plain data (serialisable to workers and shards). */
 import { statSync } from 'node:fs';
 import { type MarketConfig, createMarket } from '@tradekit/market-sim';
-import { replay } from '@tradekit/replay';
+import { type ReplayOptions, replay } from '@tradekit/replay';
 import type { Instrument, MarketEvent } from '@tradekit/types';
 import { TradeKitError, describeValue, toMicros } from '@tradekit/types';
 import type { EventInput } from './engine.js';
@@ -11,7 +11,12 @@ import type { EventInput } from './engine.js';
  * config, or events in memory. `from` (inclusive) / `to` (exclusive) cut a time window.
  */
 export type DataSpec = (
-  | { files: readonly string[]; symbols?: readonly string[] }
+  | {
+      files: readonly string[];
+      symbols?: readonly string[];
+      /** Reader options passed to replay as they are (format, column mappings, vendor presets, data checks). */
+      replay?: Omit<ReplayOptions, 'clock' | 'speed' | 'symbols' | 'from' | 'to'>;
+    }
   | { market: MarketConfig }
   | { events: readonly MarketEvent[] }
 ) & { from?: number | string; to?: number | string };
@@ -68,6 +73,7 @@ export function openData(spec: DataSpec): LoadedData {
     }
     return {
       data: replay(spec.files as string[], {
+        ...(spec.replay ?? {}),
         ...(spec.symbols ? { symbols: [...spec.symbols] } : {}),
         ...(Number.isFinite(from) ? { from } : {}),
         ...(Number.isFinite(to) ? { to } : {}),
