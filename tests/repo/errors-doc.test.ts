@@ -1,9 +1,9 @@
 // Every error code the sources raise is listed in docs/ERRORS.md, and the file is up to date.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
-import { renderErrorsDoc } from '../../scripts/errors-doc.mjs';
+import { renderErrorsDoc, renderPackageDocs } from '../../scripts/errors-doc.mjs';
 import { ROOT } from '../helpers';
 
 function sourceFiles(dir: string): string[] {
@@ -25,6 +25,16 @@ describe('docs/ERRORS.md', () => {
 
   it('is generated from docs/errors/*.md and up to date', () => {
     expect(doc).toBe(renderErrorsDoc());
+  });
+
+  it('every package ships an up-to-date copy of its docs (packages/<pkg>/docs/)', () => {
+    const docs = renderPackageDocs() as { file: string; text: string }[];
+    expect(docs.length).toBeGreaterThan(0);
+    for (const { file, text } of docs) {
+      const path = join(ROOT, file);
+      const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+      expect(current, `${file} is out of date: run node scripts/errors-doc.mjs`).toBe(text);
+    }
   });
 
   it('lists every error code raised in the packages', () => {
