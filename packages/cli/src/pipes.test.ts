@@ -21,9 +21,20 @@ interface ShortRun {
   args: string[];
   /** Commands (full argv after `tradekit`) run first in the same directory, e.g. to write an input file. */
   setup?: string[][];
+  /** Files written into the run's directory before the setup commands (name → text). */
+  files?: Record<string, string>;
   /** The documented exit code when the run completes with stdout open (0 if omitted). */
   exit?: number;
 }
+
+/** A strategy that flips between long and flat on every 1-minute bar (backtest and sweep runs). */
+const FLIP_STRATEGY = `export default { name: 'flip', params: { size: 1 }, timeframes: ['1m'], onBar(_b, ctx) { if (ctx.position() === 0) ctx.buy(ctx.params.size); else ctx.sell(ctx.params.size); } };`;
+const SWEEP_SPEC = JSON.stringify({
+  strategy: 'flip.mjs',
+  data: { market: { symbols: ['MNQ'], seed: 3, duration: '30m' } },
+  grid: { size: [1, 2] },
+  rankBy: 'returnPct',
+});
 
 /** One short run per registered command. Keep each one bounded and under a few seconds. */
 export const SHORT_RUNS: Record<string, ShortRun> = {
@@ -34,6 +45,19 @@ export const SHORT_RUNS: Record<string, ShortRun> = {
   'ws-proxy': { args: ['--target', 'ws://127.0.0.1:1', '--port', '0', '--duration', '300ms'] },
   sim: { args: ['--duration', '10m'] },
   replay: { setup: [['sim', '--duration', '10m', '--out', 'day.jsonl']], args: ['day.jsonl'] },
+  calibrate: {
+    setup: [['sim', '--duration', '3h', '--seed', '3', '--out', 'hours.jsonl']],
+    args: ['--data', 'hours.jsonl', '--interval', '5s', '--out', 'preset.json', '--no-progress'],
+  },
+  backtest: {
+    files: { 'market.json': '{"symbols":["MNQ"],"seed":3,"duration":"30m"}', 'flip.mjs': FLIP_STRATEGY },
+    args: ['--market', 'market.json', '--strategy', 'flip.mjs', '--no-progress'],
+  },
+  sweep: {
+    files: { 'spec.json': SWEEP_SPEC, 'flip.mjs': FLIP_STRATEGY },
+    args: ['run', '--spec', 'spec.json'],
+  },
+  venue: { args: ['--port', '0', '--duration', '500ms'] },
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -212,6 +236,7 @@ describe.concurrent('tradekit with a reader that closes early (| head -1)', () =
       const run = SHORT_RUNS[name];
       expect(run, `no short run for ${name} in SHORT_RUNS`).toBeDefined();
       const dir = mkdtempSync(join(work, `${name}-`));
+      for (const [name, text] of Object.entries(run?.files ?? {})) writeFileSync(join(dir, name), text);
       for (const setup of run?.setup ?? []) {
         const done = await runToEnd(setup, dir);
         expect(done.code, `setup tradekit ${setup.join(' ')}: ${done.stderr}`).toBe(0);

@@ -28,8 +28,8 @@ import { type WorkingOrder, bracketPrice, offsetTicks, offsetTicksOf } from './w
 export type Rejection = [RejectReason, string];
 
 /** Reject reasons this exchange adds to the shared `RejectReason` (see `ExchangeRejectReason`). */
-export const STOP_WRONG_SIDE = 'ORDER_STOP_WRONG_SIDE' as RejectReason;
-export const PRICE_OUT_OF_RANGE = 'ORDER_PRICE_OUT_OF_RANGE' as RejectReason;
+export const STOP_WRONG_SIDE: RejectReason = 'ORDER_STOP_WRONG_SIDE';
+export const PRICE_OUT_OF_RANGE: RejectReason = 'ORDER_PRICE_OUT_OF_RANGE';
 
 /** A rejection when an order at `tick` on `side` would stretch the book beyond its price ladder. */
 export function outOfRange(w: WorkingOrder, field: string, tick: number, side: number): Rejection | undefined {

@@ -61,7 +61,7 @@ export interface OrderRequest {
   accountId?: string;
   /** Attach a stop-loss and/or take-profit that activate on the entry's fill (OCO between them). */
   bracket?: BracketSpec;
-  /** Orders sharing an OCO group cancel each other on the first fill. */
+  /** Name of an OCO group (any string you choose, not order ids): orders sharing it cancel each other on the first fill. */
   ocoGroup?: string;
 }
 
@@ -148,11 +148,13 @@ export type RejectReason =
   | 'ORDER_FOK_UNFILLABLE'
   | 'ORDER_INVALID'
   | 'ORDER_UNKNOWN'
-  | 'ORDER_NOT_MODIFIABLE';
+  | 'ORDER_NOT_MODIFIABLE'
+  | 'ORDER_STOP_WRONG_SIDE'
+  | 'ORDER_PRICE_OUT_OF_RANGE';
 
 /** An order as the exchange reports it. */
 export interface Order {
-  /** Exchange order id (uuid). */
+  /** Exchange order id: `o1`, `o2`… in placement order on one exchange (deterministic, not a uuid). */
   id: string;
   clientOrderId: string;
   accountId: string;
@@ -178,7 +180,7 @@ export interface Order {
   avgFillPrice: Decimal | null;
   /** Parent order id for bracket children. */
   parentId?: string;
-  /** Ids of the orders this one cancels on fill (OCO). */
+  /** Name of the OCO group this order belongs to: orders sharing it cancel (or reduce) each other on a fill. */
   ocoGroup?: string;
   rejectReason?: RejectReason;
   rejectMessage?: string;
@@ -191,7 +193,7 @@ export type Liquidity = 'maker' | 'taker';
 
 /** One execution. */
 export interface Fill {
-  /** Fill id (uuid). */
+  /** Fill id: `f1`, `f2`… in fill order on one exchange (deterministic, not a uuid). */
   id: string;
   orderId: string;
   clientOrderId: string;
