@@ -83,6 +83,22 @@ export function cliCommands(code: string): { command: string; expect: number }[]
   return out;
 }
 
+/**
+ * The environment for child processes, without colours: `NO_COLOR` set and `FORCE_COLOR` removed
+ * (some colour libraries switch colours ON when `FORCE_COLOR` merely exists, even as `0`).
+ */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
+/** Text without ANSI colour and cursor sequences. */
+function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ESC of ANSI sequences is the point
+  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
 const RUNNABLE = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs', 'sh', 'bash', 'shell', 'json']);
 
 /** Every README.md the test covers: the root's, and each of packages/* and apps/*. */
@@ -254,7 +270,7 @@ describe.each(readmes().map((file) => ({ file, name: relative(ROOT, file) })))('
             mkdirSync(binDir, { recursive: true });
             const shim = join(binDir, 'tradekit');
             writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${CLI_BIN}" "$@"\n`, { mode: 0o755 });
-            const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1', FORCE_COLOR: '0' };
+            const env = { ...plainEnv(), PATH: `${binDir}:${process.env.PATH}` };
             for (const { command, expect: want } of commands) {
               const r = await run('bash', ['-o', 'pipefail', '-c', command], {
                 cwd,
@@ -284,11 +300,11 @@ describe.each(readmes().map((file) => ({ file, name: relative(ROOT, file) })))('
                 tmp,
                 basename(testFile),
               ],
-              { cwd: tmp, timeoutMs: COMMAND_TIMEOUT_MS },
+              { cwd: tmp, env: plainEnv(), timeoutMs: COMMAND_TIMEOUT_MS },
             );
             expect(r.timedOut, `vitest on ${label} still ran after ${COMMAND_TIMEOUT_MS} ms:\n${r.output}`).toBe(false);
             expect(r.code, `vitest on ${label}:\n${r.output}`).toBe(0);
-            expect(r.output, 'the block ran at least one test').toMatch(/Tests\s+\d+ passed/);
+            expect(stripAnsi(r.output), 'the block ran at least one test').toMatch(/Tests\s+\d+ passed/);
             return;
           }
           const moduleFile = join(tmp, `${base}.${ext}`);

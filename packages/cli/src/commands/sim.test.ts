@@ -156,19 +156,19 @@ describe('tradekit sim', () => {
     }
   });
 
-  it('bad config exits 1 with the TradeKitError message', async () => {
+  it('bad config exits 2 (input error) with the TradeKitError message', async () => {
     const r = await cli(['sim', '--preset', 'lunar', '--duration', '1m']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('[SIM_UNKNOWN_PRESET]');
     expect(r.stderr).toContain('"flash-crash"');
     const cfg = join(dir, 'bad.json');
     writeFileSync(cfg, JSON.stringify({ symbols: [{ symbol: 'MNQ', process: { type: 'garch', volatility: -1 } }] }));
     const r2 = await cli(['sim', '--config', cfg]);
-    expect(r2.code).toBe(1);
+    expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('[SIM_INVALID_PARAMETER]');
     expect(r2.stderr).toContain('`garch.volatility`');
     const r3 = await cli(['sim', '--config', join(dir, 'missing.json')]);
-    expect(r3.code).toBe(1);
+    expect(r3.code).toBe(2);
     expect(r3.stderr).toContain('[SIM_INVALID_CONFIG]');
   });
 });
