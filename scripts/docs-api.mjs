@@ -58,6 +58,8 @@ writeFileSync(
         entryPoints: ['src/index.ts'],
         excludePrivate: true,
         excludeInternal: true,
+        // Third-party types (ws, Node) stay links by name, not pages of their own.
+        excludeExternals: true,
         disableSources: true,
         readme: 'README.md',
       },

@@ -205,6 +205,22 @@ describe('release through a local registry', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown command 'nosuch'/);
   }, 300_000);
+
+  it('a vitest project using @tradekit/test-fixtures runs its test and type-checks the matchers', async () => {
+    const { copyConsumerTemplate, verifyConsumer } = await import(
+      // @ts-expect-error plain ESM script without types
+      '../../packages/test-fixtures/scripts/consumer-check.mjs'
+    );
+    const project = freshProject('test-fixtures-consumer');
+    copyConsumerTemplate(project); // a user's package.json, tsconfig and test; the .npmrc points @tradekit here
+    const r = await exec('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: project,
+      env: npmEnv(),
+      timeout: 300_000,
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(verifyConsumer(project).failures).toEqual([]);
+  }, 600_000);
 });
 
 /** Every file under a directory, recursively. */

@@ -76,7 +76,7 @@ export interface SymbolConfig {
   microstructure?: Microstructure;
 }
 
-/** Configuration of {@link createMarket}. */
+/** Configuration of `createMarket()`. */
 export interface MarketConfig {
   /** Seed of every random draw. @default 1 */
   seed?: Seed;

@@ -11,7 +11,7 @@ import { processFromJson } from './json-config.js';
 /** The preset format version this package writes and reads. */
 export const MARKET_PRESET_VERSION = 1;
 
-/** A GARCH(1,1)-t process as JSON (the parameters of {@link garch}; `halfLife` in µs). */
+/** A GARCH(1,1)-t process as JSON (the parameters of `garch()`; `halfLife` in µs). */
 export interface PresetProcess {
   type: 'garch';
   /** Annualised long-run volatility (calendar time). */

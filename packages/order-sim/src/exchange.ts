@@ -263,7 +263,7 @@ export class Exchange {
   }
 
   /**
-   * Rebuilds an exchange from {@link snapshot} on a clock (a `VirtualClock` at or after the
+   * Rebuilds an exchange from {@link Exchange.snapshot | snapshot()} on a clock (a `VirtualClock` at or after the
    * snapshot time). Throws `EXCHANGE_SNAPSHOT_INVALID` on a malformed snapshot.
    */
   static restore(snapshot: ExchangeSnapshot, options: { clock: Clock }): Exchange {

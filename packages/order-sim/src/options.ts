@@ -40,7 +40,7 @@ export interface AccountSpec {
  * - `probabilistic`: like `queue`, but a size decrease comes from ahead of the order with
  *   probability ahead ÷ displayed (seeded).
  * - `risk-averse`: fill only when the market trades (or quotes) through the price.
- * - `fifo`: exact queue from order-level data ({@link Exchange.onOrderLevelEvent}): prints at the
+ * - `fifo`: exact queue from order-level data (`Exchange.onOrderLevelEvent`): prints at the
  *   price do not fill; executions of the venue's orders behind yours do.
  */
 export type QueueModel = 'queue' | 'probabilistic' | 'risk-averse' | 'fifo';
@@ -87,7 +87,7 @@ export interface LatencyOptions {
   marketData?: LatencySpec;
 }
 
-/** Options of {@link Exchange}. */
+/** Options of the `Exchange` constructor. */
 export interface ExchangeOptions {
   /** The clock every delay is scheduled on (a `VirtualClock` in tests). */
   clock: Clock;

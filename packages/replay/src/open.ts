@@ -2,7 +2,7 @@
  * `openSource` picks a reader by file extension; `fromEvents` wraps in-memory events (arrays,
  * generators, market-sim output) as a source so they merge and replay like files.
  */
-import { type MarketEvent, type MarketEventSource, type Micros, TradeKitError } from '@tradekit/types';
+import { type CsvKind, type MarketEvent, type MarketEventSource, type Micros, TradeKitError } from '@tradekit/types';
 import { DataChecks, type DataCheckOptions, type DataReport, emptyReport, resolveChecks } from './checks.js';
 import { type CsvReadOptions, CsvSource } from './csv.js';
 import { invalidOption } from './errors.js';
@@ -10,6 +10,7 @@ import { type JsonlReadOptions, JsonlSource } from './jsonl.js';
 import { type ParquetReadOptions, ParquetSource } from './parquet.js';
 import { presetOptions } from './presets.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
+import type { TsFormat } from './numbers.js';
 
 /** The name of a vendor preset (see `FORMAT_PRESETS`), e.g. `'tardis-trades'`. */
 export type PresetName = string;
@@ -17,17 +18,27 @@ export type PresetName = string;
 /** A data file format. */
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
-/** Options of {@link openSource}: the format (by extension when omitted) plus that reader's options. */
-export type OpenOptions = CsvReadOptions &
-  JsonlReadOptions &
-  Omit<ParquetReadOptions, 'columns'> & {
-    /**
-     * Reader to use, or a vendor preset (`tardis-trades`, `binance-klines`, ... see
-     * {@link FORMAT_PRESETS}); by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`,
-     * `.json`, `.parquet`, each optionally `.gz`).
-     */
-    format?: DataFormat | PresetName;
-  };
+/**
+ * Options of {@link openSource}: the format (by extension when omitted) plus that reader's options.
+ * (An interface rather than an intersection, and the options that each reader declares restated
+ * here once, so the API reference shows one description of each.)
+ */
+export interface OpenOptions extends CsvReadOptions, JsonlReadOptions, Omit<ParquetReadOptions, 'columns'> {
+  /**
+   * Reader to use, or a vendor preset (`tardis-trades`, `binance-klines`, ... see
+   * `FORMAT_PRESETS`); by default from the extension (`.csv`, `.tsv`, `.jsonl`, `.ndjson`,
+   * `.json`, `.parquet`, each optionally `.gz`).
+   */
+  format?: DataFormat | PresetName;
+  /** The kind of rows in the file (CSV, Parquet); detected from the header or column names when omitted. */
+  kind?: CsvKind;
+  /** Symbol of every row, for files without a symbol column (CSV, Parquet). */
+  symbol?: string;
+  /** Timestamp format of `ts` (and bar `start`): an epoch unit, `iso`, or `auto` (by the first row). @default 'auto' */
+  ts?: TsFormat;
+  /** Read through gunzip; by default when the path ends in `.gz` (CSV, JSONL). */
+  gzip?: boolean;
+}
 
 /** The format a path's extension implies, or `undefined`. */
 export function formatOf(path: string): DataFormat | undefined {

@@ -21,10 +21,13 @@ export const TEMPLATE = join(packageDir, 'test', 'consumer');
 export const PACKED = ['types', 'market-sim', 'order-sim', 'replay', 'ws-tester', 'test-fixtures'];
 
 function run(cmd, args, cwd, env = {}) {
+  // No colours: NO_COLOR set, and FORCE_COLOR removed (its mere presence, even as 0, turns them on).
+  const base = { ...process.env };
+  delete base.FORCE_COLOR;
   const r = spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', NO_COLOR: '1', ...env },
+    env: { ...base, npm_config_audit: 'false', npm_config_fund: 'false', NO_COLOR: '1', ...env },
     timeout: 600_000,
   });
   return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, error: r.error };
