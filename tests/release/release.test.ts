@@ -274,7 +274,8 @@ async function unpackPublished(m: PublishedManifest): Promise<string> {
 function importsModule(files: string[], specifier: string): boolean {
   const name = specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const re = new RegExp(
-    `(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*|\\brequire\\s*\\(\\s*|reference\\s+types\\s*=\\s*)['"]${name}(?:/[^'"]*)?['"]`,
+    // import/require, a types reference, or `require.resolve('pkg/…')` (a file read from the package at run time)
+    `(?:\\bfrom\\s*|\\bimport\\s*\\(?\\s*|\\brequire\\s*\\(\\s*|\\.resolve\\s*\\(\\s*|reference\\s+types\\s*=\\s*)['"]${name}(?:/[^'"]*)?['"]`,
   );
   return files.some((f) => re.test(readFileSync(f, 'utf8')));
 }
