@@ -262,6 +262,8 @@ export class DataChecks {
   private prevTs = Number.NEGATIVE_INFINITY;
   private lastLine = 0;
   private suspect: Suspect | undefined;
+  /** Under `reorder`: an event far ahead of all before it, waiting for the next one to confirm it. */
+  private jump: Suspect | undefined;
   /** State the last passed event changed, to undo when it turns out to be an outlier. */
   private lastSymPrev: number | undefined;
   private lastMadeGap = false;
@@ -339,14 +341,53 @@ export class DataChecks {
     this.rows++;
     if (e.ts < this.from) return;
     if (this.options.outOfOrder === 'reorder') {
-      this.hold(e, line);
+      this.reorder(e, line);
       return;
     }
     this.pass(e, line);
   }
 
+  /**
+   * `reorder` in file order. An event more than `reorderWindow` ahead of every event before it
+   * waits for the next one: if that one is again more than the window behind it (and not itself
+   * too late to reorder), the jump was a lone outlier (a typo days ahead) and is dropped and
+   * counted like a late event; otherwise the jump was real (a gap in the data) and is kept.
+   */
+  private reorder(e: MarketEvent, line: number): void {
+    const window = this.options.reorderWindow;
+    const j = this.jump;
+    if (j !== undefined) {
+      this.jump = undefined;
+      if (e.ts < j.e.ts - window && e.ts >= this.maxSeen - window) this.jumpOutlier(j, e, line);
+      else this.hold(j.e, j.line);
+    }
+    if (this.maxSeen !== Number.NEGATIVE_INFINITY && e.ts > this.maxSeen + window) {
+      this.jump = { e, line };
+      return;
+    }
+    this.hold(e, line);
+  }
+
+  /** Drops and counts an event that jumped ahead alone under `reorder` (it never reaches the reorder buffer). */
+  private jumpOutlier(bad: Suspect, next: MarketEvent, nextLine: number): void {
+    const r = this.report.outOfOrder;
+    const message =
+      `Expected \`ts\` to be ≤ ${next.ts + this.options.reorderWindow} (${microsToIso(next.ts + this.options.reorderWindow)}), within \`reorderWindow\` of the rows around it, ` +
+      `got \`${bad.e.ts}\` (${microsToIso(bad.e.ts)}) at ${location(this.file, bad.line)}: one row ahead of both neighbours by more than the window ` +
+      `(the next rows, from ${location(this.file, nextLine)}, continue from the rows before it). Dropped.`;
+    r.count++;
+    r.skipped++;
+    this.example(r, { file: this.file, line: bad.line, column: 'ts', symbol: bad.e.symbol, ts: bad.e.ts, message });
+  }
+
   /** Drains the reorder buffer; call once at the end of the file. */
   finish(): void {
+    // A jump ahead on the last row has nothing after it to contradict it: kept.
+    const j = this.jump;
+    if (j !== undefined) {
+      this.jump = undefined;
+      this.hold(j.e, j.line);
+    }
     const held = this.held;
     while (held.length > 0) this.release(this.popHeld());
     // A last out-of-order event with nothing after it is taken to be the late one.

@@ -105,6 +105,41 @@ describe('a lone timestamp typo', () => {
     expect(r.summary().outOfOrder.examples.map((x) => x.line)).toEqual([1001, 2002]);
   });
 
+  it('reorder drops that row only and counts it (not as reordered); every good row arrives in order', async () => {
+    const r = replay(f, { outOfOrder: 'reorder' });
+    const got = await collect(r);
+    expect(got).toStrictEqual(events.filter((_, i) => i !== 999));
+    const s = r.summary();
+    expect(s.outOfOrder).toMatchObject({ count: 1, skipped: 1 });
+    expect(s.outOfOrder.examples[0]).toMatchObject({ line: 1001, ts: bad.ts + 86_400_000_000 });
+    expect(s.reordered).toBe(0);
+  });
+
+  it('reorder still moves rows back within the window around an outlier', async () => {
+    const mk = (ts: number): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: 1, size: 1, side: 'buy' });
+    // 9_000_000 is ahead of both neighbours by far more than the window: dropped. 1500 overtakes
+    // 2000 and 2500 within the window (those two count as reordered), 500 is too late (skipped).
+    const r = replay([[1000, 2000, 9_000_000, 2500, 1500, 3000, 500, 4000].map(mk)], {
+      outOfOrder: 'reorder',
+      reorderWindow: 1000,
+    });
+    expect((await collect(r)).map((e) => e.ts)).toEqual([1000, 1500, 2000, 2500, 3000, 4000]);
+    const s = r.summary();
+    expect(s.outOfOrder).toMatchObject({ count: 2, skipped: 2 });
+    expect(s.outOfOrder.examples.map((x) => x.ts)).toEqual([9_000_000, 500]);
+    expect(s.reordered).toBe(2);
+  });
+
+  it('reorder keeps a real jump ahead (a gap) and a jump on the last row', async () => {
+    const mk = (ts: number): MarketEvent => ({ type: 'trade', symbol: 'A', ts, price: 1, size: 1, side: 'buy' });
+    const r = replay([[1000, 2000, 9_000_000, 9_000_500, 9_000_200, 20_000_000].map(mk)], {
+      outOfOrder: 'reorder',
+      reorderWindow: 1000,
+    });
+    expect((await collect(r)).map((e) => e.ts)).toEqual([1000, 2000, 9_000_000, 9_000_200, 9_000_500, 20_000_000]);
+    expect(r.summary()).toMatchObject({ reordered: 1, outOfOrder: { count: 0 } });
+  });
+
   it('the outlier is dropped even when it is the last row of a read batch', async () => {
     // Events straight from memory, batches of 4096: the outlier is the last event of batch one.
     const ev = sampleTrades(6000, 23);

@@ -1,43 +1,26 @@
 import { writeFileSync } from 'node:fs';
 import { type MarketPreset, calibrate, fitReport, fitReportMarkdown } from '@tradekit/market-sim';
-import { type ReplayOptions, replay } from '@tradekit/replay';
+import { replay } from '@tradekit/replay';
 import { TradeKitError, isTradeKitError, microsToIso, parseDuration } from '@tradekit/types';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import type { CommandIO, TradekitCommand } from '../registry.js';
+import { type ReaderFlags, addReaderFlags, readerOptions } from './reader-flags.js';
 
-interface CalibrateFlags {
+interface CalibrateFlags extends ReaderFlags {
   data: string[];
   out: string;
   report?: string;
-  symbol?: string;
   interval?: string;
   tickSize?: number;
   seeds?: number[];
-  ts?: ReplayOptions['ts'];
-  format?: ReplayOptions['format'];
-  malformed?: 'error' | 'skip';
-  outOfOrder?: 'error' | 'skip' | 'reorder';
-  reorderWindow?: string;
   progress?: boolean;
 }
 
-// Bad data or options are input errors (exit 2); the fit report failing its tolerances is exit 1.
-const INPUT_CODES = new Set([
-  'SIM_CALIBRATION_DATA',
-  'SIM_UNKNOWN_KEY',
-  'REPLAY_INVALID_OPTION',
-  'REPLAY_UNKNOWN_FORMAT',
-  'REPLAY_NO_SOURCES',
-]);
-
-const choice =
-  <T extends string>(name: string, allowed: readonly T[]) =>
-  (value: string): T => {
-    if (!allowed.includes(value as T))
-      throw new InvalidArgumentError(`Expected ${name} to be one of ${allowed.join(', ')}, got "${value}".`);
-    return value as T;
-  };
+// Bad data or options are input errors (exit 2), as every replay error is in `tradekit replay`;
+// the fit report failing its tolerances is exit 1.
+const INPUT_CODES = new Set(['SIM_CALIBRATION_DATA', 'SIM_UNKNOWN_KEY']);
+const isInputError = (code: string) => INPUT_CODES.has(code) || code.startsWith('REPLAY_');
 
 const files = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -77,31 +60,14 @@ export const calibrateCommand: TradekitCommand = {
       )
       .requiredOption('-o, --out <file>', 'write the preset JSON here (use with tradekit sim --preset)')
       .option('--report <file>', 'also write the fit report: markdown (.md) or JSON (.json)')
-      .option('--symbol <symbol>', 'symbol to calibrate (default: the first in the data)')
       .option('--interval <duration>', 'bar size of the statistics (default: the bars’ own, else 1m)', intervalArg)
       .option('--tick-size <n>', 'tick size, when the prices do not show it', tickArg)
-      .option('--seeds <list>', 'seeds of the fit report’s generated samples (default 1,2,3)', seedsArg)
-      .option(
-        '--ts <format>',
-        'timestamp format: auto, iso, s, ms, us, ns',
-        choice('--ts', ['auto', 'iso', 's', 'ms', 'us', 'ns'] as const),
-      )
-      .option(
-        '--format <format>',
-        'read every file as csv, jsonl or parquet',
-        choice('--format', ['csv', 'jsonl', 'parquet'] as const),
-      )
-      .option(
-        '--malformed <policy>',
-        'bad rows: error or skip (counted)',
-        choice('--malformed', ['error', 'skip'] as const),
-      )
-      .option(
-        '--out-of-order <policy>',
-        'time going back in a file: error, skip or reorder',
-        choice('--out-of-order', ['error', 'skip', 'reorder'] as const),
-      )
-      .option('--reorder-window <duration>', 'how far --out-of-order reorder may move an event, e.g. 500ms')
+      .option('--seeds <list>', 'seeds of the fit report’s generated samples (default 1,2,3)', seedsArg);
+    // The reading flags of `tradekit replay`, with the same meaning (one definition for both).
+    addReaderFlags(command, {
+      symbol:
+        'symbol to calibrate (default: the first in the data); also the symbol of every row of files without a symbol column',
+    })
       .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
       .addHelpText(
         'after',
@@ -111,7 +77,7 @@ export const calibrateCommand: TradekitCommand = {
         try {
           await run(flags, io);
         } catch (err) {
-          if (isTradeKitError(err) && INPUT_CODES.has(err.code)) {
+          if (isTradeKitError(err) && isInputError(err.code)) {
             io.stderr.write(`tradekit calibrate: error [${err.code}]: ${err.message}\n`);
             io.setExitCode(2);
             return;
@@ -123,14 +89,9 @@ export const calibrateCommand: TradekitCommand = {
 };
 
 async function run(flags: CalibrateFlags, io: CommandIO): Promise<void> {
-  const source = replay(flags.data, {
-    symbols: flags.symbol ? [flags.symbol] : undefined,
-    ts: flags.ts,
-    format: flags.format,
-    malformed: flags.malformed ?? 'error',
-    outOfOrder: flags.outOfOrder ?? 'error',
-    reorderWindow: flags.reorderWindow,
-  });
+  const reader = await readerOptions(flags, { malformed: 'error', outOfOrder: 'error' });
+  // `--symbol` names the rows of files without a symbol column (as in replay) and picks the symbol.
+  const source = replay(flags.data, { ...reader, symbols: flags.symbol ? [flags.symbol] : undefined });
   const tty = flags.progress !== false && io.stderr.isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(

@@ -6,27 +6,19 @@ import {
   MARKET_EVENT_TYPES,
   RealClock,
   TradeKitError,
-  assertKnownKeys,
   formatDuration,
   isTradeKitError,
   microsToIso,
   parseDuration,
 } from '@tradekit/types';
-import {
-  CSV_FIELDS,
-  type CsvReadOptions,
-  EventWriter,
-  PRESET_NAMES,
-  type ReplayOptions,
-  type ReplaySummary,
-  replay,
-} from '@tradekit/replay';
+import { EventWriter, type ReplayOptions, type ReplaySummary, replay } from '@tradekit/replay';
 import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { EXIT_FAILURE, EXIT_USAGE } from '../program.js';
 import type { CommandIO, TradekitCommand } from '../registry.js';
+import { type ReaderFlags, addReaderFlags, list, readerOptions } from './reader-flags.js';
 
-interface ReplayFlags {
+interface ReplayFlags extends ReaderFlags {
   speed?: number;
   from?: string;
   to?: string;
@@ -35,54 +27,10 @@ interface ReplayFlags {
   out?: string;
   stats?: boolean;
   json?: boolean;
-  malformed?: 'error' | 'skip';
-  outOfOrder?: 'error' | 'skip' | 'reorder';
-  reorderWindow?: string;
   gap?: string;
-  ts?: 's' | 'ms' | 'us' | 'ns' | 'iso' | 'auto';
-  format?: string;
   progress?: boolean;
   progressEvery?: string;
-  map?: string[];
-  mapping?: string;
-  kind?: CsvReadOptions['kind'];
-  symbol?: string;
-  timeframe?: string;
-  barTime?: 'open' | 'close';
-  header?: boolean;
-  delimiter?: string;
-  priceDecimals?: number;
-  maxFieldLines?: number;
 }
-
-const FORMATS = ['csv', 'jsonl', 'parquet', ...PRESET_NAMES] as const;
-/** Fields a `--map` may name (canonical CSV columns, plus the camel-case aliases). */
-const MAP_FIELDS = [...CSV_FIELDS, 'bidSize', 'askSize'];
-/** Keys of a `--mapping` file: the CSV reader's layout options. */
-const MAPPING_KEYS = [
-  'format',
-  'kind',
-  'symbol',
-  'columns',
-  'values',
-  'header',
-  'names',
-  'delimiter',
-  'ts',
-  'timeframe',
-  'barTime',
-  'priceDecimals',
-  'maxFieldLines',
-];
-
-const integer =
-  (name: string, min: number) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`Expected ${name} to be an integer ≥ ${min}, got "${value}".`);
-    return n;
-  };
 
 const positive = (value: string): number => {
   const n = Number(value);
@@ -92,27 +40,12 @@ const positive = (value: string): number => {
     );
   return n;
 };
-const list = (value: string, previous: string[] = []): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 const types = (value: string, previous: MarketEventType[] = []): MarketEventType[] => {
   const out = list(value);
   const bad = out.find((t) => !MARKET_EVENT_TYPES.includes(t as MarketEventType));
   if (bad) throw new InvalidArgumentError(`Expected --types to list ${MARKET_EVENT_TYPES.join(', ')}, got "${bad}".`);
   return [...previous, ...(out as MarketEventType[])];
 };
-const choice =
-  <T extends string>(name: string, allowed: readonly T[]) =>
-  (value: string): T => {
-    if (!allowed.includes(value as T))
-      throw new InvalidArgumentError(`Expected ${name} to be one of ${allowed.join(', ')}, got "${value}".`);
-    return value as T;
-  };
-
 function line(io: CommandIO, text = ''): void {
   io.stdout.write(`${text}\n`);
 }
@@ -158,69 +91,6 @@ export function formatStats(s: ReplaySummary): string {
   return out.join('\n');
 }
 
-/** Parses `--map ts=timestamp,size=amount` (a number is a 0-based column index; nothing after `=` switches a column off). */
-export function parseMap(entries: readonly string[]): NonNullable<CsvReadOptions['columns']> {
-  const out: Record<string, string | number | null> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0)
-      throw new TradeKitError(
-        'REPLAY_INVALID_OPTION',
-        `Expected --map entries like \`ts=timestamp\` or \`price=2\` (field=column name or 0-based index), got ${JSON.stringify(entry)}.`,
-        { details: { field: '--map', value: entry } },
-      );
-    const field = entry.slice(0, eq).trim();
-    const where = entry.slice(eq + 1).trim();
-    out[field] = where === '' ? null : /^\d+$/.test(where) ? Number(where) : where;
-  }
-  assertKnownKeys(out, MAP_FIELDS, { code: 'REPLAY_INVALID_OPTION', where: '--map (canonical fields)' });
-  return out;
-}
-
-/** Reads a `--mapping file.json`: reader options such as `{ "kind": "trade", "columns": { "ts": "Time" } }`. */
-async function loadMapping(path: string): Promise<Partial<ReplayOptions>> {
-  let text: string;
-  try {
-    text = await fsp.readFile(path, 'utf8');
-  } catch (err) {
-    throw new TradeKitError(
-      'REPLAY_FILE_UNREADABLE',
-      `Expected --mapping \`${path}\` to be a readable JSON file, got ${(err as { code?: string }).code ?? String(err)}. Check the path.`,
-      { cause: err, details: { file: path } },
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new TradeKitError(
-      'REPLAY_INVALID_OPTION',
-      `Expected --mapping \`${path}\` to hold a JSON object, got invalid JSON (${(err as Error).message}). Fix the file.`,
-      { cause: err, details: { file: path } },
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new TradeKitError(
-      'REPLAY_INVALID_OPTION',
-      `Expected --mapping \`${path}\` to hold a JSON object like { "kind": "trade", "columns": { "ts": "Time" } }, got ${Array.isArray(value) ? 'an array' : typeof value}.`,
-      { details: { file: path } },
-    );
-  assertKnownKeys(value, MAPPING_KEYS, { code: 'REPLAY_INVALID_OPTION', where: `--mapping ${path}` });
-  const columns = (value as { columns?: unknown }).columns;
-  if (columns !== undefined) {
-    if (typeof columns !== 'object' || columns === null)
-      throw new TradeKitError(
-        'REPLAY_INVALID_OPTION',
-        `Expected \`columns\` in --mapping ${path} to be an object, got ${JSON.stringify(columns)}.`,
-        {
-          details: { file: path, field: 'columns' },
-        },
-      );
-    assertKnownKeys(columns, MAP_FIELDS, { code: 'REPLAY_INVALID_OPTION', where: `\`columns\` of --mapping ${path}` });
-  }
-  return value as Partial<ReplayOptions>;
-}
-
 /** Fails early, with a clear message, when `--out` cannot be written (missing directory, a directory, no permission). */
 async function assertWritable(path: string): Promise<void> {
   const fail = (what: string, err?: unknown) =>
@@ -253,30 +123,17 @@ function isClosedPipe(err: unknown): boolean {
 
 async function run(files: string[], flags: ReplayFlags, io: CommandIO): Promise<void> {
   const stats = flags.stats === true;
-  const reader: Partial<ReplayOptions> = flags.mapping ? await loadMapping(flags.mapping) : {};
-  const columns = { ...(reader.columns ?? {}), ...(flags.map ? parseMap(flags.map) : {}) };
-  if (Object.keys(columns).length > 0) reader.columns = columns;
-  if (flags.format !== undefined) reader.format = flags.format;
-  if (flags.kind !== undefined) reader.kind = flags.kind;
-  if (flags.symbol !== undefined) reader.symbol = flags.symbol;
-  if (flags.timeframe !== undefined) reader.timeframe = flags.timeframe;
-  if (flags.barTime !== undefined) reader.barTime = flags.barTime;
-  if (flags.header !== undefined) reader.header = flags.header;
-  if (flags.delimiter !== undefined)
-    reader.delimiter = flags.delimiter === 'tab' || flags.delimiter === '\\t' ? '\t' : flags.delimiter;
-  if (flags.priceDecimals !== undefined) reader.priceDecimals = flags.priceDecimals;
-  if (flags.maxFieldLines !== undefined) reader.maxFieldLines = flags.maxFieldLines;
-  if (flags.ts !== undefined) reader.ts = flags.ts;
+  // Stats count problems instead of stopping at the first one, unless told otherwise.
+  const reader = await readerOptions(flags, {
+    malformed: stats ? 'skip' : 'error',
+    outOfOrder: stats ? 'skip' : 'error',
+  });
   const options: ReplayOptions = {
     ...reader,
     from: flags.from,
     to: flags.to,
     symbols: flags.symbols,
     types: flags.types,
-    // Stats count problems instead of stopping at the first one, unless told otherwise.
-    malformed: flags.malformed ?? (stats ? 'skip' : 'error'),
-    outOfOrder: flags.outOfOrder ?? (stats ? 'skip' : 'error'),
-    reorderWindow: flags.reorderWindow,
     gapThreshold: flags.gap ?? (stats ? '1m' : undefined),
   };
   if (flags.speed !== undefined && !stats) {
@@ -410,59 +267,9 @@ export const replayCommand: TradekitCommand = {
       .option('--out <file>', 'write to this file instead of stdout (.jsonl or .csv, .gz to compress)')
       .option('--stats', 'print counts, time range, gaps and bad rows instead of the events')
       .option('--json', 'with --stats: print the summary as JSON')
-      .option(
-        '--malformed <policy>',
-        'bad rows: error or skip (default: error; skip with --stats)',
-        choice('--malformed', ['error', 'skip'] as const),
-      )
-      .option(
-        '--out-of-order <policy>',
-        'time going back in a file: error, skip or reorder',
-        choice('--out-of-order', ['error', 'skip', 'reorder'] as const),
-      )
-      .option('--reorder-window <duration>', 'how far --out-of-order reorder may move an event, e.g. 500ms')
-      .option('--gap <duration>', 'report gaps longer than this between events of a symbol (default 1m with --stats)')
-      .option(
-        '--ts <format>',
-        'timestamp format of the files: auto, iso, s, ms, us, ns',
-        choice('--ts', ['auto', 'iso', 's', 'ms', 'us', 'ns'] as const),
-      )
-      .option(
-        '--format <format>',
-        `read every file as csv, jsonl, parquet, or a vendor preset: ${PRESET_NAMES.join(', ')}`,
-        choice('--format', FORMATS),
-      )
-      .option(
-        '--map <field=column,...>',
-        'CSV columns of the canonical fields, by header name or 0-based index (field= switches a column off), e.g. ts=timestamp,size=amount (repeatable)',
-        list,
-      )
-      .option('--mapping <file.json>', 'reader options from a JSON file: kind, symbol, columns, values, header, ...')
-      .option(
-        '--kind <kind>',
-        'kind of rows: trade, quote, bar, book, status',
-        choice('--kind', ['trade', 'quote', 'bar', 'book', 'status'] as const),
-      )
-      .option('--symbol <symbol>', 'symbol of every row, for files without a symbol column')
-      .option('--timeframe <tf>', 'timeframe of every bar, for bar files without a timeframe column (e.g. 1m)')
-      .option(
-        '--bar-time <which>',
-        'what a bar time column holds: open or close (default close)',
-        choice('--bar-time', ['open', 'close'] as const),
-      )
-      .option('--header', 'the first line is a header (default: detected)')
-      .option('--no-header', 'the file has no header row')
-      .option('--delimiter <char>', 'CSV field separator (one character, or "tab")')
-      .option(
-        '--price-decimals <n>',
-        'prices are integers in units of 10^-n (Databento raw prices: 9)',
-        integer('--price-decimals', 0),
-      )
-      .option(
-        '--max-field-lines <n>',
-        'most lines one quoted CSV field may span (default 100)',
-        integer('--max-field-lines', 0),
-      )
+      .option('--gap <duration>', 'report gaps longer than this between events of a symbol (default 1m with --stats)');
+    // The reading flags, shared with `tradekit calibrate` (one definition for both).
+    addReaderFlags(command, { malformed: 'bad rows: error or skip (default: error; skip with --stats)' })
       .option('--no-progress', 'no progress bar on a terminal, and no progress lines off one')
       .option(
         '--progress-every <duration>',
