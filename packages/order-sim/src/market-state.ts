@@ -16,7 +16,7 @@ import {
   quantityToLots,
   ticksToPrice,
 } from '@tradekit/types';
-import type { FeeSchedule } from './fees.js';
+import { type FeeSchedule, feeUnits } from './fees.js';
 import { BIG, type MarkRule } from './options.js';
 import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
@@ -65,7 +65,9 @@ export class MarketState {
   private lastFillTick = Number.NaN;
   private lastFillPrice: Decimal | undefined;
   private readonly prices = new Map<number, Decimal>();
-  private readonly fees = new Map<number, Decimal>();
+  private readonly fees = new Map<number, { fee: Decimal; units: number }>();
+  /** The last fee from {@link fee} in integer units of 10^-`FEE_PLACES` (fees.ts) (NaN when it does not fit). */
+  lastFeeUnits = Number.NaN;
 
   constructor(
     inst: Instrument,
@@ -102,13 +104,18 @@ export class MarketState {
     const key = cacheable ? ((tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0) : 0;
     if (cacheable) {
       const hit = this.fees.get(key);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) {
+        this.lastFeeUnits = hit.units;
+        return hit.fee;
+      }
     }
     const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
+    const units = feeUnits(fee);
     if (cacheable) {
       if (this.fees.size >= PRICE_CACHE) this.fees.clear();
-      this.fees.set(key, fee);
+      this.fees.set(key, { fee, units });
     }
+    this.lastFeeUnits = units;
     return fee;
   }
 

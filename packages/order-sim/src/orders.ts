@@ -29,10 +29,17 @@ export class OrderIndex {
   private holes = 0;
   private readonly other = new Map<string, WorkingOrder>();
 
+  /** The number of an id `o<n>` (n > 0, no leading zero, a safe integer), else -1; allocates nothing. */
   private static seqOf(id: string): number {
-    if (id.charCodeAt(0) !== 111 /* o */) return -1;
-    const n = +id.slice(1);
-    return Number.isInteger(n) && n > 0 && `o${n}` === id ? n : -1;
+    const len = id.length;
+    if (len < 2 || len > 16 || id.charCodeAt(0) !== 111 /* o */ || id.charCodeAt(1) === 48 /* 0 */) return -1;
+    let n = 0;
+    for (let i = 1; i < len; i++) {
+      const d = id.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return Number.isSafeInteger(n) ? n : -1;
   }
 
   set(w: WorkingOrder): void {
