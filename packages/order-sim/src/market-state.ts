@@ -23,6 +23,11 @@ import type { WorkingOrder } from './working-order.js';
 
 /** Entries kept in each per-market Decimal cache (prices, fees) before it starts over. */
 const PRICE_CACHE = 8192;
+/**
+ * Entries kept in the fee cache: keyed by tick × lots × liquidity × first fill, a busy book
+ * (100 ticks × 20 lot sizes × 4) passed 8192 and cleared the cache every few hundred fills.
+ */
+const FEE_CACHE = 32_768;
 
 /** Lots of a market size (a size off the lot grid rounds down). */
 export function sizeToLots(inst: Instrument, size: number): number {
@@ -112,7 +117,7 @@ export class MarketState {
     const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
     const units = feeUnits(fee);
     if (cacheable) {
-      if (this.fees.size >= PRICE_CACHE) this.fees.clear();
+      if (this.fees.size >= FEE_CACHE) this.fees.clear();
       this.fees.set(key, { fee, units });
     }
     this.lastFeeUnits = units;
