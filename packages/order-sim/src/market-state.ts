@@ -146,12 +146,22 @@ export class MarketState {
     this.hasQuote = true;
     if (!this.hasDepth) {
       const book = this.book;
+      // A new touch on an empty level is shown before the old one is cleared: the side's best
+      // then moves to a level that exists instead of searching the ladder from the old touch for
+      // whatever rests further away. Showing size on an empty level shrinks no queue, so the
+      // seeded decrease model draws exactly as before (clears, then sets, bid before ask).
+      const hasBid = Number.isFinite(e.bid);
+      const hasAsk = Number.isFinite(e.ask);
+      const bidFirst = hasBid && book.externalAt(BUY, bid) === 0;
+      const askFirst = hasAsk && book.externalAt(SELL, ask) === 0;
+      if (bidFirst) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (askFirst) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
       if (!Number.isNaN(this.quoteBidTick) && this.quoteBidTick !== bid)
         book.setExternal(BUY, this.quoteBidTick, 0, decrease);
       if (!Number.isNaN(this.quoteAskTick) && this.quoteAskTick !== ask)
         book.setExternal(SELL, this.quoteAskTick, 0, decrease);
-      if (Number.isFinite(e.bid)) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
-      if (Number.isFinite(e.ask)) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
+      if (hasBid && !bidFirst) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (hasAsk && !askFirst) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
       this.quoteBidTick = bid;
       this.quoteAskTick = ask;
     }
