@@ -18,7 +18,9 @@ import type { ResolvedOptions } from './options.js';
 import { BUY } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
 
-/** The money side of one fill. */
+const MONEY_ZERO_OUT = new Decimal(0);
+
+/** The money side of one fill (a record reused from fill to fill: read it at once). */
 export interface BookedFill {
   price: Decimal;
   quantity: number;
@@ -31,6 +33,12 @@ export class Accounting {
   readonly accounts = new Map<string, AccountLedger>();
   /** True when some instrument defines a margin (working orders then hold margin). */
   readonly anyMargin: boolean;
+  private readonly booked: BookedFill = {
+    price: MONEY_ZERO_OUT,
+    quantity: 0,
+    fee: MONEY_ZERO_OUT,
+    position: null as never,
+  };
 
   constructor(
     private readonly clock: Clock,
@@ -67,8 +75,14 @@ export class Accounting {
     const acct = w.account;
     const position = acct.position(inst);
     // Integer money inside; the account's totals are the sums of its positions'.
-    position.apply(w.cside === BUY ? lots : -lots, tick, fee);
-    return { price, quantity, fee, position };
+    position.apply(w.cside === BUY ? lots : -lots, tick, fee, m.lastFeeUnits);
+    // One record reused for every fill: the caller reads it at once and keeps none of it.
+    const b = this.booked;
+    b.price = price;
+    b.quantity = quantity;
+    b.fee = fee;
+    b.position = position;
+    return b;
   }
 
   /** An account's balances, equity, margin and positions now; `extra` is left out of order margin. */

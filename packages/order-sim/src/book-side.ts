@@ -191,6 +191,30 @@ export class BookSide {
     this.best = this.active === 0 ? (this.isBid ? NONE_BID : NONE_ASK) : this.mustFind(tick, false, this.active).tick;
   }
 
+  /**
+   * The next non-empty level after `tick` going away from the best, if it lies at or before
+   * `limit` (a tick, or ±Infinity for no bound); undefined otherwise. Stops at `limit` instead of
+   * walking every empty tick out to orders resting far from the market.
+   */
+  nextLevelWithin(tick: number, limit: number): PriceLevel | undefined {
+    const levels = this.levels;
+    const base = this.base;
+    if (this.isBid) {
+      const stop = Math.max(limit - base, 0);
+      for (let i = tick - base - 1; i >= stop; i--) {
+        const lv = levels[i];
+        if (lv !== undefined && (lv.count > 0 || lv.external > 0)) return lv;
+      }
+    } else {
+      const stop = Math.min(limit - base, levels.length - 1);
+      for (let i = tick - base + 1; i <= stop; i++) {
+        const lv = levels[i];
+        if (lv !== undefined && (lv.count > 0 || lv.external > 0)) return lv;
+      }
+    }
+    return undefined;
+  }
+
   /** The next non-empty level after `tick` going away from the best, or undefined. */
   nextLevel(tick: number): PriceLevel | undefined {
     return this.scan(tick, false);

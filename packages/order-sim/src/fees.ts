@@ -16,6 +16,18 @@ export interface FeeSpec {
   perOrder?: number;
 }
 
+/** Decimal places of the integer fee units the ledger sums fees in (a fee with more places is summed as a Decimal). */
+export const FEE_PLACES = 10;
+const FEE_UP = new Decimal(10).pow(FEE_PLACES);
+/** Largest fee, in units, summed as a number (so that a sum of two stays exact below 2^53). */
+export const FEE_UNITS_MAX = 2 ** 52;
+
+/** A fee in integer units of 10^-FEE_PLACES, or NaN when it has more places or is too large. */
+export function feeUnits(fee: Decimal): number {
+  const u = fee.times(FEE_UP);
+  return u.isInteger() && u.abs().lt(FEE_UNITS_MAX) ? u.toNumber() : Number.NaN;
+}
+
 const BPS = new Decimal(10_000);
 const ZERO = new Decimal(0);
 

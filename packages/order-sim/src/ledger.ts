@@ -11,6 +11,7 @@ import {
   lotsToQuantity,
   ticksToPrice,
 } from '@tradekit/types';
+import { FEE_PLACES, FEE_UNITS_MAX } from './fees.js';
 
 /**
  * Money inside the ledger: decimal.js with 50 significant digits, so that sums of prices ×
@@ -18,6 +19,9 @@ import {
  * ledger as plain `Decimal` copies (construction never rounds).
  */
 export const Money = Decimal.clone({ precision: 50 });
+
+/** One fee unit (10^-FEE_PLACES) as Money. */
+const FEE_SCALE: Decimal = new Money(10).pow(-FEE_PLACES);
 
 /** Decimal places kept when a partial close splits the cost basis (a repeating quotient). */
 const COST_PLACES = 12;
@@ -100,7 +104,27 @@ export class PositionLedger {
   private costUnits = 0n;
   /** Realized PnL in units of 10^-(S + multiplier places). */
   private pnlUnits = 0n;
-  fees: Decimal = MONEY_ZERO;
+  /**
+   * Fees paid: `feeBase` + `feeUnits` × 10^-FEE_PLACES. Fees that fit are summed as whole numbers
+   * (exact below 2^53, moved into `feeBase` before a sum could pass it), so a fill adds no Decimal.
+   */
+  private feeBase: Decimal = MONEY_ZERO;
+  private feeUnits = 0;
+
+  /** Fees paid on this position (exact). */
+  get fees(): Decimal {
+    return this.feeUnits === 0 ? this.feeBase : this.feeBase.plus(new Money(this.feeUnits).times(FEE_SCALE));
+  }
+
+  set fees(v: Decimal) {
+    this.feeBase = v;
+    this.feeUnits = 0;
+  }
+
+  /** True when fees were paid (or rebated) on this position. */
+  get hasFees(): boolean {
+    return this.feeUnits !== 0 || !this.feeBase.isZero();
+  }
 
   constructor(accountId: string, inst: Instrument) {
     this.accountId = accountId;
@@ -139,9 +163,16 @@ export class PositionLedger {
    * Applies a fill of `lots` (signed: + buy, − sell) at `tick` with its fee. Everything is whole
    * numbers of units: no Decimal on the way.
    */
-  apply(signedLots: number, tick: number, fee: Decimal): void {
+  apply(signedLots: number, tick: number, fee: Decimal, feeUnits = Number.NaN): void {
     const sc = this.sc;
-    if (!fee.isZero()) this.fees = this.fees.plus(fee);
+    if (!Number.isNaN(feeUnits)) {
+      // An integer fee: summed as a number while the sum stays below 2^52 (exact).
+      if (Math.abs(this.feeUnits) + Math.abs(feeUnits) >= FEE_UNITS_MAX) {
+        this.feeBase = this.fees;
+        this.feeUnits = 0;
+      }
+      this.feeUnits += feeUnits;
+    } else if (!fee.isZero()) this.feeBase = this.feeBase.plus(fee);
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {
@@ -214,7 +245,7 @@ export class AccountLedger {
   /** Fees of all positions. */
   get fees(): Decimal {
     let sum: Decimal = MONEY_ZERO;
-    for (const p of this.positions.values()) if (!p.fees.isZero()) sum = sum.plus(p.fees);
+    for (const p of this.positions.values()) if (p.hasFees) sum = sum.plus(p.fees);
     return sum;
   }
 

@@ -16,13 +16,18 @@ import {
   quantityToLots,
   ticksToPrice,
 } from '@tradekit/types';
-import type { FeeSchedule } from './fees.js';
+import { type FeeSchedule, feeUnits } from './fees.js';
 import { BIG, type MarkRule } from './options.js';
 import { BUY, OrderBook, type QueueDecreaseModel, type RestingOrder, SELL } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
 
 /** Entries kept in each per-market Decimal cache (prices, fees) before it starts over. */
 const PRICE_CACHE = 8192;
+/**
+ * Entries kept in the fee cache: keyed by tick × lots × liquidity × first fill, a busy book
+ * (100 ticks × 20 lot sizes × 4) passed 8192 and cleared the cache every few hundred fills.
+ */
+const FEE_CACHE = 32_768;
 
 /** Lots of a market size (a size off the lot grid rounds down). */
 export function sizeToLots(inst: Instrument, size: number): number {
@@ -65,7 +70,9 @@ export class MarketState {
   private lastFillTick = Number.NaN;
   private lastFillPrice: Decimal | undefined;
   private readonly prices = new Map<number, Decimal>();
-  private readonly fees = new Map<number, Decimal>();
+  private readonly fees = new Map<number, { fee: Decimal; units: number }>();
+  /** The last fee from {@link fee} in integer units of 10^-`FEE_PLACES` (fees.ts) (NaN when it does not fit). */
+  lastFeeUnits = Number.NaN;
 
   constructor(
     inst: Instrument,
@@ -102,13 +109,18 @@ export class MarketState {
     const key = cacheable ? ((tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0) : 0;
     if (cacheable) {
       const hit = this.fees.get(key);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) {
+        this.lastFeeUnits = hit.units;
+        return hit.fee;
+      }
     }
     const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
+    const units = feeUnits(fee);
     if (cacheable) {
-      if (this.fees.size >= PRICE_CACHE) this.fees.clear();
-      this.fees.set(key, fee);
+      if (this.fees.size >= FEE_CACHE) this.fees.clear();
+      this.fees.set(key, { fee, units });
     }
+    this.lastFeeUnits = units;
     return fee;
   }
 
@@ -134,12 +146,22 @@ export class MarketState {
     this.hasQuote = true;
     if (!this.hasDepth) {
       const book = this.book;
+      // A new touch on an empty level is shown before the old one is cleared: the side's best
+      // then moves to a level that exists instead of searching the ladder from the old touch for
+      // whatever rests further away. Showing size on an empty level shrinks no queue, so the
+      // seeded decrease model draws exactly as before (clears, then sets, bid before ask).
+      const hasBid = Number.isFinite(e.bid);
+      const hasAsk = Number.isFinite(e.ask);
+      const bidFirst = hasBid && book.externalAt(BUY, bid) === 0;
+      const askFirst = hasAsk && book.externalAt(SELL, ask) === 0;
+      if (bidFirst) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (askFirst) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
       if (!Number.isNaN(this.quoteBidTick) && this.quoteBidTick !== bid)
         book.setExternal(BUY, this.quoteBidTick, 0, decrease);
       if (!Number.isNaN(this.quoteAskTick) && this.quoteAskTick !== ask)
         book.setExternal(SELL, this.quoteAskTick, 0, decrease);
-      if (Number.isFinite(e.bid)) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
-      if (Number.isFinite(e.ask)) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
+      if (hasBid && !bidFirst) book.setExternal(BUY, bid, sizeToLots(inst, e.bidSize), decrease);
+      if (hasAsk && !askFirst) book.setExternal(SELL, ask, sizeToLots(inst, e.askSize), decrease);
       this.quoteBidTick = bid;
       this.quoteAskTick = ask;
     }

@@ -196,7 +196,7 @@ export class OrderBook {
         tick = opp.best;
         continue;
       }
-      const nxt = opp.nextLevel(tick);
+      const nxt = opp.nextLevelWithin(tick, limitTick);
       if (nxt === undefined) break;
       tick = nxt.tick;
     }
@@ -264,7 +264,7 @@ export class OrderBook {
       total += lv.external;
       for (let o = lv.head; o !== null; o = o.next) if (o.account !== account) total += o.qty;
       if (total >= upTo) return total;
-      const nxt = opp.nextLevel(tick);
+      const nxt = opp.nextLevelWithin(tick, limitTick);
       if (nxt === undefined) break;
       tick = nxt.tick;
     }
@@ -355,7 +355,8 @@ export class OrderBook {
       let t = bs.best;
       while (rem > 0 && Number.isFinite(t) && (isBid ? t >= tick : t <= tick)) {
         const lv = bs.get(t) as PriceLevel;
-        const nxt = bs.nextLevel(t);
+        // Levels past the print are no candidates: look no further than it.
+        const nxt = t === tick ? undefined : bs.nextLevelWithin(t, tick);
         if (t !== tick) {
           for (let o = lv.head; o !== null && rem > 0; ) {
             const x = Math.min(o.qty, rem);
@@ -435,7 +436,7 @@ export class OrderBook {
         let ot = opp.best;
         while (Number.isFinite(ot) && (mine.isBid ? ot <= t : ot >= t)) {
           avail += (opp.get(ot) as PriceLevel).external;
-          const n = opp.nextLevel(ot);
+          const n = opp.nextLevelWithin(ot, t);
           if (n === undefined) break;
           ot = n.tick;
         }

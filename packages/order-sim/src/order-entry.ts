@@ -57,7 +57,9 @@ export class OrderEntry {
     );
     this.ex.store.add(w);
     this.ex.store.report(w, null);
-    this.send(() => this.arrive(w));
+    // Without latency (and nothing in flight) the order arrives at once: no closure to allocate.
+    if (this.latency.isZero && this.inFlight === 0) this.arrive(w);
+    else this.send(() => this.arrive(w));
     return w.toOrder();
   }
 
@@ -74,11 +76,14 @@ export class OrderEntry {
     }
     if (w.status === 'new' || w.status === 'partially_filled' || w.status === 'pending_replace')
       this.ex.store.setStatus(w, 'pending_cancel');
-    this.send(() => {
-      if (isTerminalStatus(w.status)) return;
-      this.ex.store.setStatus(w, 'canceled');
-    });
+    if (this.latency.isZero && this.inFlight === 0) this.arriveCancel(w);
+    else this.send(() => this.arriveCancel(w));
     return true;
+  }
+
+  private arriveCancel(w: WorkingOrder): void {
+    if (isTerminalStatus(w.status)) return;
+    this.ex.store.setStatus(w, 'canceled');
   }
 
   /**

@@ -29,10 +29,17 @@ export class OrderIndex {
   private holes = 0;
   private readonly other = new Map<string, WorkingOrder>();
 
+  /** The number of an id `o<n>` (n > 0, no leading zero, a safe integer), else -1; allocates nothing. */
   private static seqOf(id: string): number {
-    if (id.charCodeAt(0) !== 111 /* o */) return -1;
-    const n = +id.slice(1);
-    return Number.isInteger(n) && n > 0 && `o${n}` === id ? n : -1;
+    const len = id.length;
+    if (len < 2 || len > 16 || id.charCodeAt(0) !== 111 /* o */ || id.charCodeAt(1) === 48 /* 0 */) return -1;
+    let n = 0;
+    for (let i = 1; i < len; i++) {
+      const d = id.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      n = n * 10 + d;
+    }
+    return Number.isSafeInteger(n) ? n : -1;
   }
 
   set(w: WorkingOrder): void {
@@ -80,11 +87,63 @@ export class OrderIndex {
   }
 }
 
+/**
+ * The working set: orders not yet terminal, iterated in the order they were added (as a Set
+ * would be), kept as a doubly-linked list through the orders themselves, so adding and removing
+ * allocate nothing and hash nothing.
+ */
+export class OpenOrders implements Iterable<WorkingOrder> {
+  private head: WorkingOrder | null = null;
+  private tail: WorkingOrder | null = null;
+  size = 0;
+
+  /** Adds `w` at the end (no-op when it is already in). */
+  add(w: WorkingOrder): void {
+    if (w.openListed) return;
+    w.openListed = true;
+    w.openPrev = this.tail;
+    w.openNext = null;
+    if (this.tail === null) this.head = w;
+    else this.tail.openNext = w;
+    this.tail = w;
+    this.size++;
+  }
+
+  /** Removes `w` (no-op when it is not in). */
+  delete(w: WorkingOrder): boolean {
+    if (!w.openListed) return false;
+    w.openListed = false;
+    const p = w.openPrev;
+    const n = w.openNext;
+    if (p === null) this.head = n;
+    else p.openNext = n;
+    if (n === null) this.tail = p;
+    else n.openPrev = p;
+    w.openPrev = null;
+    w.openNext = null;
+    this.size--;
+    return true;
+  }
+
+  has(w: WorkingOrder): boolean {
+    return w.openListed;
+  }
+
+  *[Symbol.iterator](): IterableIterator<WorkingOrder> {
+    for (let w = this.head; w !== null; ) {
+      const next = w.openNext;
+      yield w;
+      // Removed while the caller held it: go on with the order that followed it.
+      w = w.openListed ? w.openNext : next;
+    }
+  }
+}
+
 /** All orders of one exchange and their statuses. */
 export class OrderStore {
   readonly byId = new OrderIndex();
   /** Orders that are not terminal. */
-  readonly open = new Set<WorkingOrder>();
+  readonly open = new OpenOrders();
   /** Terminal orders in the order they closed, from `closedHead` on (with a finite retention). */
   closedQueue: WorkingOrder[] = [];
   closedHead = 0;

@@ -165,19 +165,23 @@ export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
   if (far) return far;
   if (r.type === 'trailing_stop')
     w.trailTicks = offsetTicks(inst, r.trailingOffset as { ticks: number } | { price: number });
-  for (const t of [
-    w.trailTicks,
-    offsetTicksOf(inst, r.bracket?.stopLoss),
-    offsetTicksOf(inst, r.bracket?.takeProfit),
-  ]) {
-    if (!Number.isNaN(t) && (t <= 0 || !Number.isInteger(t)))
-      return ['ORDER_INVALID', `Expected offsets to be a whole number of ticks > 0, got ${t} ticks.`];
-    if (t >= MAX_LADDER)
-      return [
-        PRICE_OUT_OF_RANGE,
-        `Expected offsets under 16,777,216 ticks (the span of ${inst.symbol}'s price ladder), got ${t} ticks.`,
-      ];
-  }
+  if (Number.isNaN(w.trailTicks) && r.bracket === undefined) return undefined;
+  return (
+    badOffset(inst, w.trailTicks) ??
+    badOffset(inst, offsetTicksOf(inst, r.bracket?.stopLoss)) ??
+    badOffset(inst, offsetTicksOf(inst, r.bracket?.takeProfit))
+  );
+}
+
+/** A rejection when an offset of `t` ticks (NaN = none) is not a whole number of ticks > 0 within the ladder. */
+function badOffset(inst: Instrument, t: number): Rejection | undefined {
+  if (!Number.isNaN(t) && (t <= 0 || !Number.isInteger(t)))
+    return ['ORDER_INVALID', `Expected offsets to be a whole number of ticks > 0, got ${t} ticks.`];
+  if (t >= MAX_LADDER)
+    return [
+      PRICE_OUT_OF_RANGE,
+      `Expected offsets under 16,777,216 ticks (the span of ${inst.symbol}'s price ladder), got ${t} ticks.`,
+    ];
   return undefined;
 }
 

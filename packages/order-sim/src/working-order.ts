@@ -56,6 +56,10 @@ export class WorkingOrder {
     this.children.push(c);
   }
   ocoGroup?: string;
+  /** Links of the working set (`OpenOrders` in orders.ts). */
+  openListed = false;
+  openPrev: WorkingOrder | null = null;
+  openNext: WorkingOrder | null = null;
   node: RestingOrder | null = null;
   timer?: TimerHandle;
   feeCharged = false;
