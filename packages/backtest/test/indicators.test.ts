@@ -5,7 +5,12 @@ import { ATR, BollingerBands, EMA, Highest, Lowest, MACD, RSI, RollingStdDev, SM
 
 // TA-Lib's C library through the npm `talib` binding (a native dev dependency): if it is not
 // built this file fails rather than skipping, so the comparison can never pass by default.
-const talib = createRequire(import.meta.url)('talib') as {
+// The one exception: CI's second run of the suite on Node 24 (TRADEKIT_SECOND_NODE_RUN=1) uses a
+// Node whose ABI the addon, compiled at install for the Node that installed it (20), cannot load.
+// The comparison checks our pure-JS indicator math, which the Node 20 run covers; determinism
+// across Node versions is checked by the goldens. So that run skips it (counted as skipped).
+const secondNodeRun = process.env.TRADEKIT_SECOND_NODE_RUN === '1';
+const talib = (secondNodeRun ? undefined : createRequire(import.meta.url)('talib')) as {
   execute(args: Record<string, unknown>): { begIndex: number; nbElement: number; result: Record<string, number[]> };
 };
 
@@ -57,7 +62,7 @@ function expectSame(ours: number[], ref: { full: number[]; begIndex: number }) {
 
 const each = (ind: { update(x: number): number }) => close.map((x) => ind.update(x));
 
-describe('indicators equal TA-Lib on 10,000 bars (1e-9 relative)', () => {
+describe.skipIf(secondNodeRun)('indicators equal TA-Lib on 10,000 bars (1e-9 relative)', () => {
   it('SMA', () => expectSame(each(new SMA(30)), ta('SMA', { optInTimePeriod: 30 })));
   it('EMA (SMA-seeded, like TA-Lib)', () => expectSame(each(new EMA(20)), ta('EMA', { optInTimePeriod: 20 })));
   it('WMA', () => expectSame(each(new WMA(15)), ta('WMA', { optInTimePeriod: 15 })));
