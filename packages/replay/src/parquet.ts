@@ -3,6 +3,8 @@
  * Parquet never load it). Reads one row group at a time; seeks skip row groups whose `ts`
  * statistics end before the target.
  */
+import * as fsp from 'node:fs/promises';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import {
   type BookLevel,
   CSV_COLUMNS,
@@ -10,6 +12,8 @@ import {
   type EpochUnit,
   type MarketEvent,
   type Micros,
+  type QuoteEvent,
+  type TradeEvent,
   TradeKitError,
   describeValue,
   detectEpochUnit,
@@ -25,6 +29,7 @@ import {
 import { CSV_FIELDS, type CsvField, columnIndexes } from './csv.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
+import { type PageCodecs, StringColumn, decodeColumnChunk, int64Numbers } from './parquet-columns.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable } from './text.js';
 
@@ -42,14 +47,42 @@ export interface ParquetReadOptions extends DataCheckOptions {
 
 type Hyparquet = typeof import('hyparquet');
 
+/** hyparquet's view of a file: byte ranges read on demand, here from one open handle. */
+function fileBuffer(fh: fsp.FileHandle, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const buf = new Uint8Array(Math.max(0, end - start));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === buf.length ? buf.buffer : buf.buffer.slice(0, done);
+    },
+  };
+}
+
 /** Rows turned into events between two hand-overs (see the slicing in `batches`). */
 const SLICE_ROWS = 4096;
 let hyparquetModule: Promise<Hyparquet> | undefined;
+
+let codecsModule: Promise<PageCodecs> | undefined;
 
 /** Loads hyparquet once (ESM-only, hence the dynamic import). */
 function loadHyparquet(): Promise<Hyparquet> {
   hyparquetModule ??= import('hyparquet');
   return hyparquetModule;
+}
+
+/** hyparquet's page-header reader and Snappy decoder, for the column fast path. */
+function loadCodecs(): Promise<PageCodecs> {
+  codecsModule ??= Promise.all([loadHyparquet(), import('hyparquet/src/column.js')]).then(([hp, column]) => ({
+    parquetHeader: column.parquetHeader,
+    snappyUncompress: hp.snappyUncompress,
+  }));
+  return codecsModule;
 }
 
 // TIMESTAMP columns decode straight to epoch µs numbers (hyparquet's default is a Date, which
@@ -76,6 +109,68 @@ function num(v: unknown): number {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string' && v.trim() !== '') return Number(v);
   return Number.NaN;
+}
+
+/** What the row path carries from one row to the next: book levels being gathered, the symbol. */
+interface RowState {
+  pending: MarketEvent | undefined;
+  pendingLine: number;
+  lastSymbol: string;
+}
+
+/** A trade from plain column values, or undefined when a value needs the row path. */
+function plainTrade(
+  symbol: string,
+  ts: number,
+  price: unknown,
+  size: unknown,
+  side: unknown,
+  id: unknown,
+): TradeEvent | undefined {
+  if (typeof price !== 'number' || Number.isNaN(price) || typeof size !== 'number' || !(size >= 0)) return undefined;
+  const sideV =
+    side === 'buy'
+      ? 'buy'
+      : side === 'sell'
+        ? 'sell'
+        : side === 'unknown' || side === undefined || side === null || side === ''
+          ? 'unknown'
+          : undefined;
+  if (sideV === undefined) return undefined;
+  return id === undefined || id === null || id === ''
+    ? { type: 'trade', symbol, ts, price, size, side: sideV }
+    : { type: 'trade', symbol, ts, price, size, side: sideV, id: String(id) };
+}
+
+/** A quote from plain column values, or undefined when a value needs the row path. */
+function plainQuote(
+  symbol: string,
+  ts: number,
+  bid: unknown,
+  bidSize: unknown,
+  ask: unknown,
+  askSize: unknown,
+): QuoteEvent | undefined {
+  if (
+    typeof bid !== 'number' ||
+    Number.isNaN(bid) ||
+    typeof bidSize !== 'number' ||
+    Number.isNaN(bidSize) ||
+    typeof ask !== 'number' ||
+    Number.isNaN(ask) ||
+    typeof askSize !== 'number' ||
+    Number.isNaN(askSize)
+  )
+    return undefined;
+  return { type: 'quote', symbol, ts, bid, bidSize, ask, askSize };
+}
+
+/** A decoded column: values by row, or strings by index (see {@link StringColumn}). */
+type Column = ArrayLike<unknown> | StringColumn;
+
+/** Row `i` of a column (undefined when the field has no column). */
+function cell(c: Column | undefined, i: number): unknown {
+  return c === undefined ? undefined : c instanceof StringColumn ? c.at(i) : c[i];
 }
 
 function valueAt(cols: ArrayLike<unknown>[], pos: Record<CsvField, number>, f: CsvField, i: number): unknown {
@@ -172,10 +267,20 @@ export class ParquetSource implements EventSource {
   }
 
   async *batches(from: Micros = Number.NEGATIVE_INFINITY): AsyncIterableIterator<MarketEvent[]> {
-    await assertReadable(this.name);
+    const size = await assertReadable(this.name);
     const hp = await loadHyparquet();
-    const file = await hp.asyncBufferFromFile(this.name);
-    let metadata: Awaited<ReturnType<Hyparquet['parquetMetadataAsync']>>;
+    // One handle for the whole read (metadata, then every column chunk), closed however the
+    // consumer stops.
+    const fh = await fsp.open(this.name, 'r');
+    try {
+      yield* this.read(hp, fileBuffer(fh, size), from);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async *read(hp: Hyparquet, file: AsyncBuffer, from: Micros): AsyncGenerator<MarketEvent[]> {
+    let metadata: FileMetaData;
     try {
       metadata = await hp.parquetMetadataAsync(file, { parsers });
     } catch (err) {
@@ -198,11 +303,7 @@ export class ParquetSource implements EventSource {
         : this.options.ts;
     const tsName = layout.read[layout.pos.ts] as string;
     let rowStart = 0;
-    const state = {
-      pending: undefined as MarketEvent | undefined,
-      pendingLine: 0,
-      lastSymbol: this.options.symbol ?? '',
-    };
+    const state: RowState = { pending: undefined, pendingLine: 0, lastSymbol: this.options.symbol ?? '' };
     for (const group of metadata.row_groups) {
       const rows = Number(group.num_rows);
       const groupStart = rowStart;
@@ -217,48 +318,37 @@ export class ParquetSource implements EventSource {
           if (!Number.isNaN(maxUs) && maxUs < from) continue;
         }
       }
-      // Columnar: one array per column for the whole row group, no row arrays assembled.
-      const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
-      await hp.parquetRead({
-        file,
-        metadata,
-        columns: layout.read,
-        rowStart: groupStart,
-        rowEnd: groupStart + rows,
-        parsers,
-        onChunk: (c: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number }) => {
-          let list = chunks.get(c.columnName);
-          if (!list) {
-            list = [];
-            chunks.set(c.columnName, list);
-          }
-          list.push({ rowStart: c.rowStart, data: c.columnData });
-        },
-      });
-      const cols: ArrayLike<unknown>[] = layout.read.map((name) => {
-        const list = (chunks.get(name) ?? []).sort((a, b) => a.rowStart - b.rowStart);
-        if (list.length === 1 && (list[0] as { rowStart: number }).rowStart === groupStart)
-          return (list[0] as { data: ArrayLike<unknown> }).data;
-        const all: unknown[] = new Array(rows);
-        for (const c of list) for (let k = 0; k < c.data.length; k++) all[c.rowStart - groupStart + k] = c.data[k];
-        return all;
-      });
+      const cols = await this.readGroup(hp, file, metadata, group, groupStart, rows, layout.read);
+      // The row path (rare rows of trades and quotes, every row of other kinds) takes one array
+      // slot per row: string columns are expanded only when it runs.
+      let expanded: ArrayLike<unknown>[] | undefined;
+      const rowCols = () => {
+        expanded ??= cols.map((c) => (c instanceof StringColumn ? c.toArray() : c));
+        return expanded;
+      };
       if (unit === undefined && rows > 0) {
-        const v = (cols[layout.pos.ts] as ArrayLike<unknown>)[0];
+        const v = cell(cols[layout.pos.ts], 0);
         unit = typeof v === 'string' && !/^-?\d+(\.\d+)?$/.test(v) ? 'iso' : detectEpochUnit(num(v));
       }
       const u = unit as EpochUnit | 'iso';
       const fast = layout.kind === 'trade' || layout.kind === 'quote';
-      const ts = fast ? this.tsColumn(cols[layout.pos.ts] as ArrayLike<unknown>, rows, u) : undefined;
+      const tsCol = cols[layout.pos.ts] as Column;
+      const ts = fast
+        ? this.tsColumn(
+            tsCol instanceof StringColumn ? (rowCols()[layout.pos.ts] as ArrayLike<unknown>) : tsCol,
+            rows,
+            u,
+          )
+        : undefined;
       // Hand events on in slices: a whole row group of events alive at once would outgrow the
       // young generation and be copied by every scavenge (the GC cost dominated before).
       for (let lo = 0; lo < rows; lo += SLICE_ROWS) {
         const hi = Math.min(rows, lo + SLICE_ROWS);
-        if (layout.kind === 'trade')
-          this.trades(cols, ts as Float64Array, lo, hi, groupStart, layout, u, checks, state);
-        else if (layout.kind === 'quote')
-          this.quotes(cols, ts as Float64Array, lo, hi, groupStart, layout, u, checks, state);
-        else for (let i = lo; i < hi; i++) this.row(cols, i, groupStart + i + 1, layout, u, checks, state);
+        if (fast) this.plainRows(cols, rowCols, ts as Float64Array, lo, hi, groupStart, layout, u, checks, state);
+        else {
+          const plain = rowCols();
+          for (let i = lo; i < hi; i++) this.row(plain, i, groupStart + i + 1, layout, u, checks, state);
+        }
         if (checks.ready) yield checks.take();
       }
     }
@@ -273,7 +363,12 @@ export class ParquetSource implements EventSource {
    */
   private tsColumn(col: ArrayLike<unknown>, rows: number, unit: EpochUnit | 'iso'): Float64Array {
     const out = new Float64Array(rows);
-    if (col instanceof BigInt64Array || col instanceof BigUint64Array) {
+    if (col instanceof BigInt64Array) {
+      const mult = unit === 'ns' ? 0 : unit === 'us' || unit === 'iso' ? 1 : unit === 'ms' ? 1000 : 1_000_000;
+      int64Numbers(col, rows, mult, out);
+      return out;
+    }
+    if (col instanceof BigUint64Array) {
       if (unit === 'ns') for (let i = 0; i < rows; i++) out[i] = Number((col[i] as bigint) / 1000n);
       else {
         const mult = unit === 'us' || unit === 'iso' ? 1 : unit === 'ms' ? 1000 : 1_000_000;
@@ -296,59 +391,79 @@ export class ParquetSource implements EventSource {
     return out;
   }
 
-  /** Trade rows of one row group, column by column; any row that is not plain goes through {@link row}. */
-  private trades(
-    cols: ArrayLike<unknown>[],
-    ts: Float64Array,
-    lo: number,
-    hi: number,
+  /**
+   * The columns of `names` for one row group: decoded straight into typed arrays where every
+   * chunk is a plain flat column (see `parquet-columns.ts`), else through hyparquet's general path.
+   */
+  private async readGroup(
+    hp: Hyparquet,
+    file: AsyncBuffer,
+    metadata: FileMetaData,
+    group: FileMetaData['row_groups'][number],
     groupStart: number,
-    layout: Layout,
-    unit: EpochUnit | 'iso',
-    checks: DataChecks,
-    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
-  ): void {
-    const pos = layout.pos;
-    const price = cols[pos.price] as ArrayLike<unknown>;
-    const size = cols[pos.size] as ArrayLike<unknown>;
-    const sym = pos.symbol >= 0 ? (cols[pos.symbol] as ArrayLike<unknown>) : undefined;
-    const side = pos.side >= 0 ? (cols[pos.side] as ArrayLike<unknown>) : undefined;
-    const ids = pos.id >= 0 ? (cols[pos.id] as ArrayLike<unknown>) : undefined;
-    const fixed = state.lastSymbol;
-    for (let i = lo; i < hi; i++) {
-      const t = ts[i] as number;
-      const p = price[i];
-      const q = size[i];
-      const s = sym === undefined ? fixed : sym[i];
-      const sd = side === undefined ? undefined : side[i];
-      const sideOk = sd === 'buy' || sd === 'sell' || sd === 'unknown' || sd === undefined || sd === null || sd === '';
-      if (
-        Number.isNaN(t) ||
-        typeof p !== 'number' ||
-        Number.isNaN(p) ||
-        typeof q !== 'number' ||
-        !(q >= 0) ||
-        typeof s !== 'string' ||
-        s.length === 0 ||
-        !sideOk
-      ) {
-        this.row(cols, i, groupStart + i + 1, layout, unit, checks, state);
-        continue;
-      }
-      const sideV: 'buy' | 'sell' | 'unknown' = sd === 'buy' ? 'buy' : sd === 'sell' ? 'sell' : 'unknown';
-      const id = ids === undefined ? undefined : ids[i];
-      checks.accept(
-        id === undefined || id === null || id === ''
-          ? { type: 'trade', symbol: s, ts: t, price: p, size: q, side: sideV }
-          : { type: 'trade', symbol: s, ts: t, price: p, size: q, side: sideV, id: String(id) },
-        groupStart + i + 1,
+    rows: number,
+    names: string[],
+  ): Promise<Column[]> {
+    const codecs = await loadCodecs();
+    const chunks = names.map((name) => group.columns.find((c) => c.meta_data?.path_in_schema.join('.') === name));
+    const elements = names.map((name) =>
+      metadata.schema.find((el, k) => k > 0 && el.name === name && !el.num_children),
+    );
+    if (rows > 0 && chunks.every((c) => c?.meta_data && !c.file_path)) {
+      const buffers = await Promise.all(
+        chunks.map((c) => {
+          const m = c?.meta_data as NonNullable<typeof c>['meta_data'] & object;
+          const start = Number(m.dictionary_page_offset || m.data_page_offset);
+          return file.slice(start, start + Number(m.total_compressed_size));
+        }),
       );
+      const cols: Column[] = [];
+      for (let k = 0; k < names.length; k++) {
+        const el = elements[k];
+        const meta = chunks[k]?.meta_data;
+        const col =
+          el && meta ? decodeColumnChunk(new Uint8Array(buffers[k] as ArrayBuffer), meta, el, rows, codecs) : undefined;
+        if (col === undefined) break;
+        cols.push(col);
+      }
+      if (cols.length === names.length) return cols;
     }
+    // The general path: one array per column for the whole row group, no row arrays assembled.
+    const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+    await hp.parquetRead({
+      file,
+      metadata,
+      columns: names,
+      rowStart: groupStart,
+      rowEnd: groupStart + rows,
+      parsers,
+      onChunk: (c: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number }) => {
+        let list = parts.get(c.columnName);
+        if (!list) {
+          list = [];
+          parts.set(c.columnName, list);
+        }
+        list.push({ rowStart: c.rowStart, data: c.columnData });
+      },
+    });
+    return names.map((name) => {
+      const list = (parts.get(name) ?? []).sort((a, b) => a.rowStart - b.rowStart);
+      if (list.length === 1 && (list[0] as { rowStart: number }).rowStart === groupStart)
+        return (list[0] as { data: ArrayLike<unknown> }).data;
+      const all: unknown[] = new Array(rows);
+      for (const c of list) for (let k = 0; k < c.data.length; k++) all[c.rowStart - groupStart + k] = c.data[k];
+      return all;
+    });
   }
 
-  /** Quote rows of one row group, column by column; any row that is not plain goes through {@link row}. */
-  private quotes(
-    cols: ArrayLike<unknown>[],
+  /**
+   * Trade or quote rows `lo..hi` of one row group, column by column: each plain row becomes its
+   * event here, and any other row (a null, a NaN, a side spelt `B`...) goes through {@link row},
+   * which converts it or reports it.
+   */
+  private plainRows(
+    cols: Column[],
+    rowCols: () => ArrayLike<unknown>[],
     ts: Float64Array,
     lo: number,
     hi: number,
@@ -356,39 +471,29 @@ export class ParquetSource implements EventSource {
     layout: Layout,
     unit: EpochUnit | 'iso',
     checks: DataChecks,
-    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
+    state: RowState,
   ): void {
     const pos = layout.pos;
-    const bid = cols[pos.bid] as ArrayLike<unknown>;
-    const bidSize = cols[pos.bid_size] as ArrayLike<unknown>;
-    const ask = cols[pos.ask] as ArrayLike<unknown>;
-    const askSize = cols[pos.ask_size] as ArrayLike<unknown>;
-    const sym = pos.symbol >= 0 ? (cols[pos.symbol] as ArrayLike<unknown>) : undefined;
+    const trade = layout.kind === 'trade';
+    const col = (k: number) => (k >= 0 ? cols[k] : undefined);
+    // Trades: price, size, side, id. Quotes: bid, bid size, ask, ask size.
+    const a = col(trade ? pos.price : pos.bid);
+    const b = col(trade ? pos.size : pos.bid_size);
+    const c = col(trade ? pos.side : pos.ask);
+    const d = col(trade ? pos.id : pos.ask_size);
+    const sym = col(pos.symbol);
     const fixed = state.lastSymbol;
     for (let i = lo; i < hi; i++) {
       const t = ts[i] as number;
-      const b = bid[i];
-      const bs = bidSize[i];
-      const a = ask[i];
-      const as = askSize[i];
-      const s = sym === undefined ? fixed : sym[i];
-      if (
-        Number.isNaN(t) ||
-        typeof b !== 'number' ||
-        Number.isNaN(b) ||
-        typeof a !== 'number' ||
-        Number.isNaN(a) ||
-        typeof bs !== 'number' ||
-        Number.isNaN(bs) ||
-        typeof as !== 'number' ||
-        Number.isNaN(as) ||
-        typeof s !== 'string' ||
-        s.length === 0
-      ) {
-        this.row(cols, i, groupStart + i + 1, layout, unit, checks, state);
-        continue;
-      }
-      checks.accept({ type: 'quote', symbol: s, ts: t, bid: b, bidSize: bs, ask: a, askSize: as }, groupStart + i + 1);
+      const s = sym === undefined ? fixed : cell(sym, i);
+      const e =
+        Number.isNaN(t) || typeof s !== 'string' || s.length === 0
+          ? undefined
+          : trade
+            ? plainTrade(s, t, cell(a, i), cell(b, i), cell(c, i), cell(d, i))
+            : plainQuote(s, t, cell(a, i), cell(b, i), cell(c, i), cell(d, i));
+      if (e === undefined) this.row(rowCols(), i, groupStart + i + 1, layout, unit, checks, state);
+      else checks.accept(e, groupStart + i + 1);
     }
   }
 
@@ -448,7 +553,7 @@ export class ParquetSource implements EventSource {
     layout: Layout,
     unit: EpochUnit | 'iso',
     checks: DataChecks,
-    state: { pending: MarketEvent | undefined; pendingLine: number; lastSymbol: string },
+    state: RowState,
   ): void {
     const pos = layout.pos;
     const rawTs = (cols[pos.ts] as ArrayLike<unknown>)[i];
