@@ -11,6 +11,16 @@
  */
 import type { ColumnMetaData, PageHeader, SchemaElement } from 'hyparquet';
 
+/**
+ * hyparquet parsers that give TIMESTAMP columns as epoch µs numbers (its default is a Date, which
+ * would lose the microseconds). The fast path decodes to the same numbers.
+ */
+export const TIMESTAMP_PARSERS = {
+  timestampFromMilliseconds: (v: bigint): number => Number(v) * 1000,
+  timestampFromMicroseconds: (v: bigint): number => Number(v),
+  timestampFromNanoseconds: (v: bigint): number => Number(v / 1000n),
+};
+
 /** The two hyparquet functions the fast path uses (loaded lazily with hyparquet itself). */
 export interface PageCodecs {
   parquetHeader(reader: { view: DataView; offset: number }): PageHeader;

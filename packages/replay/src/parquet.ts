@@ -3,7 +3,7 @@
  * Parquet never load it). Reads one row group at a time; seeks skip row groups whose `ts`
  * statistics end before the target.
  */
-import * as fsp from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import {
   type BookLevel,
@@ -29,7 +29,13 @@ import {
 import { CSV_FIELDS, type CsvField, columnIndexes } from './csv.js';
 import { detectKind, invalidOption, malformedRow } from './errors.js';
 import { type TsFormat, parseEpoch, parseIso } from './numbers.js';
-import { type PageCodecs, StringColumn, decodeColumnChunk, int64Numbers } from './parquet-columns.js';
+import {
+  type PageCodecs,
+  StringColumn,
+  TIMESTAMP_PARSERS as parsers,
+  decodeColumnChunk,
+  int64Numbers,
+} from './parquet-columns.js';
 import { type EventSource, type SeekMethod, flatten } from './source.js';
 import { assertReadable } from './text.js';
 
@@ -84,14 +90,6 @@ function loadCodecs(): Promise<PageCodecs> {
   }));
   return codecsModule;
 }
-
-// TIMESTAMP columns decode straight to epoch µs numbers (hyparquet's default is a Date, which
-// would lose the microseconds).
-const parsers = {
-  timestampFromMilliseconds: (v: bigint) => Number(v) * 1000,
-  timestampFromMicroseconds: (v: bigint) => Number(v),
-  timestampFromNanoseconds: (v: bigint) => Number(v / 1000n),
-};
 
 interface Layout {
   kind: CsvKind;
