@@ -1,35 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { randomWalkBars } from '@tradekit/backtest';
 import { writeEvents } from '@tradekit/replay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../program.js';
+import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-backtest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function sink(isTTY = false) {
-  let text = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk, _enc, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    }),
-    { isTTY, columns: 100 },
-  );
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 // A user's TypeScript strategy: types, an interface, no build step.
 const STRATEGY_TS = `

@@ -2,32 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { type MarketEvent, eventToJsonLine, jsonToEvent } from '@tradekit/types';
 import { replay, writeEvents } from '@tradekit/replay';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../program.js';
+import { cli, sink } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 const T0 = 1_704_205_800_000_000;
 const trade = (symbol: string, dt: number, price: number): MarketEvent => ({

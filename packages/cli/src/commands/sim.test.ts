@@ -2,35 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { csvHeader, jsonToEvent } from '@tradekit/types';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../program.js';
+import { cli } from '../testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-sim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function sink(isTTY = false) {
-  let text = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk, _enc, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    }),
-    { isTTY, columns: 100 },
-  );
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[], tty = false) {
-  const out = sink(tty);
-  const err = sink(tty);
-  const code = await runCli(args, { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -133,7 +111,7 @@ describe('tradekit sim', () => {
 
   it('shows a progress bar only on a TTY', async () => {
     const out = join(dir, 'tty.jsonl');
-    const tty = await cli(['sim', '--duration', '2h', '--out', out], true);
+    const tty = await cli(['sim', '--duration', '2h', '--out', out], { tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stdout).toContain('sim [');
     const plain = await cli(['sim', '--duration', '2h', '--out', out]);

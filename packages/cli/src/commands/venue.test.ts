@@ -1,33 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../program.js';
-
-function capture() {
-  let text = '';
-  let onUrl: (url: string) => void = () => {};
-  const url = new Promise<string>((resolve) => {
-    onUrl = resolve;
-  });
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      const m = /listening on (\S+)/.exec(text);
-      if (m) onUrl(m[1] as string);
-      cb();
-    },
-  });
-  return { stream, url, text: () => text };
-}
-
-function run(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const code = runCli(args, { stdout: out.stream, stderr: err.stream });
-  return { out, err, code };
-}
+import { start as run } from '../testing/run-cli.js';
 
 describe('tradekit venue', () => {
   it('serves the ProjectX profile on a virtual clock that the control endpoint steps, and stops after --duration', async () => {

@@ -1,26 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { type EchoServer, createEchoServer } from '@tradekit/ws-tester';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../program.js';
+import { cli as tradekit, sink } from '../testing/run-cli.js';
 
-function capture() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (c) => {
-    text += String(c);
-  });
-  return { stream, text: () => text };
-}
-
-async function cli(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const code = await runCli(['ws-load', ...args], { stdout: out.stream, stderr: err.stream });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[]) => tradekit(['ws-load', ...args]);
 
 let echo: EchoServer;
 beforeAll(async () => {
@@ -130,9 +116,8 @@ describe('tradekit ws-load', () => {
 
   it('shows live progress only when stderr is a terminal', async () => {
     const run = async (tty: boolean) => {
-      const out = capture();
-      const err = capture();
-      Object.assign(err.stream, { isTTY: tty });
+      const out = sink();
+      const err = sink({ tty });
       const code = await runCli(['ws-load', '--url', echo.url, '-c', '1', '-d', '600ms', '--workers', '0'], {
         stdout: out.stream,
         stderr: err.stream,

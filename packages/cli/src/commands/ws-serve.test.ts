@@ -1,35 +1,9 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createMockServer, openProbe } from '@tradekit/ws-tester';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../program.js';
-
-/** Captures a stream and resolves `url` once the command prints its listening line. */
-function capture() {
-  let text = '';
-  let onUrl: (url: string) => void = () => {};
-  const url = new Promise<string>((resolve) => {
-    onUrl = resolve;
-  });
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      const m = /listening on (\S+)/.exec(text);
-      if (m) onUrl(m[1] as string);
-      cb();
-    },
-  });
-  return { stream, url, text: () => text };
-}
-
-function run(args: string[]) {
-  const out = capture();
-  const err = capture();
-  const code = runCli(args, { stdout: out.stream, stderr: err.stream });
-  return { out, err, code };
-}
+import { start as run } from '../testing/run-cli.js';
 
 describe('tradekit ws-serve', () => {
   it('serves a JSON echo server on the printed url and stops after --duration', async () => {
