@@ -34,6 +34,39 @@ class Ring {
   }
 }
 
+/**
+ * The mean of the first `period` values, then each new value folded into the previous average:
+ * the EMA step `(x − prev)·k + prev`, or (`k` NaN) Wilder's `(prev·(period − 1) + x) / period`,
+ * written as TA-Lib writes each. Shared by EMA, RSI (gains and losses) and ATR.
+ */
+class SeededAverage {
+  value = Number.NaN;
+  n = 0;
+  private sum = 0;
+  private readonly wilder: boolean;
+  private readonly before: number;
+  constructor(
+    readonly period: number,
+    private readonly k: number,
+  ) {
+    this.wilder = Number.isNaN(k);
+    this.before = period - 1;
+  }
+  get ready(): boolean {
+    return this.n >= this.period;
+  }
+  update(x: number): number {
+    if (this.n >= this.period) {
+      this.value = this.wilder ? (this.value * this.before + x) / this.period : (x - this.value) * this.k + this.value;
+      return this.value;
+    }
+    this.sum += x;
+    this.n++;
+    if (this.n === this.period) this.value = this.sum / this.period;
+    return this.value;
+  }
+}
+
 /** Any single-output streaming indicator. */
 export interface Indicator {
   /** The latest value, `NaN` before warm-up. */
@@ -85,30 +118,22 @@ export class SMA implements Indicator {
 export class EMA implements Indicator {
   /** Latest value. */
   value = Number.NaN;
-  private readonly k: number;
-  private n = 0;
-  private seed = 0;
+  private readonly avg: SeededAverage;
   /** Creates an EMA of `period`; `k` overrides the smoothing factor (Wilder: `1 / period`). */
   constructor(
     readonly period: number,
     k?: number,
   ) {
     checkPeriod('EMA', period);
-    this.k = k ?? 2 / (period + 1);
+    this.avg = new SeededAverage(period, k ?? 2 / (period + 1));
   }
   /** True once `period` values came. */
   get ready(): boolean {
-    return this.n >= this.period;
+    return this.avg.ready;
   }
   /** Adds a value; returns the EMA (NaN before `period` values). */
   update(x: number): number {
-    if (this.n < this.period) {
-      this.seed += x;
-      this.n++;
-      if (this.n === this.period) this.value = this.seed / this.period;
-      return this.value;
-    }
-    this.value = (x - this.value) * this.k + this.value;
+    this.value = this.avg.update(x);
     return this.value;
   }
 }
@@ -167,16 +192,17 @@ export class RSI implements Indicator {
   /** Latest value. */
   value = Number.NaN;
   private prev = Number.NaN;
-  private n = 0;
-  private gain = 0;
-  private loss = 0;
+  private readonly gain: SeededAverage;
+  private readonly loss: SeededAverage;
   /** Creates an RSI of `period`. */
   constructor(readonly period: number) {
     checkPeriod('RSI', period, 2);
+    this.gain = new SeededAverage(period, Number.NaN);
+    this.loss = new SeededAverage(period, Number.NaN);
   }
   /** True once `period + 1` values came. */
   get ready(): boolean {
-    return this.n >= this.period;
+    return this.gain.ready;
   }
   /** Adds a value; returns the RSI in 0…100 (NaN before `period + 1` values). */
   update(x: number): number {
@@ -184,22 +210,11 @@ export class RSI implements Indicator {
     this.prev = x;
     if (Number.isNaN(prev)) return this.value;
     const d = x - prev;
-    const up = Math.max(d, 0);
-    const down = d < 0 ? -d : 0;
-    const p = this.period;
-    if (this.n < p) {
-      this.gain += up;
-      this.loss += down;
-      this.n++;
-      if (this.n < p) return this.value;
-      this.gain /= p;
-      this.loss /= p;
-    } else {
-      this.gain = (this.gain * (p - 1) + up) / p;
-      this.loss = (this.loss * (p - 1) + down) / p;
-    }
-    const total = this.gain + this.loss;
-    this.value = total === 0 ? 0 : (100 * this.gain) / total;
+    const gain = this.gain.update(Math.max(d, 0));
+    const loss = this.loss.update(d < 0 ? -d : 0);
+    if (!this.gain.ready) return this.value;
+    const total = gain + loss;
+    this.value = total === 0 ? 0 : (100 * gain) / total;
     return this.value;
   }
 }
@@ -216,30 +231,22 @@ export class ATR implements Indicator {
   /** Latest value. */
   value = Number.NaN;
   private prevClose = Number.NaN;
-  private n = 0;
-  private sum = 0;
+  private readonly avg: SeededAverage;
   /** Creates an ATR of `period`. */
   constructor(readonly period: number) {
     checkPeriod('ATR', period);
+    this.avg = new SeededAverage(period, Number.NaN);
   }
   /** True once `period + 1` bars came. */
   get ready(): boolean {
-    return this.n >= this.period;
+    return this.avg.ready;
   }
   /** Adds a bar; returns the ATR (NaN before `period + 1` bars). */
   update(high: number, low: number, close: number): number {
     const pc = this.prevClose;
     this.prevClose = close;
     if (Number.isNaN(pc)) return this.value;
-    const tr = Math.max(high - low, Math.abs(high - pc), Math.abs(low - pc));
-    const p = this.period;
-    if (this.n < p) {
-      this.sum += tr;
-      this.n++;
-      if (this.n === p) this.value = this.sum / p;
-      return this.value;
-    }
-    this.value = (this.value * (p - 1) + tr) / p;
+    this.value = this.avg.update(Math.max(high - low, Math.abs(high - pc), Math.abs(low - pc)));
     return this.value;
   }
 }
