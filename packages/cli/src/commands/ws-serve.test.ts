@@ -7,7 +7,9 @@ import { start as run } from '../testing/run-cli.js';
 
 describe('tradekit ws-serve', () => {
   it('serves a JSON echo server on the printed url and stops after --duration', async () => {
-    const { out, code } = run(['ws-serve', '--port', '0', '--json', '--echo', '--duration', '300ms', '-q']);
+    // A --duration long enough for the exchange below on a loaded machine (it was 300 ms, which a
+    // stalled CI worker could outlast between "listening" and the probe's first frame).
+    const { out, code } = run(['ws-serve', '--port', '0', '--json', '--echo', '--duration', '2s', '-q']);
     const url = await out.url;
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     const p = await openProbe(url);
@@ -140,8 +142,10 @@ describe('tradekit ws-serve', () => {
   it('serves a restart-only --fault-script, restarts on its timeline, and --duration ends it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-serve-'));
     const file = join(dir, 'restart.json');
-    writeFileSync(file, JSON.stringify({ rules: [], timeline: [{ type: 'restart', at: '100ms' }] }));
-    const { out, code } = run(['ws-serve', '--port', '0', '--echo', '--fault-script', file, '--duration', '1s', '-q']);
+    // The probe must connect before the restart: 1 s after listening, not 100 ms, which a busy
+    // machine could outlast (the probe would then join the restarted server and never be dropped).
+    writeFileSync(file, JSON.stringify({ rules: [], timeline: [{ type: 'restart', at: '1s' }] }));
+    const { out, code } = run(['ws-serve', '--port', '0', '--echo', '--fault-script', file, '--duration', '2s', '-q']);
     const p = await openProbe(await out.url);
     expect((await p.closed).code).toBe(1006); // the restart dropped it
     expect(await code).toBe(0);
@@ -211,7 +215,7 @@ describe('tradekit ws-proxy', () => {
       '--duplicate-every',
       '2',
       '--duration',
-      '500ms',
+      '2s', // time for a connection and three round trips through the proxy, even on a busy machine
     ]);
     const p = await openProbe(await out.url);
     for (const m of ['0', '1', '2']) p.socket.send(m);

@@ -359,7 +359,9 @@ describe('mergeHistograms', () => {
 
 describe('coordinated omission', () => {
   it('counts a server stall in the latency of every request that was due during it (rate mode)', async () => {
-    // Holds every reply until 400 ms after the first request arrived, then answers at once.
+    // Holds every reply until 800 ms after the first request arrived, then answers at once. The run
+    // lasts 2 s, so the release comes well before its end even when the first request is late on a
+    // busy machine (with a 400 ms stall in a 600 ms run, a 200 ms late start left replies in flight).
     let releaseAt: number | undefined;
     const held: Array<() => void> = [];
     const url = await server((ws) =>
@@ -370,17 +372,17 @@ describe('coordinated omission', () => {
           setTimeout(() => {
             releaseAt = 2;
             for (const r of held.splice(0)) r();
-          }, 400);
+          }, 800);
         }
         if (releaseAt === 2) reply();
         else held.push(reply);
       }),
     );
-    const report = await runLoad({ url, connections: 1, duration: '600ms', rate: 100, workers: 0 });
+    const report = await runLoad({ url, connections: 1, duration: '2s', rate: 100, workers: 0 });
     expect(report.errors.total).toBe(0);
     expect(report.latency.count).toBe(report.messages.sent);
-    // Requests due in the first 200 ms waited ≥ 200 ms each: at least a third of all samples,
-    // so p90 must show the stall (a closed-loop sender would have recorded it once).
+    // Requests due in the first 600 ms of the stall waited ≥ 200 ms each: about 30 % of all
+    // samples, so p90 must show the stall (a closed-loop sender would have recorded it once).
     expect(report.latency.p90).toBeGreaterThanOrEqual(200_000);
   });
 });
