@@ -294,11 +294,12 @@ describe('tradekit replay through a real pipe (child process)', () => {
   }
 
   it('--speed output arrives spread over time as events fall due (not in one burst)', async () => {
-    // 20 events 500 ms apart (9.5 s of data) at 10× ≈ 0.95 s of wall time.
+    // 20 events 1 s apart (19 s of data) at 10× ≈ 1.9 s of wall time: 100 ms between events, so
+    // a reader starved for a while on a loaded machine still sees several separate arrivals.
     const f = join(dir, 'pipe-paced.jsonl');
     await writeEvents(
       f,
-      Array.from({ length: 20 }, (_, i) => trade('P', i * 500_000, 100 + i)),
+      Array.from({ length: 20 }, (_, i) => trade('P', i * 1_000_000, 100 + i)),
     );
     const child = start(['replay', f, '--speed', '10', '--progress-every', '200ms']);
     const arrivals: { at: number; lines: number }[] = [];
