@@ -1,13 +1,13 @@
-import { promises as fsp, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MarketEvent, TradeEvent } from '@tradekit/types';
 import type { ColumnSource } from 'hyparquet-writer';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from './open.js';
 import { StringColumn, TIMESTAMP_PARSERS, decodeColumnChunk } from './parquet-columns.js';
 import { sampleTrades } from './testing/events.js';
+import { watchFileHandles } from './testing/handles.js';
 import { toDataPageV1, writeParquetFixture } from './testing/parquet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-pqcols-'));
@@ -254,19 +254,7 @@ describe('Parquet column fast path', () => {
     const f = join(dir, 'early.parquet');
     await writeParquetFixture(f, sampleTrades(30_000, 5), 5000);
     // Watch the handles the reader itself opens (not a process-wide count).
-    const handles: { fh: FileHandle; closed: boolean }[] = [];
-    const realOpen = fsp.open.bind(fsp);
-    const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const fh = await realOpen(...args);
-      const entry = { fh, closed: false };
-      handles.push(entry);
-      const close = fh.close.bind(fh);
-      fh.close = async () => {
-        entry.closed = true;
-        return close();
-      };
-      return fh;
-    });
+    const { handles, restore } = watchFileHandles();
     let seen = 0;
     try {
       for await (const b of openSource(f).batches()) {
@@ -274,7 +262,7 @@ describe('Parquet column fast path', () => {
         break;
       }
     } finally {
-      spy.mockRestore();
+      restore();
     }
     expect(seen).toBeGreaterThan(0);
     expect(seen).toBeLessThan(30_000);

@@ -296,26 +296,15 @@ function values(
   if (width > 24) throw new Unsupported('dictionary index width');
   const idx = new Int32Array(n);
   if (hybrid(page, p + 1, page.length, width, idx, n) > page.length) throw new Unsupported('indexes too short');
-  // One loop per array type, so that each stays monomorphic.
-  if (out instanceof Float64Array) gatherF64(dict as Float64Array, idx, n, out, at);
-  else gatherI64(dict as BigInt64Array, idx, n, out as BigInt64Array, at);
+  gather(dict as Float64Array | BigInt64Array, idx, n, out as Float64Array | BigInt64Array, at);
 }
 
-function gatherF64(dict: Float64Array, idx: Int32Array, n: number, out: Float64Array, at: number): void {
+function gather<T extends Float64Array | BigInt64Array>(dict: T, idx: Int32Array, n: number, out: T, at: number): void {
   const size = dict.length;
   for (let i = 0; i < n; i++) {
     const k = idx[i] as number;
     if (k >= size) throw new Unsupported('dictionary index out of range');
-    out[at + i] = dict[k] as number;
-  }
-}
-
-function gatherI64(dict: BigInt64Array, idx: Int32Array, n: number, out: BigInt64Array, at: number): void {
-  const size = dict.length;
-  for (let i = 0; i < n; i++) {
-    const k = idx[i] as number;
-    if (k >= size) throw new Unsupported('dictionary index out of range');
-    out[at + i] = dict[k] as bigint;
+    out[at + i] = dict[k] as never;
   }
 }
 
@@ -326,51 +315,33 @@ function aligned(page: Uint8Array, p: number, bytes: number): ArrayBuffer {
   return copy.buffer;
 }
 
-/** Decodes `n` PLAIN values at `p`; returns the position after them. */
+/** Decodes `n` PLAIN values at `p`; returns the position after them (beyond the page when short). */
 function plain(page: Uint8Array, p: number, n: number, kind: ValueKind, out: Out, at: number): number {
-  switch (kind) {
-    case 'f64': {
-      if (p + 8 * n > page.length) return Number.POSITIVE_INFINITY;
-      (out as Float64Array).set(new Float64Array(aligned(page, p, 8 * n)), at);
-      return p + 8 * n;
-    }
-    case 'f32': {
-      if (p + 4 * n > page.length) return Number.POSITIVE_INFINITY;
-      (out as Float64Array).set(new Float32Array(aligned(page, p, 4 * n)), at);
-      return p + 4 * n;
-    }
-    case 'i32': {
-      if (p + 4 * n > page.length) return Number.POSITIVE_INFINITY;
-      (out as Float64Array).set(new Int32Array(aligned(page, p, 4 * n)), at);
-      return p + 4 * n;
-    }
-    case 'i64': {
-      if (p + 8 * n > page.length) return Number.POSITIVE_INFINITY;
-      (out as BigInt64Array).set(new BigInt64Array(aligned(page, p, 8 * n)), at);
-      return p + 8 * n;
-    }
-    case 'ts-ms':
-    case 'ts-us':
-    case 'ts-ns': {
-      if (p + 8 * n > page.length) return Number.POSITIVE_INFINITY;
-      int64Micros(new Int32Array(aligned(page, p, 8 * n)), n, kind, out as Float64Array, at);
-      return p + 8 * n;
-    }
-    default: {
-      // Appended in order: `at` is the array's length here.
-      const o = out as unknown[];
-      for (let i = 0; i < n; i++) {
-        if (p + 4 > page.length) return Number.POSITIVE_INFINITY;
-        const len = (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16) | (page[p + 3]! << 24)) >>> 0;
-        p += 4;
-        const end = p + len;
-        if (end > page.length) return Number.POSITIVE_INFINITY;
-        o.push(text(page, p, end));
-        p = end;
-      }
-      return p;
-    }
+  if (kind === 'str') return plainStrings(page, p, n, out as unknown[]);
+  const width = kind === 'f32' || kind === 'i32' ? 4 : 8;
+  const end = p + width * n;
+  if (end > page.length) return Number.POSITIVE_INFINITY;
+  const buf = aligned(page, p, width * n);
+  if (kind === 'f64') (out as Float64Array).set(new Float64Array(buf), at);
+  else if (kind === 'f32') (out as Float64Array).set(new Float32Array(buf), at);
+  else if (kind === 'i32') (out as Float64Array).set(new Int32Array(buf), at);
+  else if (kind === 'i64') (out as BigInt64Array).set(new BigInt64Array(buf), at);
+  else int64Micros(new Int32Array(buf), n, kind, out as Float64Array, at);
+  return end;
+}
+
+/** `n` PLAIN strings (4-byte length, UTF-8 bytes) at `p`, appended to `o` in order. */
+function plainStrings(page: Uint8Array, p: number, n: number, o: unknown[]): number {
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > page.length) return Number.POSITIVE_INFINITY;
+    const len = (page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16) | (page[p + 3]! << 24)) >>> 0;
+    p += 4;
+    const end = p + len;
+    if (end > page.length) return Number.POSITIVE_INFINITY;
+    o.push(text(page, p, end));
+    p = end;
   }
+  return p;
 }
 
 /** UTF-8 text of page[p, end): ASCII (the usual case for symbols, sides, ids) without a decoder call. */

@@ -1,13 +1,13 @@
-import { mkdtempSync, promises as fsp, rmSync, writeFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MarketEvent } from '@tradekit/types';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openSource, parseEpoch, parseIso, parseNumber, replay, writeEvents } from './index.js';
 import { sampleTrades } from './testing/events.js';
+import { watchFileHandles } from './testing/handles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-readers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -152,19 +152,7 @@ describe('CSV options', () => {
       await writeEvents(f, events);
       // Watch the file handles the reader itself opens (not a process-wide count, which other
       // work in the same worker changes): every one must be closed when the loop exits.
-      const handles: { fh: FileHandle; closed: boolean }[] = [];
-      const realOpen = fsp.open.bind(fsp);
-      const spy = vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-        const fh = await realOpen(...args);
-        const entry = { fh, closed: false };
-        handles.push(entry);
-        const close = fh.close.bind(fh);
-        fh.close = async () => {
-          entry.closed = true;
-          return close();
-        };
-        return fh;
-      });
+      const { handles, restore } = watchFileHandles();
       let seen = 0;
       try {
         for await (const batch of openSource(f).batches()) {
@@ -172,7 +160,7 @@ describe('CSV options', () => {
           break;
         }
       } finally {
-        spy.mockRestore();
+        restore();
       }
       expect(seen).toBeGreaterThan(0);
       expect(seen).toBeLessThan(events.length);
