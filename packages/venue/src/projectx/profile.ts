@@ -910,8 +910,9 @@ export class ProjectXProfile {
 
   private sendAll(set: Set<HubConnection> | undefined, target: string, ...args: unknown[]): void {
     if (set === undefined || set.size === 0) return;
-    // One encoding per event, shared by every subscriber; still through each connection's fault path.
-    const record = encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args });
+    // One encoding per event, to bytes once, shared by every subscriber (sent as a text frame: no
+    // per-socket string-to-UTF-8 copy); still through each connection's fault path.
+    const record = Buffer.from(encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args }));
     let n = 0;
     for (const conn of set) {
       if (!conn.signalr.isOpen) continue;
