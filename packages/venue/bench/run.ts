@@ -6,14 +6,28 @@
  * load) side by side. The venue runs in its own process; the clients here speak the SignalR JSON
  * protocol over raw `ws` (the same frames @microsoft/signalr sends).
  *
- *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms
- *   CLIENTS=200 SECONDS=5 pnpm bench
+ *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms;
+ *                         # two rounds: fan-out through ws.send per socket, then one shared frame
+ *   CLIENTS=200 SECONDS=5 FANOUT=shared pnpm bench
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
+// Side by side in one run: the fan-out through ws.send per socket, then the shared pre-built frame
+// (each round in its own processes). FANOUT=shared or FANOUT=ws-send runs one round.
+if (process.env.FANOUT === undefined || process.env.FANOUT === 'both') {
+  let failed = 0;
+  for (const mode of ['ws-send', 'shared']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, FANOUT: mode },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) failed++;
+  }
+  process.exit(failed === 0 ? 0 : 1);
+}
 const CLIENTS = Number(process.env.CLIENTS ?? 1000);
 const TRADERS = Number(process.env.TRADERS ?? 100);
 const RATE = Number(process.env.RATE ?? 100);
@@ -226,7 +240,7 @@ const stats = await new Promise<string>((resolve) => {
 });
 const ms = (h: ReturnType<typeof createHistogram>, p: number) => (h.percentile(p) / 1000).toFixed(2);
 console.log(
-  `venue load bench — ${CLIENTS} market-hub clients, ${TRADERS} trading at ${RATE} orders/s for ${SECONDS} s, quotes every ${QUOTE_MS} ms`,
+  `venue load bench [fan-out: ${process.env.FANOUT === 'ws-send' ? 'ws.send per socket' : 'one shared frame'}] — ${CLIENTS} market-hub clients, ${TRADERS} trading at ${RATE} orders/s for ${SECONDS} s, quotes every ${QUOTE_MS} ms`,
 );
 console.log(`connect ${CLIENTS} market + ${TRADERS} user hub clients: ${(connectMs / 1000).toFixed(1)} s`);
 console.log(`orders: ${sent} sent, ${rtt.count} round trips measured, ${failed} failed`);

@@ -5,7 +5,7 @@
  * mismatch with its cause, never green.
  */
 import { fileURLToPath } from 'node:url';
-import { defineStrategy, smaCrossStrategy } from '@tradekit/backtest';
+import { defineStrategy, randomWalkBars, smaCrossStrategy } from '@tradekit/backtest';
 import { describe, expect, it } from 'vitest';
 import { formatParity, runParity } from '../src/index.js';
 
@@ -118,6 +118,28 @@ describe('paper-trading parity (backtest vs live client over the venue)', () => 
     expect(r.causes).toHaveLength(1);
     expect(r.causes[0]).toMatch(/^pacing: the venue advanced 300 s per step/);
     expect(r.differences.filter((d) => d.kind === 'fill').length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('two symbols with bars at the same times: each bar reaches the live client in the same order', async () => {
+    const a = randomWalkBars({ count: 60, seed: 1 });
+    const b = randomWalkBars({ count: 60, seed: 2, symbol: 'ES', price: 5000 });
+    const data = a.flatMap((bar, i) => [bar, b[i] as (typeof b)[number]]);
+    const flip = defineStrategy({
+      name: 'flip-both',
+      onBar(bar, ctx) {
+        if (ctx.position(bar.symbol) === 0) ctx.buy(1, { symbol: bar.symbol });
+        else ctx.sell(1, { symbol: bar.symbol });
+      },
+    });
+    const r = await runParity({
+      strategy: flip,
+      data,
+      instruments: [MNQ, { symbol: 'ES', tickSize: 0.25, multiplier: 50 }],
+      exchange: EXCHANGE,
+    });
+    expect(r.differences, formatParity(r)).toEqual([]);
+    expect(new Set(r.fills.live.map((f) => f.symbol))).toEqual(new Set(['MNQ', 'ES']));
+    expect(r.fills.live.length).toBeGreaterThan(100);
   }, 120_000);
 
   it('a strategy that never trades is not a match: nothing was compared', async () => {

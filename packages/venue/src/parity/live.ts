@@ -71,7 +71,7 @@ interface Poll {
   series: BarSeries;
   /** Start of the last bar delivered (µs), or -∞. */
   last: number;
-  /** Poll once the venue clock reaches this (the end of the next bar). */
+  /** Poll once the venue clock reaches this (the end of the bar after the last one delivered). */
   due: number;
 }
 
@@ -159,6 +159,7 @@ export class LiveStrategyClient<P extends Params = Params> {
   private readonly timeoutMs: number;
   private readonly history: number;
 
+  /** A client for `strategy` with resolved `params`, connecting where `opts` says, starting with `cash`. */
   constructor(
     private readonly strategy: Strategy<P>,
     private readonly params: Readonly<P>,
@@ -439,7 +440,9 @@ export class LiveStrategyClient<P extends Params = Params> {
         this.deliverBar(p, b);
         await this.settle();
       }
-      p.due = Math.floor(now / p.micros) * p.micros + p.micros;
+      // Next poll at the end of the bar after the last one delivered; while that bar has not come
+      // (another symbol's event came first at the same time, or a gap), poll at every step.
+      if (bars.length > 0) p.due = p.last + 2 * p.micros;
     }
   }
 
