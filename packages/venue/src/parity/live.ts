@@ -835,7 +835,11 @@ export class LiveStrategyClient<P extends Params = Params> {
       },
       modifyOrder: (id, changes) => {
         const o = run.orders.get(id);
-        if (!o) throw new TradeKitError('ORDER_NOT_FOUND', `Expected a known order id, got ${describeValue(id)}.`);
+        if (!o)
+          throw new TradeKitError(
+            'ORDER_UNKNOWN',
+            `Expected an order id this strategy sent, got ${describeValue(id)}.`,
+          );
         const c = changes as { quantity?: number; price?: number; stopPrice?: number };
         run.actions.push(async () => {
           const gid = run.gatewayOf.get(id);
