@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { type TestAPI, type TestContext, test as vitestTest } from 'vitest';
 import { fixtureError } from './errors.js';
-import { FixtureMarket, outsideTest } from './market.js';
+import { FixtureMarket, outsideTest, resolvePriceMoves } from './market.js';
 import { trackOrder } from './registry.js';
 import { type SampleName, samplePath } from './samples.js';
 import { type ResolvedSeed, SEED_ENV, resolveSeed, seedReport } from './seed.js';
@@ -289,7 +289,8 @@ export const tradekitFixtures = {
     }
     let { instruments, source } = venueOptions;
     if (instruments === undefined || source === undefined) {
-      const market = createMarket({ ...marketConfig, seed: resolvedSeed.value });
+      // priceMove() scenarios are measured from the same market first, as the `market` fixture does.
+      const market = createMarket(resolvePriceMoves({ ...marketConfig, seed: resolvedSeed.value }));
       // The market's instruments without sessions: the source decides when the market trades.
       instruments ??= market.instruments.map(
         (i): VenueInstrumentSpec => ({

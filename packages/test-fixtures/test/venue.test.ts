@@ -7,7 +7,7 @@ import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/si
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
-import { test, tradekitFixtures } from '../src/index.js';
+import { priceMove, test, tradekitFixtures } from '../src/index.js';
 import { makeChildProject, runChildVitest, srcIndex } from './helpers/child-vitest.js';
 
 async function post(url: string, body: unknown, token?: string) {
@@ -99,6 +99,22 @@ describe('venue fixture', () => {
     }
     expect(trades).toBeGreaterThan(0);
     expect(venue.core.view('MNQ').last).toBe(last);
+  });
+
+  describe('with a priceMove in the market', () => {
+    test.override({
+      marketConfig: { symbols: ['MNQ'], duration: '10m', scenarios: [priceMove({ by: -60, from: '2m', to: '4m' })] },
+    });
+    test('plays the move (measured from the same market, as the market fixture does)', async ({ venue, expect }) => {
+      await venue.advance('2m');
+      const before = venue.core.view('MNQ');
+      const mid0 = (before.bid + before.ask) / 2;
+      await venue.advance('2m');
+      const after = venue.core.view('MNQ');
+      // The move carries the mid 60 points down; the walk around it adds a few points of noise.
+      expect((after.bid + after.ask) / 2 - mid0).toBeGreaterThan(-75);
+      expect((after.bid + after.ask) / 2 - mid0).toBeLessThan(-45);
+    });
   });
 
   describe('with venueOptions', () => {
