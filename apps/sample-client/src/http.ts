@@ -61,9 +61,14 @@ export class GatewayHttp {
     return this.refreshing;
   }
 
-  /** Forgets the token (the server refused it): the next request logs in again. */
+  /** Forgets the token entirely: the next request logs in again. */
   forgetToken(): void {
     this.token = undefined;
+    this.expiresAtMs = 0;
+  }
+
+  /** Marks the token as due: the next request renews it (`Auth/validate`, else a new login). */
+  renewToken(): void {
     this.expiresAtMs = 0;
   }
 
@@ -82,7 +87,8 @@ export class GatewayHttp {
 
   /** Renews the session through `Auth/validate`. */
   private async validate(): Promise<string> {
-    const body = await this.send<{ newToken?: string | null }>('Auth/validate', {}, true);
+    // The current token itself, not getToken(): that would wait for this very renewal.
+    const body = await this.send<{ newToken?: string | null }>('Auth/validate', {}, this.token ?? false);
     if (!body.success || typeof body.newToken !== 'string')
       throw new GatewayError('AUTH_FAILED', `Auth/validate refused the session (errorCode ${body.errorCode}).`, {
         route: 'Auth/validate',
@@ -131,10 +137,11 @@ export class GatewayHttp {
     }
   }
 
-  private async send<T>(route: string, body: unknown, auth: boolean): Promise<T & Envelope> {
+  /** `auth`: true = the current token (renewed first when due), a string = that token, false = none. */
+  private async send<T>(route: string, body: unknown, auth: boolean | string): Promise<T & Envelope> {
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (auth) headers.authorization = `Bearer ${await this.getToken()}`;
+    if (auth !== false) headers.authorization = `Bearer ${typeof auth === 'string' ? auth : await this.getToken()}`;
     let res: Response;
     try {
       res = await fetch(`${this.base}/api/${route}`, {

@@ -53,6 +53,8 @@ export class HubLink {
   private readonly policy: ExponentialBackoff;
   /** Completed reconnects (automatic or restarted). */
   reconnects = 0;
+  private resubscribing = false;
+  private upWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: HubLinkOptions) {
     this.policy = new ExponentialBackoff(opts.reconnect, (ctx) => {
@@ -126,12 +128,42 @@ export class HubLink {
     if (this.connected) await this.connection.invoke(method, ...args);
   }
 
-  /** A round trip: resolves after every message the server sent before it has been handled. */
-  async roundTrip(): Promise<void> {
+  /**
+   * A round trip: resolves after every message the server sent before it has been handled. If the
+   * connection drops meanwhile, it waits for the reconnect (whose resubscription is the new
+   * baseline) instead of failing. Rejects after `timeoutMs`.
+   */
+  async roundTrip(timeoutMs: number): Promise<void> {
     const s = this.subscriptions[0];
-    if (s === undefined || !this.connected) return;
-    // Subscribing again is idempotent on the gateway and answers with a completion.
-    await this.connection.invoke(s.method, ...s.args);
+    if (s === undefined || this.stopped) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`The ${this.opts.name} hub did not answer a round trip within ${timeoutMs} ms.`);
+      if (this.connected && !this.resubscribing) {
+        // Subscribing again is idempotent on the gateway and answers with a completion.
+        const ok = await withTimeout(this.connection.invoke(s.method, ...s.args), left).then(
+          () => true,
+          () => false,
+        );
+        if (ok) return;
+      }
+      if (this.stopped) return;
+      await this.whenUp(deadline - Date.now());
+    }
+  }
+
+  /** Resolves once connected and resubscribed (or after `ms`). */
+  private whenUp(ms: number): Promise<void> {
+    if (this.connected && !this.resubscribing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.upWaiters.push(done);
+    });
   }
 
   /** Stops for good. */
@@ -142,21 +174,29 @@ export class HubLink {
   }
 
   private noteFailure(err: Error | undefined): void {
-    // A refused token (401 on the upgrade or negotiate) means: log in again before the next attempt.
-    if (err !== undefined && /\b401\b|unauthori[sz]ed/i.test(String(err.message))) this.opts.tokenRefused();
+    // A refused token (401 on negotiate, an "Unauthorized" close) means: renew it before the next
+    // attempt. Without negotiation a refused upgrade only says "WebSocket failed to connect" (the
+    // status is not visible), so that renews the token too: one REST call per failed attempt.
+    if (err !== undefined && /\b401\b|unauthori[sz]ed|WebSocket failed to connect/i.test(String(err.message)))
+      this.opts.tokenRefused();
   }
 
   private async afterReconnect(): Promise<void> {
     this.reconnects++;
     this.attempts = 0;
+    this.resubscribing = true;
     try {
       for (const s of this.subscriptions) await this.connection.invoke(s.method, ...s.args);
     } catch (err) {
+      // Dropped again while resubscribing: the next reconnect resubscribes.
       this.opts.onError(err as Error);
       return;
+    } finally {
+      this.resubscribing = false;
     }
     this.opts.onState({ hub: this.opts.name, state: 'reconnected', attempt: 0 });
     this.opts.onResubscribed();
+    for (const w of this.upWaiters.splice(0)) w();
   }
 
   private scheduleRestart(): void {
@@ -177,6 +217,16 @@ export class HubLink {
       );
     }, delay);
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function errOf(err: Error | undefined): { error?: Error } {

@@ -148,11 +148,24 @@ export class TradingSuite extends Emitter<SuiteEvents> {
       opts.timeframe ?? { unit: 'minute', size: 1 },
       http,
       {
-        quote: (q) => this.emit('quote', q),
-        tick: (t) => this.emit('tick', t),
-        bar: (b) => this.emit('bar', b),
+        // Market events re-run pending until() checks too (they may wait on data).
+        quote: (q) => {
+          this.emit('quote', q);
+          this.store.poke();
+        },
+        tick: (t) => {
+          this.emit('tick', t);
+          this.store.poke();
+        },
+        bar: (b) => {
+          this.emit('bar', b);
+          this.store.poke();
+        },
         depth: (d) => this.emit('depth', d),
-        gap: (g) => this.emit('gap', g),
+        gap: (g) => {
+          this.emit('gap', g);
+          this.store.poke();
+        },
         error: (e) => this.emit('error', e),
       },
       { ticks: opts.keep?.ticks ?? 100_000, bars: opts.keep?.bars ?? 10_000 },
@@ -167,7 +180,7 @@ export class TradingSuite extends Emitter<SuiteEvents> {
     );
     const common = {
       token: () => http.getToken(),
-      tokenRefused: () => http.forgetToken(),
+      tokenRefused: () => http.renewToken(),
       ...(opts.reconnect !== undefined ? { reconnect: opts.reconnect } : {}),
       negotiate: opts.negotiate ?? false,
       serverTimeoutMs: opts.serverTimeoutMs ?? 30_000,
@@ -295,7 +308,10 @@ export class TradingSuite extends Emitter<SuiteEvents> {
     });
   }
 
-  /** Waits until `check()` holds, re-checked after every order, fill, position and account change. */
+  /**
+   * Waits until `check()` holds, re-checked after every order, fill, position, account change and
+   * every quote, tick, bar and gap.
+   */
   until(check: () => boolean, message: string, timeoutMs = this.opts.waitMs ?? 10_000): Promise<void> {
     return this.store.until(() => (check() ? true : undefined), timeoutMs, message).then(() => undefined);
   }
@@ -305,7 +321,8 @@ export class TradingSuite extends Emitter<SuiteEvents> {
    * handled (and any bar backfill is done).
    */
   async flush(): Promise<void> {
-    await Promise.all([this.user.roundTrip(), this.market.roundTrip()]);
+    const ms = this.opts.waitMs ?? 10_000;
+    await Promise.all([this.user.roundTrip(ms), this.market.roundTrip(ms)]);
     await this.data.settled();
   }
 
