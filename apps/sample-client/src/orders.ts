@@ -99,9 +99,22 @@ export class OrderManager {
     );
   }
 
-  /** Cancels an order. */
+  /**
+   * Cancels an order. When the answer is lost, the order is looked up: if it is no longer working
+   * (cancelled, or filled meanwhile) its final state is applied and the call returns; otherwise
+   * `SUBMISSION_UNCERTAIN` is thrown.
+   */
   async cancel(orderId: number): Promise<void> {
-    const res = await this.http.call('Order/cancel', { accountId: this.accountId, orderId });
+    let res: { success: boolean; errorCode: number; errorMessage: string | null };
+    try {
+      res = await this.http.call('Order/cancel', { accountId: this.accountId, orderId });
+    } catch (err) {
+      if (!(err instanceof GatewayError) || err.code !== 'SUBMISSION_UNCERTAIN') throw err;
+      const now = await this.lookup(orderId).catch(() => undefined);
+      if (now === undefined || isWorking(now)) throw err;
+      this.store.applyOrder(now);
+      return;
+    }
     if (!res.success)
       throw new GatewayError(
         'REQUEST_FAILED',
@@ -198,6 +211,13 @@ export class OrderManager {
     });
     if (!res.success) throw failed('Order/search', res);
     return (res.orders ?? []).map(toOrder);
+  }
+
+  /** The order's current state from the gateway (open orders first, then every order). */
+  async lookup(orderId: number): Promise<Order | undefined> {
+    const open = (await this.searchOpen()).find((o) => o.id === orderId);
+    if (open !== undefined) return open;
+    return (await this.search(0)).find((o) => o.id === orderId);
   }
 
   /** The order carrying `customTag`, from the gateway's search (open first, then all). */
