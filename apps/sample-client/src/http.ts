@@ -40,6 +40,7 @@ export class GatewayHttp {
   private expiresAtMs = 0;
   private readonly base: string;
   private refreshing: Promise<string> | undefined;
+  private closed = false;
   /** Requests sent, by route (for tests and diagnostics). */
   readonly requests = new Map<string, number>();
 
@@ -59,6 +60,11 @@ export class GatewayHttp {
       });
     }
     return this.refreshing;
+  }
+
+  /** Refuses every later request with `CLOSED` (the suite was disconnected). */
+  close(): void {
+    this.closed = true;
   }
 
   /** Forgets the token entirely: the next request logs in again. */
@@ -139,6 +145,7 @@ export class GatewayHttp {
 
   /** `auth`: true = the current token (renewed first when due), a string = that token, false = none. */
   private async send<T>(route: string, body: unknown, auth: boolean | string): Promise<T & Envelope> {
+    if (this.closed) throw new GatewayError('CLOSED', `${route}: the suite was disconnected.`, { route });
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (auth !== false) headers.authorization = `Bearer ${typeof auth === 'string' ? auth : await this.getToken()}`;

@@ -21,6 +21,8 @@ export class Store {
   readonly positions = new Map<string, Position>();
   account: Account | undefined;
   private readonly waiters = new Set<() => void>();
+  private readonly aborts = new Set<(err: Error) => void>();
+  private closedWith: Error | undefined;
 
   constructor(private readonly sink: StoreSink) {}
 
@@ -81,6 +83,7 @@ export class Store {
   until<T>(check: () => T | undefined, timeoutMs: number, message: string): Promise<T> {
     const now = check();
     if (now !== undefined) return Promise.resolve(now);
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     return new Promise<T>((resolve, reject) => {
       const waiter = () => {
         let v: T | undefined;
@@ -99,12 +102,24 @@ export class Store {
         done();
         reject(new GatewayError('TIMEOUT', `Timed out after ${timeoutMs} ms waiting for ${message}.`));
       }, timeoutMs);
+      const abort = (err: Error) => {
+        done();
+        reject(err);
+      };
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
+        this.aborts.delete(abort);
       };
       this.waiters.add(waiter);
+      this.aborts.add(abort);
     });
+  }
+
+  /** Rejects every pending wait with `err`, and every later one. */
+  close(err: Error): void {
+    this.closedWith = err;
+    for (const a of [...this.aborts]) a(err);
   }
 }
 

@@ -118,6 +118,7 @@ export class TradingSuite extends Emitter<SuiteEvents> {
   private accountEvents = 0;
   private resyncing: Promise<ResyncReport> | undefined;
   private closed = false;
+  private readonly aborts = new Set<(err: Error) => void>();
   /** Resynchronisations run. */
   resyncs = 0;
 
@@ -294,17 +295,27 @@ export class TradingSuite extends Emitter<SuiteEvents> {
     timeoutMs = this.opts.waitMs ?? 10_000,
     message = `a matching ${event} event`,
   ): Promise<SuiteEvents[K]> {
+    if (this.closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        off();
+        finish();
         reject(new GatewayError('TIMEOUT', `Timed out after ${timeoutMs} ms waiting for ${message}.`));
       }, timeoutMs);
+      const abort = (err: Error) => {
+        finish();
+        reject(err);
+      };
       const off = this.on(event, (d) => {
         if (!pred(d)) return;
-        clearTimeout(timer);
-        off();
+        finish();
         resolve(d);
       });
+      const finish = () => {
+        clearTimeout(timer);
+        off();
+        this.aborts.delete(abort);
+      };
+      this.aborts.add(abort);
     });
   }
 
@@ -342,6 +353,11 @@ export class TradingSuite extends Emitter<SuiteEvents> {
   async disconnect(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Nothing will arrive any more: pending waits end now, and so do requests made from here on.
+    const err = closedError();
+    this.store.close(err);
+    for (const a of [...this.aborts]) a(err);
+    this.http.close();
     await Promise.allSettled([this.user.stop(), this.market.stop()]);
     await this.resyncing?.catch(() => undefined);
   }
@@ -455,6 +471,10 @@ export class TradingSuite extends Emitter<SuiteEvents> {
     if (reason !== 'initial') this.emit('resync', report);
     return report;
   }
+}
+
+function closedError(): GatewayError {
+  return new GatewayError('CLOSED', 'The suite was disconnected; create a new one with TradingSuite.create().');
 }
 
 async function resolveContract(http: GatewayHttp, symbol: string): Promise<SuiteContract> {

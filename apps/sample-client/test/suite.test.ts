@@ -195,17 +195,32 @@ describe('drops and reconciliation', () => {
   });
 
   it('logs in again when the token expires on an open connection and carries on', async () => {
-    const { venue, suite } = await setup({ source: tape(10, () => 20000) });
+    const { venue, suite } = await setup({ source: tape(10, () => 20000), projectx: { tokenLifetime: '10m' } });
     const states: string[] = [];
     suite.on('connection', (s) => states.push(`${s.hub} ${s.state}`));
     const logins = () => suite.http.requests.get('Auth/loginKey') ?? 0;
     expect(logins()).toBe(1);
-    const back = suite.waitFor('resync', () => true, 5000, 'the resync after the token expired');
-    await venue.advance(25 * 3600 * S);
+    const back = suite.waitFor('resync', () => true, 10_000, 'the resync after the token expired');
+    await venue.advance(11 * 60 * S);
     await back;
     expect(states).toContain('user reconnected');
     expect(logins()).toBeGreaterThanOrEqual(2);
     const placed = await suite.orders.limit('buy', 1, 19900);
     await suite.orders.waitFor(placed.orderId, 'open');
+  });
+});
+
+describe('disconnect', () => {
+  it('rejects pending waits with CLOSED instead of leaving them to time out', async () => {
+    const { suite } = await setup();
+    const order = suite.orders.waitFor(424242, 'filled', 60_000).catch((e) => e);
+    const event = suite.waitFor('fill', () => true, 60_000).catch((e) => e);
+    const state = suite.until(() => false, 'never', 60_000).catch((e) => e);
+    await suite.disconnect();
+    for (const err of await Promise.all([order, event, state])) {
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err.code).toBe('CLOSED');
+    }
+    await expect(suite.orders.market('buy', 1)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
