@@ -1,0 +1,182 @@
+/**
+ * Binance-profile test helpers: a deterministic L2 market (book snapshot, many diffs, trades) for a
+ * spot and a perpetual instrument, a venue with the profile on, and ccxt clients pointed at it
+ * exactly as the reference documents (URL overrides, start-up options, an http.Agent for ws://).
+ */
+import http from 'node:http';
+import { type MarketEvent, Rng } from '@tradekit/types';
+import ccxt from 'ccxt';
+import { afterEach, beforeAll } from 'vitest';
+import {
+  type Venue,
+  type VenueOptions,
+  assertNoLoopbackEscapes,
+  createVenue,
+  installLoopbackGuard,
+} from '../../src/index.js';
+
+/** 2026-01-05 00:00 UTC, µs. */
+export const T0 = Date.UTC(2026, 0, 5) * 1000;
+export const API_KEY = 'sim-key';
+export const SECRET = 'sim-secret';
+
+/** Installs the loopback guard for this file and fails any test that tried to leave loopback. */
+export function guardLoopback(): void {
+  beforeAll(() => installLoopbackGuard());
+  afterEach(() => assertNoLoopbackEscapes());
+}
+
+/**
+ * A market of `seconds` seconds for each symbol: a 20-level book at T0, then every 50 ms a diff of
+ * one to three levels (some removed), and every 250 ms a trade at the touch.
+ */
+export function l2Market(symbols: Array<{ symbol: string; mid: number }>, seconds: number, seed = 7): MarketEvent[] {
+  const out: MarketEvent[] = [];
+  for (const { symbol, mid } of symbols) {
+    const rng = new Rng(seed).fork(symbol);
+    const tick = 0.1;
+    const bids = new Map<number, number>();
+    const asks = new Map<number, number>();
+    const px = (i: number) => Math.round(i) / 10;
+    const base = Math.round(mid * 10);
+    const size = () => Number(((1 + rng.int(0, 2000)) * 0.001).toFixed(3));
+    for (let i = 1; i <= 20; i++) {
+      bids.set(base - i, size());
+      asks.set(base + i, size());
+    }
+    const level = (m: Map<number, number>) => [...m.entries()].map(([k, v]) => ({ price: px(k), size: v }));
+    out.push({
+      type: 'book_snapshot',
+      symbol,
+      ts: T0,
+      bids: level(bids).sort((a, b) => b.price - a.price),
+      asks: level(asks).sort((a, b) => a.price - b.price),
+    });
+    for (let step = 1; step < seconds * 20; step++) {
+      const ts = T0 + step * 50_000;
+      const dBids: Array<{ price: number; size: number }> = [];
+      const dAsks: Array<{ price: number; size: number }> = [];
+      const n = rng.int(1, 3);
+      for (let k = 0; k < n; k++) {
+        const bid = rng.next() < 0.5;
+        const side = bid ? bids : asks;
+        const best = bid ? Math.max(...bids.keys()) : Math.min(...asks.keys());
+        const off = rng.int(0, 25);
+        const key = bid ? best - off : best + off;
+        const other = bid ? Math.min(...asks.keys()) : Math.max(...bids.keys());
+        if (bid ? key >= other : key <= other) continue;
+        const remove = side.has(key) && side.size > 5 && rng.next() < 0.25;
+        const s = remove ? 0 : size();
+        if (s === 0) side.delete(key);
+        else side.set(key, s);
+        (bid ? dBids : dAsks).push({ price: px(key), size: s });
+      }
+      if (dBids.length + dAsks.length > 0) out.push({ type: 'book_delta', symbol, ts, bids: dBids, asks: dAsks });
+      if (step % 5 === 0) {
+        const buy = rng.next() < 0.5;
+        const p = buy ? px(Math.min(...asks.keys())) : px(Math.max(...bids.keys()));
+        out.push({ type: 'trade', symbol, ts: ts + 1, price: p, size: 0.01, side: buy ? 'buy' : 'sell' });
+      }
+      void tick;
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+export const BTC = { symbol: 'BTCUSDT', tickSize: 0.1, lotSize: 0.001, multiplier: 1, currency: 'USDT' };
+export const ETH = { symbol: 'ETHUSDT', tickSize: 0.01, lotSize: 0.001, multiplier: 1, currency: 'USDT' };
+export const BTC_PERP = {
+  symbol: 'BTCUSDT-PERP',
+  tickSize: 0.1,
+  lotSize: 0.001,
+  multiplier: 1,
+  currency: 'USDT',
+  marginPerContract: 3000,
+};
+
+/** A venue with the Binance profile on, BTCUSDT spot and BTCUSDT perpetual, 60 s of L2 market. */
+export async function binanceVenue(overrides: Partial<VenueOptions> = {}): Promise<Venue> {
+  return createVenue({
+    instruments: [BTC, ETH, BTC_PERP],
+    source: l2Market(
+      [
+        { symbol: 'BTCUSDT', mid: 60000 },
+        { symbol: 'ETHUSDT', mid: 3000 },
+        { symbol: 'BTCUSDT-PERP', mid: 60010 },
+      ],
+      60,
+    ),
+    accounts: [
+      { id: 1, userName: 'alice', apiKey: API_KEY, balance: 100_000 },
+      { id: 2, userName: 'alice', apiKey: API_KEY, balance: 100_000 },
+      { id: 3, userName: 'bob', apiKey: 'bob-key', balance: 100_000 },
+    ],
+    binance: { spotBalances: { 1: { BTC: 1 } }, ...(overrides.binance === false ? {} : (overrides.binance ?? {})) },
+    projectx: false,
+    json: false,
+    ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== 'binance')),
+  });
+}
+
+/** The `urls.api` table that points every ccxt binance family the profile serves at the venue. */
+export function binanceUrls(venue: Venue): Record<string, unknown> {
+  const HTTP = venue.url;
+  const WS = HTTP.replace(/^http/, 'ws');
+  return {
+    public: `${HTTP}/api/v3`,
+    private: `${HTTP}/api/v3`,
+    fapiPublic: `${HTTP}/fapi/v1`,
+    fapiPublicV2: `${HTTP}/fapi/v2`,
+    fapiPublicV3: `${HTTP}/fapi/v3`,
+    fapiPrivate: `${HTTP}/fapi/v1`,
+    fapiPrivateV2: `${HTTP}/fapi/v2`,
+    fapiPrivateV3: `${HTTP}/fapi/v3`,
+    ws: {
+      spot: `${WS}/ws`,
+      future: `${WS}/fstream/ws`,
+      'ws-api': { spot: `${WS}/ws-api/v3`, future: `${WS}/ws-fapi/v1` },
+    },
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: ccxt's classes are loosely typed
+export type Ccxt = any;
+
+/** A ccxt.pro `binance` (spot) client on the venue. */
+export function spotClient(venue: Venue, extra: Record<string, unknown> = {}): Ccxt {
+  return new ccxt.pro.binance({
+    apiKey: API_KEY,
+    secret: SECRET,
+    httpAgent: new http.Agent(),
+    enableRateLimit: false,
+    urls: { api: binanceUrls(venue) },
+    options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
+    ...extra,
+  });
+}
+
+/** A ccxt.pro `binanceusdm` client on the venue. */
+export function usdmClient(venue: Venue, extra: Record<string, unknown> = {}): Ccxt {
+  return new ccxt.pro.binanceusdm({
+    apiKey: API_KEY,
+    secret: SECRET,
+    httpAgent: new http.Agent(),
+    enableRateLimit: false,
+    urls: { api: binanceUrls(venue) },
+    options: { fetchCurrencies: false, fetchMargins: false },
+    ...extra,
+  });
+}
+
+/** Waits for a promise with a timeout and a message. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
