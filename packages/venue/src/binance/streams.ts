@@ -380,6 +380,23 @@ export class BinanceStreams {
     return this.listenKeys.has(value);
   }
 
+  /** Connections subscribed to a stream (`spot:btcusdt@depth`), for tests and load checks. */
+  subscriberCount(key: string): number {
+    return this.bySub.get(key)?.size ?? 0;
+  }
+
+  /** User-data subscriptions: spot WS API subscriptions plus USDⓈ-M listenKey connections. */
+  userStreamCount(): number {
+    let n = 0;
+    for (const c of this.conns) n += c.kind === 'wsapi' ? c.userSubs.size : c.kind === 'private' ? 1 : 0;
+    return n;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
   /** Fault: expires every listenKey now. */
   expireAll(): number {
     const all = [...this.listenKeys.values()];

@@ -180,3 +180,30 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
     clearTimeout(timer);
   }
 }
+
+/** Polls `cond` every few ms until true; fails with `what` after `ms`. */
+export async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Advances the venue clock in steps until `p` settles (the client saw what it waits for), giving
+ * the sockets a moment between steps; fails after `steps` steps.
+ */
+export async function pump<T>(venue: Venue, p: Promise<T>, what: string, step = '100ms', steps = 100): Promise<T> {
+  let settled = false;
+  const watched = p.finally(() => {
+    settled = true;
+  });
+  watched.catch(() => undefined);
+  for (let i = 0; i < steps && !settled; i++) {
+    await venue.advance(step);
+    await Promise.race([watched.catch(() => undefined), new Promise((r) => setTimeout(r, 10))]);
+  }
+  if (!settled) throw new Error(`${what}: nothing after ${steps} steps of ${step}`);
+  return watched;
+}
