@@ -64,6 +64,8 @@ export class BinanceStreams {
   private closed = false;
   /** Frames sent, by kind (market data, user data). */
   readonly sent = { market: 0, user: 0 };
+  /** listenKey requests: created, kept alive, expired. */
+  readonly listenKeyStats = { created: 0, keptAlive: 0, expired: 0 };
 
   constructor(
     private readonly p: BinanceProfile,
@@ -337,6 +339,7 @@ export class BinanceStreams {
     const lk: ListenKey = { key, value, expiresAt: 0, timer: undefined as unknown as TimerHandle, conns: new Set() };
     this.listenKeys.set(value, lk);
     this.listenKeyOf.set(key.apiKey, value);
+    this.listenKeyStats.created++;
     this.extend(lk);
     return value;
   }
@@ -347,6 +350,7 @@ export class BinanceStreams {
     const lk = value === undefined ? undefined : this.listenKeys.get(value);
     if (lk === undefined) return undefined;
     this.extend(lk);
+    this.listenKeyStats.keptAlive++;
     return lk.value;
   }
 
@@ -366,6 +370,7 @@ export class BinanceStreams {
 
   private end(lk: ListenKey, expired: boolean): void {
     this.p.clock.clearTimeout(lk.timer);
+    if (expired) this.listenKeyStats.expired++;
     this.listenKeys.delete(lk.value);
     if (this.listenKeyOf.get(lk.key.apiKey) === lk.value) this.listenKeyOf.delete(lk.key.apiKey);
     for (const c of lk.conns) {
