@@ -155,7 +155,7 @@ describe('binance errors raise the ccxt exception the real response raises', () 
       const r429 = await fetch(`${v.url}/api/v3/time`);
       expect(r429.status).toBe(429);
       expect(Number(r429.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await r429.json()).code).toBe(-1003);
+      expect(((await r429.json()) as { code: number }).code).toBe(-1003);
       await expect(c.fetchTime()).rejects.toBeInstanceOf(ccxt.DDoSProtection);
       const r418 = await fetch(`${v.url}/api/v3/time`);
       expect(r418.status).toBe(418);

@@ -169,7 +169,7 @@ export function usdmClient(venue: Venue, extra: Record<string, unknown> = {}): C
 }
 
 /** Waits for a promise with a timeout and a message. */
-export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export async function within<T = Ccxt>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
@@ -194,7 +194,7 @@ export async function waitFor(cond: () => boolean, what: string, ms = 5000): Pro
  * Advances the venue clock in steps until `p` settles (the client saw what it waits for), giving
  * the sockets a moment between steps; fails after `steps` steps.
  */
-export async function pump<T>(venue: Venue, p: Promise<T>, what: string, step = '100ms', steps = 100): Promise<T> {
+export async function pump(venue: Venue, p: Promise<unknown>, what: string, step = '100ms', steps = 100): Promise<Ccxt> {
   let settled = false;
   const watched = p.finally(() => {
     settled = true;
