@@ -11,7 +11,7 @@ import { CONFIG_INVALID } from '../errors.js';
 export interface BinanceMarketSpec {
   /** The core instrument's symbol. */
   symbol: string;
-  /** Wire id (`BTCUSDT`). @default the symbol without a `-PERP` suffix */
+  /** Wire id (`BTCUSDT`). @default the symbol without a `-PERP` suffix and without separators (`BTC-USD` → `BTCUSD`) */
   id?: string;
   /** Base asset. @default the id without its quote suffix */
   base?: string;
@@ -81,7 +81,7 @@ export function resolveMarkets(
           `one of the venue's instruments (${contracts.map((c) => c.symbol).join(', ')})`,
           spec.symbol,
         );
-      const id = (spec.id ?? spec.symbol.replace(/-PERP$/i, '')).toUpperCase();
+      const id = (spec.id ?? spec.symbol.replace(/-PERP$/i, '').replace(/[^A-Za-z0-9]/g, '')).toUpperCase();
       if (!/^[A-Z0-9]{2,20}$/.test(id))
         throw invalidValue(CONFIG_INVALID, `${where}[${i}].id`, 'letters and digits like "BTCUSDT"', id);
       if (ids.has(id)) throw invalidValue(CONFIG_INVALID, `${where}[${i}].id`, 'distinct ids', id);

@@ -194,7 +194,13 @@ export async function waitFor(cond: () => boolean, what: string, ms = 5000): Pro
  * Advances the venue clock in steps until `p` settles (the client saw what it waits for), giving
  * the sockets a moment between steps; fails after `steps` steps.
  */
-export async function pump(venue: Venue, p: Promise<unknown>, what: string, step = '100ms', steps = 100): Promise<Ccxt> {
+export async function pump(
+  venue: Venue,
+  p: Promise<unknown>,
+  what: string,
+  step = '100ms',
+  steps = 100,
+): Promise<Ccxt> {
   let settled = false;
   const watched = p.finally(() => {
     settled = true;
