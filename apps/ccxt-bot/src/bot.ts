@@ -1,10 +1,12 @@
 /**
- * A small ccxt.pro bot: mean reversion on the trade stream. It keeps the mean of the last `window`
- * trade prices; when flat and the last price is `threshold` below the mean it buys `amount` at
- * market, when long and the last price is `threshold` above the mean it sells the position. It
+ * A small ccxt.pro bot: mean reversion on the trade stream ({@link MeanReversionRule}): when flat
+ * and the last price is `threshold` below the mean of the last `window` trades it buys `amount` at
+ * market, when long and `threshold` above it sells the position. It
  * only uses ccxt's unified API (watchTrades, createOrder, fetchBalance), so it runs unchanged
  * against Binance or against the TradeKit venue.
  */
+
+import { MeanReversionRule } from './rule.js';
 
 /** The part of a ccxt exchange the bot uses. */
 export interface BotExchange {
@@ -55,8 +57,7 @@ export class MeanReversionBot {
   /** Base held by the bot's own orders. */
   position = 0;
   readonly orders: BotOrder[] = [];
-  private readonly prices: number[] = [];
-  private sum = 0;
+  private readonly rule: MeanReversionRule;
   private lastId: string | undefined;
   private stopped = false;
   private inFlight = 0;
@@ -69,22 +70,8 @@ export class MeanReversionBot {
     this.window = options.window ?? 20;
     this.threshold = options.threshold ?? 0.5;
     this.amount = options.amount ?? 0.01;
-    if (!(Number.isInteger(this.window) && this.window >= 2))
-      throw new Error(`Expected window to be an integer ≥ 2, got ${this.window}.`);
-    if (!(this.threshold >= 0)) throw new Error(`Expected threshold to be ≥ 0, got ${this.threshold}.`);
+    this.rule = new MeanReversionRule(this.window, this.threshold);
     if (!(this.amount > 0)) throw new Error(`Expected amount to be > 0, got ${this.amount}.`);
-  }
-
-  /** Feeds one trade price; returns the order side the rule asks for, if any. */
-  decide(price: number): 'buy' | 'sell' | undefined {
-    this.prices.push(price);
-    this.sum += price;
-    if (this.prices.length > this.window) this.sum -= this.prices.shift() as number;
-    if (this.prices.length < this.window) return undefined;
-    const mean = this.sum / this.window;
-    if (this.position === 0 && price < mean - this.threshold) return 'buy';
-    if (this.position > 0 && price > mean + this.threshold) return 'sell';
-    return undefined;
   }
 
   /** Handles a batch of trades from `watchTrades` (skipping any already seen). */
@@ -112,7 +99,7 @@ export class MeanReversionBot {
       this.seen++;
       this.lastId = t.id;
       if (t.price === undefined) continue;
-      const side = this.decide(t.price);
+      const side = this.rule.decide(t.price, this.position);
       if (side === undefined) continue;
       const amount = side === 'buy' ? this.amount : this.position;
       const o = await this.exchange.createOrder(this.symbol, 'market', side, amount);

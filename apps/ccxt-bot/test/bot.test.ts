@@ -1,49 +1,12 @@
-import type { MarketEvent } from '@tradekit/types';
 import { type Venue, assertNoLoopbackEscapes, createVenue, installLoopbackGuard } from '@tradekit/venue';
 import ccxt from 'ccxt';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MeanReversionBot } from '../src/bot.js';
 import { spotConfig } from '../src/config.js';
+import { swingingMarket, waitFor } from './market.js';
 
 beforeAll(() => installLoopbackGuard());
 afterEach(() => assertNoLoopbackEscapes());
-
-const T0 = Date.UTC(2026, 0, 5) * 1000;
-
-/** 60 s of a market that swings ±20 around 60000: a quote and a trade every 100 ms. */
-function swingingMarket(): MarketEvent[] {
-  const out: MarketEvent[] = [];
-  for (let i = 0; i < 600; i++) {
-    const mid = Math.round((60000 + 20 * Math.sin(i / 25) + 3 * Math.sin(i * 1.7)) * 10) / 10;
-    const ts = T0 + i * 100_000;
-    out.push({
-      type: 'quote',
-      symbol: 'BTCUSDT',
-      ts,
-      bid: mid,
-      bidSize: 2,
-      ask: Math.round((mid + 0.1) * 10) / 10,
-      askSize: 2,
-    });
-    out.push({
-      type: 'trade',
-      symbol: 'BTCUSDT',
-      ts: ts + 1,
-      price: i % 2 ? mid : Math.round((mid + 0.1) * 10) / 10,
-      size: 0.05,
-      side: i % 2 ? 'sell' : 'buy',
-    });
-  }
-  return out;
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 interface RunResult {
   orders: Array<{ side: string; atTrade: number; average: number | undefined }>;
