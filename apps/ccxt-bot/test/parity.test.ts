@@ -94,8 +94,8 @@ describe('parity: the ccxt bot on the venue and a backtest of the same rule', ()
 
       // And what ccxt reports agrees: its trades' prices and fees are the same fills.
       const mine = await exchange.fetchMyTrades('BTC/USDT');
-      expect(mine.map((t: { price: number }) => t.price)).toEqual(btFills.map((f) => Number(f.price)));
-      expect(mine.map((t: { fee: { cost: number } }) => t.fee.cost)).toEqual(btFills.map((f) => Number(f.fee)));
+      expect(mine.map((t) => t.price)).toEqual(btFills.map((f) => Number(f.price)));
+      expect(mine.map((t) => t.fee?.cost)).toEqual(btFills.map((f) => Number(f.fee)));
     } finally {
       bot.stop();
       await exchange.close();
