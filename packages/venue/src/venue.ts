@@ -379,6 +379,7 @@ export async function createVenue(options: VenueOptions): Promise<Venue> {
   try {
     await server.listen();
   } catch (err) {
+    binance?.close();
     await app.close();
     await core.close();
     throw new TradeKitError(LISTEN_FAILED, `The venue could not listen: ${(err as Error).message}`, { cause: err });

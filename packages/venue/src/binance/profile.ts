@@ -4,7 +4,6 @@
  * over the venue core. It keeps no trading state of its own beyond what the wire needs (the diff
  * book's update ids, public trade ids, listenKeys, per-order wire names).
  */
-import type { IncomingMessage } from 'node:http';
 import {
   type Clock,
   Decimal,
@@ -556,12 +555,6 @@ export class BinanceProfile {
   close(): void {
     this.unlisten();
     this.streams.close();
-  }
-
-  /** The API key of a WebSocket request's `X-MBX-APIKEY` header, if any. */
-  static apiKeyHeader(req: IncomingMessage): string | undefined {
-    const h = req.headers['x-mbx-apikey'];
-    return Array.isArray(h) ? h[0] : h;
   }
 }
 

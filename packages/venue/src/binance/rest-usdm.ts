@@ -191,7 +191,7 @@ export function registerUsdm(p: BinanceProfile, api: FastifyInstance): void {
         },
       ],
     }));
-    return params.symbol !== undefined ? out : out;
+    return out;
   });
   route('POST', '/fapi/v1/leverage', 'signed', ({ params, key: k }) => {
     const m = mk(params.symbol);
