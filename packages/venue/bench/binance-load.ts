@@ -189,7 +189,6 @@ const stats = await new Promise<any>((resolve) => {
 });
 const us = (h: ReturnType<typeof createHistogram>, p: number) =>
   h.count ? (h.percentile(p) / 1000).toFixed(2) : 'n/a';
-const ms = (h: ReturnType<typeof createHistogram>, p: number) => (h.count ? h.percentile(p).toFixed(0) : 'n/a');
 const lines = [
   `Binance profile load: ${CLIENTS} ccxt.pro clients × ${SYMBOLS.length} order books, ${TRADERS} trading at ${RATE} orders/s for ${elapsed.toFixed(1)} s (ccxt ${ccxt.version}, node ${process.version})`,
   `  setup: ${(setupClientsMs / 1000).toFixed(1)} s for the ${WATCHERS} watchers to build and sync, ${(setupMs / 1000).toFixed(1)} s until every book synced`,
