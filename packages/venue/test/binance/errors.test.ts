@@ -194,4 +194,31 @@ describe('binance errors raise the ccxt exception the real response raises', () 
       await c.close();
     }
   });
+
+  it('the venue-wide ws-tester fault script applies to Binance streams: a lost diff makes ccxt drop its book', async () => {
+    const v = await binanceVenue({ faults: [{ type: 'lose', messages: [40] }] });
+    const c = spotClient(v);
+    try {
+      await v.advance('1s');
+      await c.loadMarkets();
+      await pump(v, c.watchOrderBook('BTC/USDT'), 'first book');
+      let error: unknown;
+      for (let i = 0; i < 100 && error === undefined; i++) {
+        await v.advance('100ms');
+        await Promise.race([
+          c.watchOrderBook('BTC/USDT').then(
+            () => undefined,
+            (e: unknown) => {
+              error = e;
+            },
+          ),
+          new Promise((r) => setTimeout(r, 20)),
+        ]);
+      }
+      expect(error).toBeInstanceOf(ccxt.ChecksumError);
+    } finally {
+      await c.close();
+      await v.close();
+    }
+  });
 });
