@@ -76,7 +76,10 @@ export const venueCommand: TradekitCommand = {
       .option('--balance <money>', 'starting balance of each account', '100000')
       .option('--token-lifetime <duration>', 'session token lifetime (default 24h)', duration('--token-lifetime'))
       .option('--no-rate-limit', 'turn the rate limits off (ProjectX 200 req / 60 s; Binance 6000 / min)')
-      .option('--binance', 'also serve the Binance-compatible profile (spot /api/v3, USDⓈ-M /fapi for *-PERP symbols, streams); secret "sim-secret"')
+      .option(
+        '--binance',
+        'also serve the Binance-compatible profile (spot /api/v3, USDⓈ-M /fapi for *-PERP symbols, streams); secret "sim-secret"',
+      )
       .option('--fault-script <file>', 'ws-tester fault script (JSON) for hub and WebSocket connections')
       .option('--control-token <token>', 'require this bearer token on /venue/* control routes')
       .option('--duration <duration>', 'stop after this long (default: until Ctrl-C)', duration('--duration'));
