@@ -1,6 +1,6 @@
 /**
  * @tradekit/venue: the simulated exchange served over the network — ProjectX Gateway-compatible
- * REST and SignalR hubs and a plain JSON profile over one order-sim exchange, on a virtual clock
+ * REST and SignalR hubs, a Binance-compatible profile (spot and USDⓈ-M) and a plain JSON profile over one order-sim exchange, on a virtual clock
  * the test steps or a real clock that paces the market source.
  * @packageDocumentation
  */
@@ -10,6 +10,15 @@ export { type VenueAccountSpec, type VenueAccount, type VenueFill, type CoreList
 export { type ProjectXOptions, ProjectXProfile } from './projectx/profile.js';
 export { OrderType, OrderSide, OrderStatus, PositionType, DomType, gatewayTime } from './projectx/payloads.js';
 export { type JsonProfileOptions, JsonProfile } from './json/profile.js';
+export { type BinanceOptions, type BinanceKeySpec, BinanceProfile } from './binance/profile.js';
+export type { BinanceMarketSpec } from './binance/markets.js';
+export {
+  type LoopbackEscape,
+  installLoopbackGuard,
+  takeLoopbackEscapes,
+  assertNoLoopbackEscapes,
+  isLoopbackHost,
+} from './loopback-guard.js';
 export type { RestFaultRule } from './rest-faults.js';
 export { MarketView, type BaseBar } from './market-view.js';
 export {

@@ -12,6 +12,7 @@ import {
   type HubMethod,
   RECORD_SEPARATOR,
   type SignalRConnection,
+  type FaultyLink,
   SignalRMessageType,
   SignalRServer,
   encodeRecord,
@@ -38,8 +39,10 @@ export interface HubEndpoint {
 
 /** A raw WebSocket endpoint (not SignalR). */
 export interface RawEndpoint {
-  authorize(token: string | undefined): Promise<Principal | undefined>;
-  accept(socket: WebSocket, principal: Principal): void;
+  /** Decides who connects (`undefined` refuses with 401); gets the upgrade request for query-string keys. */
+  authorize(token: string | undefined, request: IncomingMessage): Promise<Principal | undefined>;
+  /** Takes the accepted socket; `link` is its fault path (send through it so WebSocket faults apply). */
+  accept(socket: WebSocket, principal: Principal, link: FaultyLink): void;
 }
 
 /** A SignalR connection with the hub it reached and whom it belongs to. */
@@ -89,6 +92,7 @@ export interface VenueServerOptions {
 export class VenueServer extends SignalRServer {
   private readonly hubs = new Map<string, HubEndpoint>();
   private readonly raws = new Map<string, RawEndpoint>();
+  private readonly rawPrefixes: Array<[string, RawEndpoint]> = [];
   private readonly authorized = new WeakMap<IncomingMessage, Principal>();
   private readonly accepted = new Map<number, Accepted>();
   private readonly hubConns = new Map<SignalRConnection, HubConnection>();
@@ -132,9 +136,18 @@ export class VenueServer extends SignalRServer {
     }
   }
 
-  /** Mounts a raw WebSocket endpoint at `path`. */
-  mountRaw(path: string, endpoint: RawEndpoint): void {
-    this.raws.set(path.toLowerCase(), endpoint);
+  /** Mounts a raw WebSocket endpoint at `path`, or at every path under it with `prefix: true` (`/ws` serves `/ws/<name>`). */
+  mountRaw(path: string, endpoint: RawEndpoint, options: { prefix?: boolean } = {}): void {
+    const p = path.toLowerCase();
+    if (options.prefix === true) this.rawPrefixes.push([`${p.replace(/\/+$/, '')}/`, endpoint]);
+    else this.raws.set(p, endpoint);
+  }
+
+  private rawAt(path: string): RawEndpoint | undefined {
+    const exact = this.raws.get(path);
+    if (exact !== undefined) return exact;
+    for (const [prefix, endpoint] of this.rawPrefixes) if (path.startsWith(prefix)) return endpoint;
+    return undefined;
   }
 
   /** Number of negotiate requests answered. */
@@ -221,15 +234,15 @@ export class VenueServer extends SignalRServer {
 
   protected override checkUpgrade(req: IncomingMessage): number | undefined {
     const path = pathOf(req.url);
-    return this.hubs.has(path) || this.raws.has(path) ? undefined : 404;
+    return this.hubs.has(path) || this.rawAt(path) !== undefined ? undefined : 404;
   }
 
   protected override prepareUpgrade(req: IncomingMessage): Promise<number | undefined> {
     const path = pathOf(req.url);
-    const endpoint = this.hubs.get(path) ?? this.raws.get(path);
+    const endpoint = this.hubs.get(path) ?? this.rawAt(path);
     if (endpoint === undefined) return Promise.resolve(404);
     if (this.refusingHubs && this.hubs.has(path)) return Promise.resolve(503);
-    return endpoint.authorize(tokenOf(req)).then((principal) => {
+    return endpoint.authorize(tokenOf(req), req).then((principal) => {
       if (principal === undefined) return 401;
       this.authorized.set(req, principal);
       return undefined;
@@ -239,10 +252,10 @@ export class VenueServer extends SignalRServer {
   protected override accept(connection: Parameters<SignalRServer['accept']>[0]): void {
     const path = pathOf(connection.request.url);
     const principal = this.authorized.get(connection.request) as Principal;
-    const raw = this.raws.get(path);
+    const raw = this.hubs.has(path) ? undefined : this.rawAt(path);
     this.scheduleExpiry(connection.socket, principal, raw === undefined);
     if (raw !== undefined) {
-      raw.accept(connection.socket, principal);
+      raw.accept(connection.socket, principal, connection.link);
       return;
     }
     this.accepted.set(connection.index, { path, principal });

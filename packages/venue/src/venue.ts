@@ -19,6 +19,7 @@ import type { FaultRule, FaultScript } from '@tradekit/ws-tester';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type Contract, type VenueInstrumentSpec, defineContracts } from './contracts.js';
 import { type VenueAccountSpec, VenueCore, makeClock } from './core.js';
+import { type BinanceOptions, BinanceProfile } from './binance/profile.js';
 import { CONFIG_INVALID, CONTROL_INVALID, LISTEN_FAILED } from './errors.js';
 import { type JsonProfileOptions, JsonProfile } from './json/profile.js';
 import { type ProjectXOptions, ProjectXProfile } from './projectx/profile.js';
@@ -51,6 +52,11 @@ export interface VenueOptions {
   projectx?: ProjectXOptions | false;
   /** Plain JSON profile options, or `false` to leave it out. @default {} */
   json?: JsonProfileOptions | false;
+  /**
+   * Binance-compatible profile (spot `/api/v3`, USDⓈ-M `/fapi`, market and user-data streams) over
+   * the same core; off unless given (`{}` turns it on with defaults). @default false
+   */
+  binance?: BinanceOptions | false;
   /** ws-tester fault script for every hub and WebSocket connection (drop, delay, close… by connection and message). */
   faults?: FaultScript | FaultRule[];
   /**
@@ -80,6 +86,7 @@ const OPTION_KEYS = [
   'host',
   'projectx',
   'json',
+  'binance',
   'faults',
   'control',
   'bodyLimit',
@@ -98,6 +105,8 @@ export class Venue {
   readonly projectx: ProjectXProfile | undefined;
   /** The plain JSON profile, when enabled. */
   readonly json: JsonProfile | undefined;
+  /** The Binance profile, when enabled. */
+  readonly binance: BinanceProfile | undefined;
   private readonly server: VenueServer;
   private readonly app: FastifyInstance;
   private closed = false;
@@ -109,6 +118,7 @@ export class Venue {
     app: FastifyInstance;
     projectx: ProjectXProfile | undefined;
     json: JsonProfile | undefined;
+    binance?: BinanceProfile | undefined;
   }) {
     this.core = parts.core;
     this.clock = parts.core.clock;
@@ -116,6 +126,7 @@ export class Venue {
     this.app = parts.app;
     this.projectx = parts.projectx;
     this.json = parts.json;
+    this.binance = parts.binance;
   }
 
   /** The order-sim exchange underneath. */
@@ -232,6 +243,7 @@ export class Venue {
     this.closed = true;
     this.projectx?.close();
     this.json?.close();
+    this.binance?.close();
     await this.server.stop();
     await this.app.close();
     await this.core.close();
@@ -319,6 +331,8 @@ export async function createVenue(options: VenueOptions): Promise<Venue> {
   });
   const projectx = options.projectx === false ? undefined : new ProjectXProfile(core, options.projectx ?? {});
   const json = options.json === false ? undefined : new JsonProfile(core, options.json ?? {});
+  const binance =
+    options.binance === undefined || options.binance === false ? undefined : new BinanceProfile(core, options.binance);
 
   const app: FastifyInstance = Fastify({
     bodyLimit,
@@ -367,6 +381,7 @@ export async function createVenue(options: VenueOptions): Promise<Venue> {
   });
   projectx?.register(app);
   json?.register(app);
+  binance?.register(app);
   registerControl(app, core, options.control ?? true);
   await app.ready();
 
@@ -384,15 +399,17 @@ export async function createVenue(options: VenueOptions): Promise<Venue> {
     server.mountHub('/hubs/market', projectx.marketHub());
   }
   if (json) server.mountRaw('/json/ws', json.endpoint());
+  binance?.mount(server);
   try {
     await server.listen();
   } catch (err) {
+    binance?.close();
     await app.close();
     await core.close();
     throw new TradeKitError(LISTEN_FAILED, `The venue could not listen: ${(err as Error).message}`, { cause: err });
   }
   core.startPacing();
-  return new Venue({ core, server, app, projectx, json });
+  return new Venue({ core, server, app, projectx, json, binance });
 }
 
 function registerControl(app: FastifyInstance, core: VenueCore, control: boolean | { token?: string }): void {

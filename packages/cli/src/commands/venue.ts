@@ -23,6 +23,7 @@ interface VenueFlags {
   balance: string;
   tokenLifetime?: number;
   rateLimit: boolean;
+  binance?: boolean;
   faultScript?: string;
   controlToken?: string;
   duration?: number;
@@ -74,7 +75,11 @@ export const venueCommand: TradekitCommand = {
       .option('--accounts <n>', 'number of accounts of the user (ids 1..n)', wholeNumber('--accounts'), 1)
       .option('--balance <money>', 'starting balance of each account', '100000')
       .option('--token-lifetime <duration>', 'session token lifetime (default 24h)', duration('--token-lifetime'))
-      .option('--no-rate-limit', 'turn the 200 req / 60 s rate limit off')
+      .option('--no-rate-limit', 'turn the rate limits off (ProjectX 200 req / 60 s; Binance 6000 / min)')
+      .option(
+        '--binance',
+        'also serve the Binance-compatible profile (spot /api/v3, USDⓈ-M /fapi for *-PERP symbols, streams); secret "sim-secret"',
+      )
       .option('--fault-script <file>', 'ws-tester fault script (JSON) for hub and WebSocket connections')
       .option('--control-token <token>', 'require this bearer token on /venue/* control routes')
       .option('--duration <duration>', 'stop after this long (default: until Ctrl-C)', duration('--duration'));
@@ -134,6 +139,7 @@ async function serve(flags: VenueFlags, io: CommandIO): Promise<void> {
       ...(flags.tokenLifetime !== undefined ? { tokenLifetime: flags.tokenLifetime } : {}),
       ...(flags.rateLimit ? {} : { rateLimit: false as const }),
     },
+    ...(flags.binance ? { binance: flags.rateLimit ? {} : { rateLimit: false as const } } : {}),
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(faults !== undefined ? { faults } : {}),
     ...(flags.controlToken !== undefined ? { control: { token: flags.controlToken } } : {}),
@@ -144,6 +150,12 @@ async function serve(flags: VenueFlags, io: CommandIO): Promise<void> {
   );
   io.stdout.write(`  user hub       ${venue.userHubUrl}\n  market hub     ${venue.marketHubUrl}\n`);
   io.stdout.write(`  JSON API       ${venue.url}/json   WebSocket ${venue.wsUrl}\n`);
+  if (venue.binance) {
+    const ws = venue.url.replace('http', 'ws');
+    io.stdout.write(
+      `  Binance        ${venue.url}/api/v3  ${venue.url}/fapi   streams ${ws}/ws  ${ws}/fstream/ws  ${ws}/ws-api/v3   (apiKey "${flags.apiKey}", secret "sim-secret")\n`,
+    );
+  }
   io.stdout.write(`  contracts      ${venue.contracts.map((c) => c.contractId).join(', ')}\n`);
   if (flags.clock === 'virtual') io.stdout.write(`  control        POST ${venue.url}/venue/advance {"by":"1s"}\n`);
   const why = await untilStopped(flags.duration);
