@@ -418,6 +418,14 @@ class BacktestRun<P extends Params> {
     this.points = i + 1;
   }
 
+  /** Makes room for `n` equity points at once (n known up front for in-memory data). */
+  private reserve(n: number): void {
+    if (n <= this.eqTs.length) return;
+    this.eqTs = new Float64Array(n);
+    this.eqVal = new Float64Array(n);
+    this.eqPrice = new Float64Array(n);
+  }
+
   private grow(): void {
     const n = this.eqTs.length * 2;
     const ts = new Float64Array(n);
@@ -679,6 +687,7 @@ class BacktestRun<P extends Params> {
     // In-memory arrays are checked whole before the first event reaches the strategy.
     if (Array.isArray(data)) {
       let last = Number.NEGATIVE_INFINITY;
+      let times = 0;
       for (let i = 0; i < data.length; i++) {
         const e = data[i] as MarketEvent;
         if (!isMarketEvent(e) || !this.symbols.has(e.symbol) || !(e.ts >= last)) {
@@ -686,8 +695,11 @@ class BacktestRun<P extends Params> {
           this.lastTs = last;
           this.check(e);
         }
+        if (e.ts !== last) times++;
         last = e.ts;
       }
+      // One equity point per distinct time: sized once, the curve is neither grown nor copied.
+      this.reserve(times);
       this.lastTs = Number.NEGATIVE_INFINITY;
       this.events = 0;
       if (data.length === 0) throw noData();
@@ -739,9 +751,11 @@ class BacktestRun<P extends Params> {
       this.point();
     }
     const n = this.points;
-    const ts = this.eqTs.slice(0, n);
-    const eq = this.eqVal.slice(0, n);
-    const price = this.eqPrice.slice(0, n);
+    // Exactly full (the usual case for in-memory data): handed over as they are.
+    const whole = n === this.eqTs.length;
+    const ts = whole ? this.eqTs : this.eqTs.slice(0, n);
+    const eq = whole ? this.eqVal : this.eqVal.slice(0, n);
+    const price = whole ? this.eqPrice : this.eqPrice.slice(0, n);
     const buyHold =
       Number.isFinite(this.firstPrice) && Number.isFinite(this.lastPrice)
         ? { first: this.firstPrice, last: this.lastPrice }
