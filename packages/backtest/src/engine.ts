@@ -195,6 +195,8 @@ class BacktestRun<P extends Params> {
   private firstPrice = Number.NaN;
   private lastPrice = Number.NaN;
   private failure: TradeKitError | null = null;
+  /** True when the data (an array) was checked whole before the run. */
+  private prechecked = false;
   /** Per-run `this` of the strategy's methods: state written to `this` never leaks between runs. */
   private readonly self: Strategy<P>;
   private readonly aggOut: BarEvent[] = [];
@@ -620,7 +622,8 @@ class BacktestRun<P extends Params> {
   }
 
   private step(e: MarketEvent): void {
-    const st = this.check(e);
+    // In-memory data was checked whole before the run: only the symbol is looked up here.
+    const st = this.prechecked ? (this.symbols.get(e.symbol) as SymbolState) : this.check(e);
     const ts = e.ts;
     if (ts !== this.lastTs) {
       if (this.started) this.point();
@@ -707,6 +710,7 @@ class BacktestRun<P extends Params> {
       this.lastTs = Number.NEGATIVE_INFINITY;
       this.events = 0;
       if (data.length === 0) throw noData();
+      this.prechecked = true;
     }
     try {
       this.inStart = true;

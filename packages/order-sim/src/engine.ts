@@ -230,7 +230,9 @@ export class Engine {
       const p = i === 0 ? o : i === 1 ? p1 : i === 2 ? p2 : c;
       if (i > 0 && p === (i === 1 ? o : i === 2 ? p1 : p2)) continue;
       m.setLast(p, 'bar');
-      if (i === 0) m.printLots = this.printCap(sizeToLots(inst, e.volume));
+      // The bar's volume in lots matters only under a print share.
+      if (i === 0)
+        m.printLots = this.cfg.fillPolicy.printShare === undefined ? BIG : this.printCap(sizeToLots(inst, e.volume));
       if (m.book.size > 0) {
         if (i === 0) this.gapTick = p;
         const s = this.fLen;
