@@ -195,6 +195,8 @@ class BacktestRun<P extends Params> {
   private firstPrice = Number.NaN;
   private lastPrice = Number.NaN;
   private failure: TradeKitError | null = null;
+  /** True when the data (an array) was checked whole before the run. */
+  private prechecked = false;
   /** Per-run `this` of the strategy's methods: state written to `this` never leaks between runs. */
   private readonly self: Strategy<P>;
   private readonly aggOut: BarEvent[] = [];
@@ -346,7 +348,11 @@ class BacktestRun<P extends Params> {
     const run = this;
     const ex = this.exchange;
     const account = 'backtest';
-    const send = (r: Omit<OrderRequest, 'accountId'>) => ex.placeOrder({ ...r, accountId: account } as OrderRequest);
+    // Object.assign, not `{ ...r, accountId }`: V8 (Node 20) gives every object built by a spread
+    // followed by another key a hidden class of its own, so each request read downstream (every
+    // check of every order) missed its inline caches; this was ~5 % of the SMA bench.
+    const tag = { accountId: account };
+    const send = (r: Omit<OrderRequest, 'accountId'>) => ex.placeOrder(Object.assign({}, r, tag) as OrderRequest);
     const quick = (side: 'buy' | 'sell', quantity: number, o: QuickOrder = {}) =>
       send({
         type: 'market',
@@ -416,6 +422,14 @@ class BacktestRun<P extends Params> {
     this.eqVal[i] = this.equityNow();
     this.eqPrice[i] = (this.symbolList[0] as SymbolState).mark;
     this.points = i + 1;
+  }
+
+  /** Makes room for `n` equity points at once (n known up front for in-memory data). */
+  private reserve(n: number): void {
+    if (n <= this.eqTs.length) return;
+    this.eqTs = new Float64Array(n);
+    this.eqVal = new Float64Array(n);
+    this.eqPrice = new Float64Array(n);
   }
 
   private grow(): void {
@@ -608,7 +622,8 @@ class BacktestRun<P extends Params> {
   }
 
   private step(e: MarketEvent): void {
-    const st = this.check(e);
+    // In-memory data was checked whole before the run: only the symbol is looked up here.
+    const st = this.prechecked ? (this.symbols.get(e.symbol) as SymbolState) : this.check(e);
     const ts = e.ts;
     if (ts !== this.lastTs) {
       if (this.started) this.point();
@@ -679,6 +694,7 @@ class BacktestRun<P extends Params> {
     // In-memory arrays are checked whole before the first event reaches the strategy.
     if (Array.isArray(data)) {
       let last = Number.NEGATIVE_INFINITY;
+      let times = 0;
       for (let i = 0; i < data.length; i++) {
         const e = data[i] as MarketEvent;
         if (!isMarketEvent(e) || !this.symbols.has(e.symbol) || !(e.ts >= last)) {
@@ -686,11 +702,15 @@ class BacktestRun<P extends Params> {
           this.lastTs = last;
           this.check(e);
         }
+        if (e.ts !== last) times++;
         last = e.ts;
       }
+      // One equity point per distinct time: sized once, the curve is neither grown nor copied.
+      this.reserve(times);
       this.lastTs = Number.NEGATIVE_INFINITY;
       this.events = 0;
       if (data.length === 0) throw noData();
+      this.prechecked = true;
     }
     try {
       this.inStart = true;
@@ -739,9 +759,11 @@ class BacktestRun<P extends Params> {
       this.point();
     }
     const n = this.points;
-    const ts = this.eqTs.slice(0, n);
-    const eq = this.eqVal.slice(0, n);
-    const price = this.eqPrice.slice(0, n);
+    // Exactly full (the usual case for in-memory data): handed over as they are.
+    const whole = n === this.eqTs.length;
+    const ts = whole ? this.eqTs : this.eqTs.slice(0, n);
+    const eq = whole ? this.eqVal : this.eqVal.slice(0, n);
+    const price = whole ? this.eqPrice : this.eqPrice.slice(0, n);
     const buyHold =
       Number.isFinite(this.firstPrice) && Number.isFinite(this.lastPrice)
         ? { first: this.firstPrice, last: this.lastPrice }

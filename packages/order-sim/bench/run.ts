@@ -295,7 +295,9 @@ function exchange(flow: Flow, noFills = false) {
     ex.on('fill', (e) => {
       if (e.fill.liquidity === 'taker') volume += e.fill.quantity;
     });
-    const ids = new Map<number, string>();
+    // Flow ids are small consecutive integers: an array, as a user would keep them (a Map that
+    // grows to 300 k entries was ~9 % of this row's profile, harness cost, not the exchange's).
+    const ids: string[] = [];
     return {
       exec: (i: number) => {
         const k = flow.kind[i];
@@ -315,9 +317,9 @@ function exchange(flow: Flow, noFills = false) {
             price,
             accountId,
           });
-          ids.set(flow.id[i] as number, o.id);
+          ids[flow.id[i] as number] = o.id;
         } else if (k === CANCEL) {
-          const id = ids.get(flow.id[i] as number);
+          const id = ids[flow.id[i] as number];
           if (id !== undefined) ex.cancelOrder(id);
         } else if (!noFills)
           ex.placeOrder({

@@ -3,10 +3,11 @@
  * `inactive` with the entry, activate on its first fill, follow its filled size, and form an OCO
  * group. Reacts to fills and closes reported by the engine; never matches anything itself.
  */
-import { type OrderRequest, isTerminalStatus, lotsToQuantity, priceToTicks } from '@tradekit/types';
+import { type OrderRequest, lotsToQuantity, priceToTicks } from '@tradekit/types';
 import type { Engine } from './engine.js';
 import { BUY } from './order-book.js';
 import { WorkingOrder, offsetTicks } from './working-order.js';
+import { isTerminal } from './orders.js';
 
 /** OCO groups and bracket children of one exchange. */
 export class Contingent {
@@ -46,7 +47,7 @@ export class Contingent {
     if (!set) return;
     const left = w.remainingLots;
     for (const o of [...set]) {
-      if (o === w || isTerminalStatus(o.status) || o.status === 'inactive') continue;
+      if (o === w || isTerminal(o.status) || o.status === 'inactive') continue;
       const target = o.filledLots + left;
       if (o.status === 'pending_new') {
         // Not validated yet: it arrives with the smaller size.
@@ -96,7 +97,7 @@ export class Contingent {
   private cancelSiblings(w: WorkingOrder): void {
     const set = this.groups.get(w.ocoGroup as string);
     if (!set) return;
-    for (const o of [...set]) if (o !== w && !isTerminalStatus(o.status)) this.ex.store.setStatus(o, 'canceled');
+    for (const o of [...set]) if (o !== w && !isTerminal(o.status)) this.ex.store.setStatus(o, 'canceled');
   }
 
   /** Creates a bracket's stop-loss and take-profit, `inactive` until the entry fills. */
@@ -147,7 +148,7 @@ export class Contingent {
     const entry = parent.firstFillTick;
     const dir = parent.cside === BUY ? 1 : -1;
     for (const c of parent.children) {
-      if (isTerminalStatus(c.status)) continue;
+      if (isTerminal(c.status)) continue;
       const isSl = c.type === 'stop';
       if (c.status === 'inactive') {
         const spec = (isSl ? b.stopLoss : b.takeProfit) as NonNullable<typeof b.stopLoss>;

@@ -18,10 +18,8 @@ import {
   TradeKitError,
   type TradeEvent,
   US_PER_DAY,
-  assertTransition,
   describeValue,
   invalidValue,
-  isTerminalStatus,
   priceToTicks,
   sessionAt,
 } from '@tradekit/types';
@@ -33,7 +31,7 @@ import { MarketState, sizeToLots } from './market-state.js';
 import { BIG, MARKET_ACCOUNT, type ResolvedOptions } from './options.js';
 import { BUY, type MatchSink, type QueueDecreaseModel, SELL } from './order-book.js';
 import { OrderEntry } from './order-entry.js';
-import { OrderStore } from './orders.js';
+import { OrderStore, isTerminal, transition } from './orders.js';
 import { Triggers } from './triggers.js';
 import { WorkingOrder } from './working-order.js';
 
@@ -183,7 +181,7 @@ export class Engine {
   private executeAwaitingBook(m: MarketState): void {
     const list = m.awaitingBook;
     m.awaitingBook = [];
-    for (const w of list) if (!isTerminalStatus(w.status)) this.execute(w, Number.NaN);
+    for (const w of list) if (!isTerminal(w.status)) this.execute(w, Number.NaN);
   }
 
   private onTrade(m: MarketState, e: TradeEvent): void {
@@ -225,12 +223,16 @@ export class Engine {
       }
       if (sellHit !== buyHit) lowFirst = sellHit;
     }
-    const path = lowFirst ? [o, l, h, c] : [o, h, l, c];
+    // The OHLC path, without an array per bar.
+    const p1 = lowFirst ? l : h;
+    const p2 = lowFirst ? h : l;
     for (let i = 0; i < 4; i++) {
-      const p = path[i] as number;
-      if (i > 0 && p === path[i - 1]) continue;
+      const p = i === 0 ? o : i === 1 ? p1 : i === 2 ? p2 : c;
+      if (i > 0 && p === (i === 1 ? o : i === 2 ? p1 : p2)) continue;
       m.setLast(p, 'bar');
-      if (i === 0) m.printLots = this.printCap(sizeToLots(inst, e.volume));
+      // The bar's volume in lots matters only under a print share.
+      if (i === 0)
+        m.printLots = this.cfg.fillPolicy.printShare === undefined ? BIG : this.printCap(sizeToLots(inst, e.volume));
       if (m.book.size > 0) {
         if (i === 0) this.gapTick = p;
         const s = this.fLen;
@@ -342,7 +344,7 @@ export class Engine {
     const isLimit = w.type === 'limit' || w.type === 'stop_limit';
     const limit = isLimit ? w.limitTick : w.cside === BUY ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     this.take(w, limit, touch);
-    if (isTerminalStatus(w.status) || w.remainingLots <= 0) return;
+    if (isTerminal(w.status) || w.remainingLots <= 0) return;
     if (w.tif === 'IOC' || w.tif === 'FOK') {
       this.store.setStatus(w, 'canceled');
       return;
@@ -368,7 +370,7 @@ export class Engine {
       this.taker = null;
     }
     if (this.fLen > s) this.applyFrom(s);
-    if (isTerminalStatus(w.status) || w.remainingLots <= 0 || m.hasDepth || m.hasQuote) return;
+    if (isTerminal(w.status) || w.remainingLots <= 0 || m.hasDepth || m.hasQuote) return;
     const t = Number.isNaN(touch) ? this.touchTick(m, w.type !== 'limit' && w.type !== 'stop_limit') : touch;
     if (Number.isNaN(t)) return;
     const ok = !Number.isFinite(limit) || (w.cside === BUY ? t <= limit : t >= limit);
@@ -386,7 +388,7 @@ export class Engine {
     m.waiting = [];
     for (const w of list) {
       w.waiting = false;
-      if (isTerminalStatus(w.status)) continue;
+      if (isTerminal(w.status)) continue;
       this.execute(w, touch);
     }
   }
@@ -411,7 +413,7 @@ export class Engine {
 
   /** One fill of `w`: order state, money, reports, then contingent orders react. */
   applyFill(w: WorkingOrder, tick: number, lots: number, liquidity: 'maker' | 'taker'): void {
-    if (isTerminalStatus(w.status) || lots <= 0) return;
+    if (isTerminal(w.status) || lots <= 0) return;
     const m = w.market;
     const now = this.clock.now();
     const first = !w.feeCharged;
@@ -424,9 +426,8 @@ export class Engine {
       w.node = null;
     }
     const { price, quantity, fee, position } = this.accounting.book(w, tick, lots, liquidity, first);
-    const prev = w.status;
     const next = w.filledLots >= w.lots ? 'filled' : 'partially_filled';
-    w.status = assertTransition(prev, next, w.id);
+    const prev = transition(w, next);
     w.updatedAt = now;
     if (next === 'filled') this.store.close(w);
     // Numbered whether or not anyone listens, so fill ids never depend on subscriptions.
@@ -465,9 +466,15 @@ export class Engine {
   /** Leaves every working structure once terminal. */
   private retire(w: WorkingOrder): void {
     const m = w.market;
-    if (w.node !== null) {
-      if (w.node.ref === w && w.node.level !== null) m.book.unlink(w.node);
+    const node = w.node;
+    if (node !== null) {
       w.node = null;
+      // Still ours and resting: it leaves the book and goes back to the core's pool (nothing
+      // else holds it: readers check `node.ref === w` first).
+      if (node.ref === w && node.level !== null) {
+        m.book.unlink(node);
+        m.book.release(node);
+      }
     }
     if (w.timer) {
       this.clock.clearTimeout(w.timer);
@@ -489,7 +496,7 @@ export class Engine {
 
   /** Expires an order (DAY at the session's close, GTD at `expireAt`). */
   expire(w: WorkingOrder): void {
-    if (isTerminalStatus(w.status)) return;
+    if (isTerminal(w.status)) return;
     this.store.setStatus(w, 'expired');
   }
 

@@ -68,6 +68,11 @@ export class FeeSchedule {
     this.perOrder = new Decimal(this.spec.perOrder);
   }
 
+  /** True when fills of this liquidity pay no rate on notional: their fee then does not depend on the price. */
+  priceFree(liquidity: 'maker' | 'taker'): boolean {
+    return (liquidity === 'maker' ? this.maker : this.taker).isZero();
+  }
+
   /** Fee of one fill of `quantity` at `price` (money per point = `multiplier`). */
   fee(quantity: number, price: Decimal, multiplier: number, liquidity: 'maker' | 'taker', firstFill: boolean): Decimal {
     const rate = liquidity === 'maker' ? this.maker : this.taker;

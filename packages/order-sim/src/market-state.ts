@@ -105,8 +105,14 @@ export class MarketState {
    * liquidity and whether it is the order's first fill), cached: fills repeat prices and sizes.
    */
   fee(fees: FeeSchedule, tick: number, lots: number, liquidity: 'maker' | 'taker', first: boolean): Decimal {
-    const cacheable = lots < 1_048_576 && tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick);
-    const key = cacheable ? ((tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0) : 0;
+    // Without a rate on notional (per-contract and per-order fees only) the price plays no part:
+    // the key leaves the tick out (a small integer key, and one entry per size, not per price).
+    const priceFree = fees.priceFree(liquidity);
+    const cacheable =
+      lots < 1_048_576 && (priceFree || (tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick)));
+    const key = cacheable
+      ? ((priceFree ? -1 - lots : tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0)
+      : 0;
     if (cacheable) {
       const hit = this.fees.get(key);
       if (hit !== undefined) {

@@ -152,8 +152,8 @@ export class OrderBook {
     return true;
   }
 
-  /** Hands a node that left the book back for reuse by {@link add}. */
-  private release(order: RestingOrder): void {
+  /** Hands a node that left the book (and that nobody reads any more) back for reuse by {@link add}. */
+  release(order: RestingOrder): void {
     order.ref = undefined;
     if (this.pool.length < 65_536) this.pool.push(order);
   }

@@ -12,7 +12,6 @@ import {
   defineInstrument,
   invalidValue,
   isOnGrid,
-  isTerminalStatus,
   lotsToQuantity,
   priceToTicks,
   quantityToLots,
@@ -23,6 +22,7 @@ import { MarketState } from './market-state.js';
 import type { OrderChanges } from './options.js';
 import { STOP_WRONG_SIDE, checkRequest, outOfRange, riskCheck, validate } from './validation.js';
 import { WorkingOrder } from './working-order.js';
+import { isTerminal } from './orders.js';
 
 /** The order-entry gateway of one exchange. */
 export class OrderEntry {
@@ -69,7 +69,7 @@ export class OrderEntry {
    */
   cancel(orderId: string): boolean {
     const w = this.ex.store.get(orderId);
-    if (isTerminalStatus(w.status)) return false;
+    if (isTerminal(w.status)) return false;
     if (w.status === 'inactive') {
       this.ex.store.setStatus(w, 'canceled');
       return true;
@@ -82,7 +82,7 @@ export class OrderEntry {
   }
 
   private arriveCancel(w: WorkingOrder): void {
-    if (isTerminalStatus(w.status)) return;
+    if (isTerminal(w.status)) return;
     this.ex.store.setStatus(w, 'canceled');
   }
 
@@ -101,7 +101,7 @@ export class OrderEntry {
       }
     }
     if (
-      isTerminalStatus(w.status) ||
+      isTerminal(w.status) ||
       w.status === 'inactive' ||
       w.status === 'pending_new' ||
       w.status === 'pending_cancel'
@@ -166,7 +166,7 @@ export class OrderEntry {
   }
 
   private applyModify(w: WorkingOrder, changes: OrderChanges, back: OrderStatus): void {
-    if (isTerminalStatus(w.status)) return;
+    if (isTerminal(w.status)) return;
     const m = w.market;
     const inst = m.inst;
     const bad = (msg: string, reason: RejectReason = 'ORDER_INVALID'): void => {

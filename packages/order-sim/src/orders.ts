@@ -10,11 +10,35 @@ import {
   TradeKitError,
   assertTransition,
   describeValue,
-  isTerminalStatus,
+  ORDER_TRANSITIONS,
 } from '@tradekit/types';
 import type { EventBus } from './event-stream.js';
 import type { OrderFilter } from './options.js';
 import type { WorkingOrder } from './working-order.js';
+
+/** Legal status moves as a lookup (from → to → true), built once from `ORDER_TRANSITIONS`. */
+const LEGAL: Record<string, Record<string, true>> = {};
+for (const [from, tos] of Object.entries(ORDER_TRANSITIONS)) {
+  const row: Record<string, true> = {};
+  for (const to of tos) row[to] = true;
+  LEGAL[from] = row;
+}
+
+/** `isTerminalStatus` without the table lookup: the exchange asks it several times per operation. */
+export function isTerminal(status: OrderStatus): boolean {
+  return status === 'filled' || status === 'canceled' || status === 'rejected' || status === 'expired';
+}
+
+/**
+ * Moves `w` to `to` after checking the move against `ORDER_TRANSITIONS` (`assertTransition`'s
+ * error, built only when the move is illegal, so no id string per status change).
+ */
+export function transition(w: WorkingOrder, to: OrderStatus): OrderStatus {
+  const from = w.status;
+  if (LEGAL[from]?.[to] !== true) assertTransition(from, to, w.id);
+  w.status = to;
+  return from;
+}
 
 /**
  * Orders by id. The exchange's ids are `o<seq>`, so they live in an array indexed by number
@@ -56,7 +80,8 @@ export class OrderIndex {
     const n = OrderIndex.seqOf(id);
     if (n >= this.base) {
       const w = this.slots[n - this.base];
-      if (w !== undefined && w.id === id) return w;
+      // Slots hold only orders whose id is `o<seq>`, and seqOf() reads canonical numbers only.
+      if (w !== undefined) return w;
     }
     return this.other.size > 0 ? this.other.get(id) : undefined;
   }
@@ -64,7 +89,7 @@ export class OrderIndex {
   delete(id: string): void {
     const n = OrderIndex.seqOf(id);
     const i = n - this.base;
-    if (n >= this.base && this.slots[i]?.id === id) {
+    if (n >= this.base && this.slots[i] !== undefined) {
       this.slots[i] = undefined;
       this.holes++;
       this.trim();
@@ -227,10 +252,9 @@ export class OrderStore {
 
   /** Moves an order to `to` (a legal transition), reports it, and retires it when terminal. */
   setStatus(w: WorkingOrder, to: OrderStatus): void {
-    const from = w.status;
-    w.status = assertTransition(from, to, w.id);
+    const from = transition(w, to);
     this.report(w, from);
-    if (isTerminalStatus(to)) this.close(w);
+    if (isTerminal(to)) this.close(w);
   }
 
   /** An order became terminal: it leaves the working set and every working structure. */
@@ -250,7 +274,7 @@ export class OrderStore {
     let budget = q.length - this.closedHead;
     while (q.length - this.closedHead > this.retainClosed && budget-- > 0) {
       const w = q[this.closedHead++] as WorkingOrder;
-      if (w.children.some((c) => !isTerminalStatus(c.status))) {
+      if (w.children.some((c) => !isTerminal(c.status))) {
         q.push(w);
         continue;
       }

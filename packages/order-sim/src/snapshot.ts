@@ -14,7 +14,6 @@ import {
   type StopTrigger,
   TradeKitError,
   invalidValue,
-  isTerminalStatus,
 } from '@tradekit/types';
 import type { Engine } from './engine.js';
 import type { FeeSpec } from './fees.js';
@@ -30,6 +29,7 @@ import {
 } from './options.js';
 import { BUY, type CoreSide, SELL } from './order-book.js';
 import { WorkingOrder } from './working-order.js';
+import { isTerminal } from './orders.js';
 
 /** A JSON-serialisable image of a whole exchange, see {@link Exchange.snapshot}. */
 export interface ExchangeSnapshot {
@@ -311,7 +311,7 @@ export function restoreInto(ex: Engine, snapshot: ExchangeSnapshot): void {
       parent.addChild(w);
     }
     store.byId.set(w);
-    if (!isTerminalStatus(w.status)) {
+    if (!isTerminal(w.status)) {
       store.open.add(w);
       if (w.tif === 'DAY' || w.tif === 'GTD') ex.scheduleExpiry(w);
     } else if (w.ocoGroup !== undefined) ex.contingent.groups.get(w.ocoGroup)?.delete(w);

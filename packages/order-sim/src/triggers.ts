@@ -6,11 +6,12 @@
  * and no trade yet, a sell stop fires when the bid touches it and a buy stop when the ask does.
  * `bid`, `ask` and `mid` watch the quote.
  */
-import { isTerminalStatus, ticksToPrice } from '@tradekit/types';
+import { ticksToPrice } from '@tradekit/types';
 import type { Engine } from './engine.js';
 import type { MarketState } from './market-state.js';
 import { BUY, SELL } from './order-book.js';
 import type { WorkingOrder } from './working-order.js';
+import { isTerminal } from './orders.js';
 
 /** The stops of one exchange. */
 export class Triggers {
@@ -56,7 +57,7 @@ export class Triggers {
   check(m: MarketState, gap: number, print = Number.NaN): void {
     if (m.stops.length === 0 || !m.isOpen) return;
     for (const w of [...m.stops]) {
-      if (isTerminalStatus(w.status) || w.triggered) continue;
+      if (isTerminal(w.status) || w.triggered) continue;
       const p = this.price(m, w);
       if (Number.isNaN(p)) continue;
       if (w.type === 'trailing_stop') {

@@ -11,13 +11,13 @@ import {
   type StopTrigger,
   type TimerHandle,
   type Instrument,
-  isTerminalStatus,
   lotsToQuantity,
   ticksToPrice,
 } from '@tradekit/types';
 import type { AccountLedger } from './ledger.js';
 import type { MarketState } from './market-state.js';
 import { BUY, type CoreSide, type RestingOrder, SELL } from './order-book.js';
+import { isTerminal } from './orders.js';
 
 const NO_CHILDREN: WorkingOrder[] = [];
 
@@ -98,7 +98,7 @@ export class WorkingOrder {
 
   toOrder(): Order {
     const inst = this.market.inst;
-    const terminal = isTerminalStatus(this.status);
+    const terminal = isTerminal(this.status);
     const filled = lotsToQuantity(inst, this.filledLots);
     const o: Order = {
       id: this.id,
