@@ -12,7 +12,11 @@ const SHARD_VARS = [
   'TRADEKIT_SHARD_COUNT',
 ];
 
-/** Runs the load-suite CLI in its own process (against package sources); resolves with its exit code and output. */
+/**
+ * Runs the load-suite CLI in its own process; resolves with its exit code and output. In the
+ * TradeKit repository tsx maps `@tradekit/*` to the package sources (tsconfig `paths`); in a
+ * project made by create-tradekit they come from node_modules.
+ */
 export function loadSuite(
   args: string[],
   env: Record<string, string> = {},
@@ -23,7 +27,7 @@ export function loadSuite(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--import', './scripts/sources.mjs', 'src/cli.ts', ...args],
+      ['--import', 'tsx', 'src/cli.ts', ...args],
       { cwd: APP, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

@@ -132,7 +132,7 @@ describe('shards', () => {
     expect(k8s).toContain(`--shards ${completions}`);
     expect(k8s).toContain(['shard-$', '{JOB_COMPLETION_INDEX}.json'].join(''));
     const files = Array.from({ length: completions }, (_, i) => `/results/shard-${i}.json`).join(' ');
-    expect(k8s).toContain(`load-suite merge ${files}`);
+    expect(k8s).toContain(`src/cli.ts merge ${files}`);
     const gh = await readFile(join(APP, 'deploy/github-actions-load.yml'), 'utf8');
     const shards = JSON.parse(/shard: (\[[^\]]*\])/.exec(gh)?.[1] ?? '[]') as number[];
     expect(shards).toEqual([0, 1]);
