@@ -12,6 +12,7 @@ import {
 } from '@tradekit/order-sim';
 import { type ReplayController, type ReplayOptions, replay as openReplay } from '@tradekit/replay';
 import { type BookSnapshotEvent, type Order, Rng, type Seed, VirtualClock, jsonToEvent } from '@tradekit/types';
+import { type Venue, type VenueInstrumentSpec, type VenueOptions, createVenue } from '@tradekit/venue';
 import {
   type FeedServer,
   type FeedServerOptions,
@@ -24,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { type TestAPI, type TestContext, test as vitestTest } from 'vitest';
 import { fixtureError } from './errors.js';
-import { FixtureMarket, outsideTest } from './market.js';
+import { FixtureMarket, outsideTest, resolvePriceMoves } from './market.js';
 import { trackOrder } from './registry.js';
 import { type SampleName, samplePath } from './samples.js';
 import { type ResolvedSeed, SEED_ENV, resolveSeed, seedReport } from './seed.js';
@@ -48,7 +49,36 @@ export interface TradeKitOptions {
   replaySample: SampleName;
   /** Options of the `replay` fixture (no clock: as fast as it is read). @default {} */
   replayOptions: ReplayOptions;
+  /**
+   * Options of the `venue` fixture; `instruments` and `source` default to the test's market
+   * (`marketConfig`, the test's seed), `accounts` to one account of user `trader` with API key
+   * `sim-key`. The venue always runs on a virtual clock on 127.0.0.1, port 0. @default {}
+   */
+  venueOptions: Partial<Omit<VenueOptions, 'clock' | 'host' | 'port' | 'speed'>>;
 }
+
+/** API-key credentials of the `venue` fixture's first account. */
+export interface VenueCredentials {
+  userName: string;
+  apiKey: string;
+}
+
+/**
+ * The `venue` fixture: a running `@tradekit/venue` (its URLs, `advance` / `runUntil`, faults,
+ * exchange) plus the credentials of its first account and a `connection` to spread into a client's
+ * options.
+ */
+export type VenueFixture = Venue & {
+  /** User name and API key of the first account (`Auth/loginKey`). */
+  readonly credentials: VenueCredentials;
+  /** `{ baseUrl, userHubUrl, marketHubUrl, credentials }`: what a ProjectX client needs to connect. */
+  readonly connection: {
+    baseUrl: string;
+    userHubUrl: string;
+    marketHubUrl: string;
+    credentials: VenueCredentials;
+  };
+};
 
 /** Fixtures `test` provides; destructure the ones a test needs. */
 export interface TradeKitFixtures extends TradeKitOptions {
@@ -76,6 +106,12 @@ export interface TradeKitFixtures extends TradeKitOptions {
   replay: ReplayController;
   /** Waits in virtual time until a condition holds (plays the market, fires timers). */
   until: Until;
+  /**
+   * A simulated venue (ProjectX REST + SignalR hubs, plain JSON profile) on an ephemeral loopback
+   * port and its own virtual clock, playing the test's market; step it with `advance` / `runUntil`.
+   * Closed after the test, whatever happened.
+   */
+  venue: VenueFixture;
 }
 
 type Use<T> = (value: T) => Promise<void>;
@@ -101,9 +137,6 @@ const seedsByClock = new WeakMap<VirtualClock, string>();
 
 type Ctx = TestContext & TradeKitFixtures;
 
-// Extension point: a `venue` fixture (the simulated venue's HTTP + SignalR API on a loopback
-// port, built from `exchange` and `market`) belongs here once @tradekit/venue is released; until
-// then users compose it with `test.extend` as the README shows.
 /**
  * The fixture definitions, to compose your own `test`:
  * `import { test as base } from 'vitest'; const test = base.extend(tradekitFixtures).extend({ … })`.
@@ -117,6 +150,7 @@ export const tradekitFixtures = {
   feedServerOptions: { autoStart: false, speed: Number.POSITIVE_INFINITY } as Partial<FeedServerOptions>,
   replaySample: 'mnq-quotes-trades' as SampleName,
   replayOptions: {} as ReplayOptions,
+  venueOptions: {} as Partial<Omit<VenueOptions, 'clock' | 'host' | 'port' | 'speed'>>,
 
   resolvedSeed: async ({ seed, task, onTestFailed }: Ctx, use: Use<ResolvedSeed>) => {
     checkUse('resolvedSeed', use);
@@ -243,6 +277,57 @@ export const tradekitFixtures = {
     }
   },
 
+  venue: async ({ venueOptions, marketConfig, resolvedSeed }: Ctx, use: Use<VenueFixture>) => {
+    checkUse('venue', use);
+    for (const key of ['clock', 'host', 'port', 'speed'] as const) {
+      if (key in (venueOptions ?? {}))
+        throw fixtureError(
+          'FIXTURE_OPTION_INVALID',
+          `The venue fixture always runs on a virtual clock on 127.0.0.1, port 0; \`venueOptions.${key}\` cannot be set. Call createVenue() from @tradekit/venue yourself for another set-up.`,
+          { option: key },
+        );
+    }
+    let { instruments, source } = venueOptions;
+    if (instruments === undefined || source === undefined) {
+      // priceMove() scenarios are measured from the same market first, as the `market` fixture does.
+      const market = createMarket(resolvePriceMoves({ ...marketConfig, seed: resolvedSeed.value }));
+      // The market's instruments without sessions: the source decides when the market trades.
+      instruments ??= market.instruments.map(
+        (i): VenueInstrumentSpec => ({
+          symbol: i.symbol,
+          tickSize: i.tickSize,
+          multiplier: i.multiplier,
+          lotSize: i.lotSize,
+          currency: i.currency,
+        }),
+      );
+      source ??= market;
+    }
+    const accounts = venueOptions.accounts ?? [{ id: 1, userName: 'trader', apiKey: 'sim-key' }];
+    const venue = await createVenue({
+      ...venueOptions,
+      instruments,
+      source,
+      accounts,
+      clock: 'virtual',
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const credentials: VenueCredentials = {
+      userName: accounts[0]?.userName ?? 'trader',
+      apiKey: accounts[0]?.apiKey ?? 'sim-key',
+    };
+    const fixture = Object.assign(venue, {
+      credentials,
+      connection: { baseUrl: venue.url, userHubUrl: venue.userHubUrl, marketHubUrl: venue.marketHubUrl, credentials },
+    });
+    try {
+      await use(fixture);
+    } finally {
+      await venue.close();
+    }
+  },
+
   until: async ({ clock, task }: Ctx, use: Use<Until>) => {
     checkUse('until', use);
     let ended = false;
@@ -277,7 +362,7 @@ function firstBookSnapshot(): BookSnapshotEvent {
 
 /**
  * vitest's `test` with the TradeKit fixtures: `clock`, `market`, `exchange`, `trading`,
- * `orderBook`, `sampleOrderbook`, `mockServer`, `feedServer`, `replay`, `until`, `rng`.
+ * `orderBook`, `sampleOrderbook`, `mockServer`, `feedServer`, `replay`, `until`, `rng`, `venue`.
  *
  * @example
  * import { test } from '@tradekit/test-fixtures';

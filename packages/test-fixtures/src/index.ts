@@ -19,7 +19,15 @@ declare module 'vitest' {
   interface AsymmetricMatchersContaining extends TradeKitMatchers {}
 }
 
-export { test, it, tradekitFixtures, type TradeKitFixtures, type TradeKitOptions } from './fixtures.js';
+export {
+  test,
+  it,
+  tradekitFixtures,
+  type TradeKitFixtures,
+  type TradeKitOptions,
+  type VenueFixture,
+  type VenueCredentials,
+} from './fixtures.js';
 export {
   FixtureMarket,
   priceMove,

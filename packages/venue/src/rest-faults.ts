@@ -8,8 +8,12 @@ import { CONFIG_INVALID } from './errors.js';
 
 /** One REST fault rule. */
 export interface RestFaultRule {
-  /** What happens: `reject` (HTTP `status`, default 503), `error` (500), `delay` (then handled), `drop` (socket destroyed, no response). */
-  type: 'reject' | 'error' | 'delay' | 'drop';
+  /**
+   * What happens: `reject` (HTTP `status`, default 503), `error` (500), `delay` (then handled), `drop`
+   * (socket destroyed, no response, nothing done), `lose-response` (handled, then the socket is
+   * destroyed before the answer: the client cannot tell whether it happened).
+   */
+  type: 'reject' | 'error' | 'delay' | 'drop' | 'lose-response';
   /** Route like `Order/place` (case-insensitive); all routes when absent. */
   route?: string;
   /** Only these request indices of the route (0 = its first request). */
@@ -43,7 +47,7 @@ export class RestFaults {
   private readonly rules: Rule[];
   private readonly counts = new Map<string, number>();
   /** Requests hit by a fault, by rule type. */
-  readonly hits = { reject: 0, error: 0, delay: 0, drop: 0 };
+  readonly hits = { reject: 0, error: 0, delay: 0, drop: 0, 'lose-response': 0 };
 
   constructor(
     rules: RestFaultRule[],
@@ -57,10 +61,10 @@ export class RestFaults {
       if (typeof r !== 'object' || r === null)
         throw new TradeKitError(CONFIG_INVALID, `Expected \`${f}\` to be a rule object.`);
       assertKnownKeys(r, KEYS, { code: CONFIG_INVALID, where: f });
-      if (!['reject', 'error', 'delay', 'drop'].includes(r.type))
+      if (!['reject', 'error', 'delay', 'drop', 'lose-response'].includes(r.type))
         throw new TradeKitError(
           CONFIG_INVALID,
-          `Expected \`${f}.type\` to be "reject", "error", "delay" or "drop", got ${JSON.stringify(r.type)}.`,
+          `Expected \`${f}.type\` to be "reject", "error", "delay", "drop" or "lose-response", got ${JSON.stringify(r.type)}.`,
         );
       if (r.probability !== undefined && !(r.probability >= 0 && r.probability <= 1))
         throw new TradeKitError(
@@ -78,8 +82,11 @@ export class RestFaults {
     });
   }
 
-  /** Applies the faults that select this request; `handled` when the reply was sent (or the socket dropped). */
-  async apply(route: string, reply: FastifyReply): Promise<'handled' | 'pass'> {
+  /**
+   * Applies the faults that select this request; `handled` when the reply was sent (or the socket
+   * dropped), `lose` when the request must be handled and its answer lost.
+   */
+  async apply(route: string, reply: FastifyReply): Promise<'handled' | 'pass' | 'lose'> {
     if (this.rules.length === 0) return 'pass';
     const key = route.toLowerCase();
     const index = this.counts.get(key) ?? 0;
@@ -100,6 +107,8 @@ export class RestFaults {
           reply.raw.socket?.destroy();
           reply.hijack();
           return 'handled';
+        case 'lose-response':
+          return 'lose';
         case 'reject':
           reply.code(r.status ?? 503).send({
             type: 'about:blank',

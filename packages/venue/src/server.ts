@@ -95,6 +95,8 @@ export class VenueServer extends SignalRServer {
   private readonly httpHandler: VenueServerOptions['http'];
   private keepAlive: NodeJS.Timeout | undefined;
   private negotiated = 0;
+  /** While true, new hub connections are refused with 503 (negotiate and upgrade). */
+  refusingHubs = false;
 
   constructor(options: VenueServerOptions) {
     super({
@@ -185,6 +187,10 @@ export class VenueServer extends SignalRServer {
       return;
     }
     req.resume();
+    if (this.refusingHubs) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
+      return;
+    }
     hub.authorize(tokenOf(req)).then(
       (principal) => {
         if (principal === undefined) {
@@ -218,6 +224,7 @@ export class VenueServer extends SignalRServer {
     const path = pathOf(req.url);
     const endpoint = this.hubs.get(path) ?? this.raws.get(path);
     if (endpoint === undefined) return Promise.resolve(404);
+    if (this.refusingHubs && this.hubs.has(path)) return Promise.resolve(503);
     return endpoint.authorize(tokenOf(req)).then((principal) => {
       if (principal === undefined) return 401;
       this.authorized.set(req, principal);

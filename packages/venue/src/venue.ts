@@ -182,6 +182,25 @@ export class Venue {
     return conns.length;
   }
 
+  /**
+   * While `refuse` is true, new hub connections (negotiate and WebSocket upgrade) are refused with
+   * HTTP 503, as when a gateway's realtime tier is down; REST keeps working and open connections
+   * stay. With {@link disconnectHubs} it keeps clients out for exactly as long as a test wants.
+   */
+  refuseHubConnections(refuse: boolean): void {
+    this.server.refusingHubs = refuse;
+  }
+
+  /**
+   * Restarts the listener on the same port, as a gateway process restart would: every connection
+   * (REST and hubs) is dropped and connection attempts are refused for `downtime` (on the venue
+   * clock: on the virtual clock the port opens again once the test advances past it). The exchange,
+   * accounts and sessions survive. Resolves when the port is open again.
+   */
+  restart(options: { downtime?: number | string } = {}): Promise<void> {
+    return this.server.restart(options.downtime === undefined ? {} : { downtime: options.downtime });
+  }
+
   /** Live hub connections (`user`, `market`, or both). */
   hubConnectionCount(hub: 'user' | 'market' | 'all' = 'all'): number {
     return this.server.hubConnections(hub === 'all' ? undefined : `/hubs/${hub}`).length;

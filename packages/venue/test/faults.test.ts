@@ -151,3 +151,63 @@ describe('stale quotes', () => {
     await rec.next('GatewayQuote', (q) => q.timestamp === '2025-01-02T14:30:23.000000+00:00');
   });
 });
+
+describe('answers lost, hub outages and restarts', () => {
+  it('lose-response: the order is placed, its answer never arrives', async () => {
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: tape(30, () => 20000),
+      projectx: { restFaults: [{ type: 'lose-response', route: 'Order/place', requests: [0] }] },
+    });
+    await venue.advance('1s');
+    const token = await login(venue.url);
+    await expect(post(`${venue.url}/api/Order/place`, ORDER, token)).rejects.toThrow(/fetch failed/);
+    expect(venue.exchange.getOrders()).toHaveLength(1);
+    expect(venue.projectx?.restFaults.hits['lose-response']).toBe(1);
+    // The next one is answered.
+    expect((await post(`${venue.url}/api/Order/place`, ORDER, token)).body.success).toBe(true);
+  });
+
+  it('refuseHubConnections: new hub connections get 503 until it is lifted; REST keeps working', async () => {
+    venue = await createVenue({ instruments: [MNQ], source: tape(30, () => 20000) });
+    const token = await login(venue.url);
+    venue.refuseHubConnections(true);
+    for (const negotiate of [false, true]) {
+      const c = hubClient(venue.userHubUrl, () => token, negotiate);
+      await expect(c.start()).rejects.toThrow(negotiate ? /503/ : /WebSocket failed to connect/);
+    }
+    expect(venue.hubConnectionCount()).toBe(0);
+    expect((await post(`${venue.url}/api/Account/search`, { onlyActiveAccounts: true }, token)).status).toBe(200);
+    venue.refuseHubConnections(false);
+    const c = hubClient(venue.userHubUrl, () => token, false);
+    clients.push(c);
+    await c.start();
+    await c.invoke('SubscribeAccounts');
+    expect(venue.hubConnectionCount('user')).toBe(1);
+  });
+
+  it('restart: drops every connection, refuses them during the downtime on the venue clock, keeps the exchange', async () => {
+    venue = await createVenue({ instruments: [MNQ], source: tape(30, () => 20000) });
+    await venue.advance('1s');
+    const token = await login(venue.url);
+    expect((await post(`${venue.url}/api/Order/place`, ORDER, token)).body.success).toBe(true);
+    const c = hubClient(venue.userHubUrl, () => token, false);
+    clients.push(c);
+    await c.start();
+    const closed = new Promise<void>((r) => c.onreconnecting(() => r()));
+    const back = venue.restart({ downtime: '2s' });
+    await closed;
+    await expect(fetch(`${venue.url}/api/Status/ping`)).rejects.toThrow(/fetch failed/);
+    await venue.advance('2s');
+    await back;
+    expect(await (await fetch(`${venue.url}/api/Status/ping`)).text()).toBe('pong');
+    const c2 = hubClient(venue.userHubUrl, () => token, false);
+    clients.push(c2);
+    await c2.start();
+    await c2.invoke('SubscribeAccounts');
+    const v = venue;
+    await until(() => v.hubConnectionCount('user') === 1, 'a client to connect after the restart');
+    const open = await post(`${venue.url}/api/Position/searchOpen`, { accountId: 1 }, token);
+    expect(open.body.positions).toHaveLength(1);
+  });
+});

@@ -124,6 +124,8 @@ interface Ctx {
 declare module 'fastify' {
   interface FastifyRequest {
     venueSession?: Session;
+    /** A `lose-response` fault selected this request. */
+    venueLoseResponse?: boolean;
   }
 }
 
@@ -314,6 +316,12 @@ export class ProjectXProfile {
           }
           const fault = await this.restFaults.apply(path.replace(/^\/api\//, ''), reply);
           if (fault === 'handled') return reply;
+          if (fault === 'lose') req.venueLoseResponse = true;
+        });
+        // `lose-response`: the request was handled; its answer never leaves (the socket is destroyed).
+        api.addHook('onSend', async (req, reply, payload) => {
+          if (req.venueLoseResponse) reply.raw.socket?.destroy();
+          return payload;
         });
 
         const post = (
