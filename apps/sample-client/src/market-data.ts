@@ -59,7 +59,10 @@ export interface MarketDataStats {
   quotes: number;
   ticks: number;
   depthEntries: number;
-  /** Ticks older than the newest one already seen (a replay or a duplicate), not passed on. */
+  /**
+   * Ticks not passed on as duplicates: older than the newest one seen, or identical (price, size,
+   * side) to one already seen at the newest time.
+   */
   duplicateTicks: number;
   /** Payloads that were not the documented shape, not passed on. */
   malformed: number;
@@ -89,6 +92,8 @@ export class MarketData {
   /** Newest market event time seen. */
   private lastEventTs = Number.NEGATIVE_INFINITY;
   private lastTickTs = Number.NEGATIVE_INFINITY;
+  /** Prints seen at `lastTickTs` (price, size, side), to recognise one delivered twice. */
+  private readonly sameTime = new Set<string>();
   /**
    * Buckets from `from` (inclusive) to `to` (exclusive) may miss prints: their bars come from
    * history. `to` is known once the first event after the (re)subscription arrives.
@@ -226,10 +231,14 @@ export class MarketData {
         this.malformed('GatewayTrade', e);
         continue;
       }
-      if (time < this.lastTickTs) {
+      // Older than the newest tick, or the very same print again at the newest time: a duplicate.
+      const key = `${e.price}|${e.volume}|${e.type}`;
+      if (time < this.lastTickTs || (time === this.lastTickTs && this.sameTime.has(key))) {
         this.stats.duplicateTicks++;
         continue;
       }
+      if (time > this.lastTickTs) this.sameTime.clear();
+      this.sameTime.add(key);
       this.lastTickTs = time;
       const tick: Tick = { price: e.price, size: e.volume, side: e.type === 1 ? 'sell' : 'buy', time };
       this.stats.ticks++;

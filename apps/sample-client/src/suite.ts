@@ -220,15 +220,20 @@ export class TradingSuite extends Emitter<SuiteEvents> {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     await http.login();
-    const accounts = await http.call<{ accounts: WireAccount[] | null }>('Account/search', {
-      onlyActiveAccounts: true,
-    });
-    const list = accounts.accounts ?? [];
     const want = options.account;
-    const account =
+    const pick = (list: WireAccount[]) =>
       want === undefined
         ? list[0]
         : list.find((a) => (typeof want === 'number' ? a.id === want : a.name.toLowerCase() === want.toLowerCase()));
+    let accounts = await http.call<{ accounts: WireAccount[] | null }>('Account/search', { onlyActiveAccounts: true });
+    let list = accounts.accounts ?? [];
+    let account = pick(list);
+    if (account === undefined && want !== undefined) {
+      // An account asked for by name may be inactive (e.g. it cannot trade): it is still the user's.
+      accounts = await http.call<{ accounts: WireAccount[] | null }>('Account/search', { onlyActiveAccounts: false });
+      list = accounts.accounts ?? [];
+      account = pick(list);
+    }
     if (!accounts.success || account === undefined)
       throw new GatewayError(
         'ACCOUNT_NOT_FOUND',
@@ -370,7 +375,9 @@ export class TradingSuite extends Emitter<SuiteEvents> {
   }
 
   private async connect(): Promise<void> {
-    await Promise.all([this.user.start(), this.market.start()]);
+    // One after the other: the order of connection attempts is then the same on every run.
+    await this.user.start();
+    await this.market.start();
     await this.user.subscribe('SubscribeAccounts');
     await this.user.subscribe('SubscribeOrders', this.accountId);
     await this.user.subscribe('SubscribePositions', this.accountId);
@@ -422,7 +429,7 @@ export class TradingSuite extends Emitter<SuiteEvents> {
           report.positionsChanged.push(p.contractId);
     }
     const accounts = await this.http.call<{ accounts: WireAccount[] | null }>('Account/search', {
-      onlyActiveAccounts: true,
+      onlyActiveAccounts: false,
     });
     const a = accounts.accounts?.find((x) => x.id === this.accountId);
     if (a !== undefined && this.accountEvents === acctSeq) this.store.applyAccount(toAccount(a));
