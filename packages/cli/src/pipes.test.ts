@@ -58,6 +58,11 @@ export const SHORT_RUNS: Record<string, ShortRun> = {
     args: ['run', '--spec', 'spec.json'],
   },
   venue: { args: ['--port', '0', '--duration', '500ms'] },
+  parity: {
+    files: { 'flip.mjs': FLIP_STRATEGY },
+    setup: [['sim', '--duration', '10m', '--bars', '1m', '--seed', '3', '--out', 'bars.jsonl']],
+    args: ['--data', 'bars.jsonl', '--strategy', 'flip.mjs'],
+  },
 };
 
 const here = dirname(fileURLToPath(import.meta.url));

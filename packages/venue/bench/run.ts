@@ -6,14 +6,28 @@
  * load) side by side. The venue runs in its own process; the clients here speak the SignalR JSON
  * protocol over raw `ws` (the same frames @microsoft/signalr sends).
  *
- *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms
- *   CLIENTS=200 SECONDS=5 pnpm bench
+ *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms;
+ *                         # two rounds: fan-out through ws.send per socket, then one shared frame
+ *   CLIENTS=200 SECONDS=5 FANOUT=shared pnpm bench
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
+// Side by side in one run: the fan-out through ws.send per socket, then the shared pre-built frame
+// (each round in its own processes). FANOUT=shared or FANOUT=ws-send runs one round.
+if (process.env.FANOUT === undefined || process.env.FANOUT === 'both') {
+  let failed = 0;
+  for (const mode of ['ws-send', 'shared']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, FANOUT: mode },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) failed++;
+  }
+  process.exit(failed === 0 ? 0 : 1);
+}
 const CLIENTS = Number(process.env.CLIENTS ?? 1000);
 const TRADERS = Number(process.env.TRADERS ?? 100);
 const RATE = Number(process.env.RATE ?? 100);
@@ -22,10 +36,16 @@ const QUOTE_MS = Number(process.env.QUOTE_MS ?? 100);
 const RS = '\u001e';
 const C = 'CON.F.US.MNQ.U25';
 
-const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url))], {
-  env: { ...process.env, N_ACCOUNTS: String(TRADERS), QUOTE_MS: String(QUOTE_MS), SECONDS: String(SECONDS + 120) },
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+// PROF_DIR=/tmp/prof writes a CPU profile of the venue process there (node --cpu-prof).
+const prof = process.env.PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR}`] : [];
+const server = spawn(
+  process.execPath,
+  [...prof, '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url))],
+  {
+    env: { ...process.env, N_ACCOUNTS: String(TRADERS), QUOTE_MS: String(QUOTE_MS), SECONDS: String(SECONDS + 120) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 process.on('exit', () => server.kill());
 process.on('uncaughtException', (err) => {
   console.error(err);
@@ -71,7 +91,14 @@ function connectHub(path: string, token: string, onEvent: (target: string, args:
     ws.on('open', () => ws.send(`{"protocol":"json","version":1}${RS}`));
     ws.on('error', reject);
     ws.on('message', (data) => {
-      const parts = (rest + data.toString()).split(RS);
+      const text = data.toString();
+      // Quotes are only counted: the harness shares the 2 cores with the venue, so it does not
+      // JSON-parse the 10,000 quote frames a second it receives (one record per frame).
+      if (ready && rest === '' && text.startsWith('{"type":1,"target":"GatewayQuote"')) {
+        onEvent('GatewayQuote', []);
+        return;
+      }
+      const parts = (rest + text).split(RS);
       rest = parts.pop() ?? '';
       for (const p of parts) {
         const m = JSON.parse(p);
@@ -213,7 +240,7 @@ const stats = await new Promise<string>((resolve) => {
 });
 const ms = (h: ReturnType<typeof createHistogram>, p: number) => (h.percentile(p) / 1000).toFixed(2);
 console.log(
-  `venue load bench — ${CLIENTS} market-hub clients, ${TRADERS} trading at ${RATE} orders/s for ${SECONDS} s, quotes every ${QUOTE_MS} ms`,
+  `venue load bench [fan-out: ${process.env.FANOUT === 'ws-send' ? 'ws.send per socket' : 'one shared frame'}] — ${CLIENTS} market-hub clients, ${TRADERS} trading at ${RATE} orders/s for ${SECONDS} s, quotes every ${QUOTE_MS} ms`,
 );
 console.log(`connect ${CLIENTS} market + ${TRADERS} user hub clients: ${(connectMs / 1000).toFixed(1)} s`);
 console.log(`orders: ${sent} sent, ${rtt.count} round trips measured, ${failed} failed`);

@@ -17,9 +17,15 @@ const started = new Promise<void>((r) => {
   go = r;
 });
 let input = '';
+// CPU time of the venue process from GO to the end: per pushed frame it measures the server's
+// efficiency even when the shared machine is contended (wall-time latencies are not).
+let cpuAtGo: NodeJS.CpuUsage | undefined;
 process.stdin.on('data', (d) => {
   input += d.toString();
-  if (input.includes('GO')) go();
+  if (input.includes('GO')) {
+    cpuAtGo ??= process.cpuUsage();
+    go();
+  }
 });
 
 async function* quotes(): AsyncGenerator<MarketEvent> {
@@ -39,14 +45,18 @@ const venue = await createVenue({
   projectx: { quoteHeartbeat: 0 },
   json: false,
 });
+// FANOUT=ws-send: market-hub pushes through ws.send per socket (the way before shared frames).
+if (process.env.FANOUT === 'ws-send' && venue.projectx) venue.projectx.sharedFrames = false;
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 process.stdout.write(`READY ${venue.url}\n`);
 const stop = async () => {
   const pushed = venue.projectx?.pushed ?? {};
+  const cpu = process.cpuUsage(cpuAtGo);
+  const frames = Object.values(pushed).reduce((a, b) => a + b, 0);
   const slowCut = venue.projectx?.slowConsumersCut ?? 0;
   process.stdout.write(
-    `STATS ${JSON.stringify({ pushed, slowCut, orders: venue.exchange.getOrders().length, events: venue.core.eventsApplied, loopLagP50ms: lag.percentile(50) / 1e6, loopLagP99ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6 })}\n`,
+    `STATS ${JSON.stringify({ pushed, cpuUserMs: Math.round(cpu.user / 1000), cpuSystemMs: Math.round(cpu.system / 1000), cpuUsPerFrame: frames > 0 ? Number(((cpu.user + cpu.system) / frames).toFixed(2)) : null, slowCut, orders: venue.exchange.getOrders().length, events: venue.core.eventsApplied, loopLagP50ms: lag.percentile(50) / 1e6, loopLagP99ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6 })}\n`,
   );
   await venue.close();
   process.exit(0);

@@ -330,6 +330,36 @@ export class VenueCore {
     if (target > clock.now()) clock.runUntil(target);
   }
 
+  /**
+   * Virtual clock: applies exactly the next source event (firing timers due before it) and returns
+   * its time, or `undefined` when the source is done. Drivers that must act between any two events
+   * (paper-trading parity) step with it.
+   */
+  async step(): Promise<Micros | undefined> {
+    const clock = this.clock;
+    if (!isVirtualClock(clock))
+      throw new TradeKitError(
+        CONTROL_INVALID,
+        'step needs a virtual clock; this venue runs on the real clock and paces its source by itself. Create it with `clock: "virtual"`.',
+      );
+    const run = this.running.then(async () => {
+      this.assertOpen();
+      const reader = this.reader;
+      if (reader === undefined) return undefined;
+      const e = await reader.peek();
+      if (e === undefined || this.closed) return undefined;
+      reader.take();
+      if (e.ts > clock.now()) clock.runUntil(e.ts);
+      this.exchange.onMarketEvent(e);
+      return e.ts;
+    });
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Virtual clock: {@link runUntil} now + `duration`. */
   async advance(duration: number | string): Promise<void> {
     let us: number;

@@ -10,3 +10,7 @@ export const LISTEN_FAILED = 'VENUE_LISTEN_FAILED';
 export const SOURCE_FAILED = 'VENUE_SOURCE_FAILED';
 /** The venue is closed. */
 export const CLOSED = 'VENUE_CLOSED';
+/** A parity run could not complete its live side (a request failed, a hub was lost, a wait timed out). */
+export const PARITY_FAILED = 'VENUE_PARITY_FAILED';
+/** The strategy uses something the gateway cannot express (OCO groups, post-only, tick or volume bars…). */
+export const PARITY_UNSUPPORTED = 'VENUE_PARITY_UNSUPPORTED';

@@ -12,4 +12,23 @@ export { OrderType, OrderSide, OrderStatus, PositionType, DomType, gatewayTime }
 export { type JsonProfileOptions, JsonProfile } from './json/profile.js';
 export type { RestFaultRule } from './rest-faults.js';
 export { MarketView, type BaseBar } from './market-view.js';
-export { CONFIG_INVALID, CONTROL_INVALID, LISTEN_FAILED, SOURCE_FAILED, CLOSED } from './errors.js';
+export {
+  CONFIG_INVALID,
+  CONTROL_INVALID,
+  LISTEN_FAILED,
+  SOURCE_FAILED,
+  CLOSED,
+  PARITY_FAILED,
+  PARITY_UNSUPPORTED,
+} from './errors.js';
+export {
+  type ParityOptions,
+  type ParityReport,
+  type ParityDifference,
+  type ParityPnl,
+  runParity,
+  formatParity,
+  exchangeDifferences,
+} from './parity/run.js';
+export type { ParityOrderRow, ParityActionRow, ParityFillRow } from './parity/record.js';
+export { type LiveClientOptions, LiveStrategyClient } from './parity/live.js';

@@ -47,6 +47,8 @@ export interface HubConnection {
   readonly signalr: SignalRConnection;
   readonly hubPath: string;
   readonly principal: Principal;
+  /** True when the venue has no fault script: pushes may skip the fault path (same bytes, same order). */
+  readonly faultFree: boolean;
 }
 
 interface Accepted {
@@ -97,6 +99,7 @@ export class VenueServer extends SignalRServer {
   private negotiated = 0;
   /** While true, new hub connections are refused with 503 (negotiate and upgrade). */
   refusingHubs = false;
+  private readonly faultFree: boolean;
 
   constructor(options: VenueServerOptions) {
     super({
@@ -108,6 +111,7 @@ export class VenueServer extends SignalRServer {
       ...(options.faults !== undefined ? { faults: options.faults } : {}),
     });
     this.venueClock = options.clock;
+    this.faultFree = options.faults === undefined;
     this.httpHandler = options.http;
     if (options.keepAliveMs > 0) {
       // Keep-alive is a transport concern measured in wall time, whatever the simulation clock.
@@ -157,7 +161,7 @@ export class VenueServer extends SignalRServer {
     if (conn !== undefined) return conn;
     const acc = this.accepted.get(signalr.index);
     if (acc === undefined) return undefined;
-    conn = { signalr, hubPath: acc.path, principal: acc.principal };
+    conn = { signalr, hubPath: acc.path, principal: acc.principal, faultFree: this.faultFree };
     this.hubConns.set(signalr, conn);
     const hub = this.hubs.get(acc.path);
     void signalr.closed.then(() => {
@@ -287,6 +291,33 @@ export class VenueServer extends SignalRServer {
       if (!(err instanceof TradeKitError)) throw err;
     }
   }
+}
+
+/**
+ * One final, unmasked WebSocket text frame (server to client) around `payload`: built once, the
+ * same bytes go to every subscriber.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81; // FIN + text
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(frame, head);
+  return frame;
+}
+
+/** The TCP socket under a `ws` WebSocket (ws keeps it as `_socket`; absent → undefined). */
+export function rawSocket(ws: WebSocket): import('node:net').Socket | undefined {
+  const s = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
+  return s !== undefined && s !== null && !s.destroyed && s.writable ? s : undefined;
 }
 
 export { RECORD_SEPARATOR };

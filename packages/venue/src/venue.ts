@@ -54,7 +54,7 @@ export interface VenueOptions {
   /** ws-tester fault script for every hub and WebSocket connection (drop, delay, close… by connection and message). */
   faults?: FaultScript | FaultRule[];
   /**
-   * Control endpoint (`/venue/advance`, `/venue/runUntil`, `/venue/status`); with `token`, callers must
+   * Control endpoint (`/venue/advance`, `/venue/runUntil`, `/venue/step`, `/venue/status`); with `token`, callers must
    * send `Authorization: Bearer <token>`. `false` removes it. @default true
    */
   control?: boolean | { token?: string };
@@ -166,6 +166,11 @@ export class Venue {
   /** Virtual clock: plays the source and fires timers up to `ts` (epoch µs or ISO). */
   runUntil(ts: Micros | string): Promise<void> {
     return this.core.runUntil(typeof ts === 'string' ? toMicros(ts) : ts);
+  }
+
+  /** Virtual clock: applies exactly the next source event; resolves to its time, or `undefined` when the source is done. */
+  step(): Promise<Micros | undefined> {
+    return this.core.step();
   }
 
   /**
@@ -440,6 +445,7 @@ function registerControl(app: FastifyInstance, core: VenueCore, control: boolean
         { schema: { body: { type: 'object', required: ['by'], properties: { by: { type: ['string', 'integer'] } } } } },
         async (req, reply) => run(reply, () => core.advance((req.body as { by: string | number }).by)),
       );
+      c.post('/step', async (_req, reply) => run(reply, async () => void (await core.step())));
       c.post(
         '/runUntil',
         { schema: { body: { type: 'object', required: ['ts'], properties: { ts: { type: ['string', 'number'] } } } } },

@@ -236,6 +236,12 @@ describe('control endpoint', () => {
     const run = await post(`${v.url}/venue/runUntil`, { ts: '2025-01-02T14:35:00Z' });
     expect(run.body).toMatchObject({ now: T0 + 300 * S, nowIso: '2025-01-02T14:35:00.000000Z' });
     expect((await post(`${v.url}/venue/advance`, { by: 'soon' })).status).toBe(400);
+    // step: exactly one source event (the trade of second 300, then the quote of second 301).
+    const stepped = await post(`${v.url}/venue/step`, {});
+    expect(stepped.body).toMatchObject({ now: T0 + 300 * S + 1, eventsApplied: 602 });
+    const stepped2 = await post(`${v.url}/venue/step`, {});
+    expect(stepped2.body).toMatchObject({ now: T0 + 301 * S, eventsApplied: 603 });
+    expect(await v.step()).toBe(T0 + 301 * S + 1);
     await v.close();
     venue = await createVenue({ instruments: [MNQ], clock: 'real', control: { token: 'ctl' } });
     expect((await post(`${venue.url}/venue/advance`, { by: '1s' })).status).toBe(401);

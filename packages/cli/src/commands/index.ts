@@ -3,6 +3,7 @@ import type { TradekitCommand } from '../registry.js';
 import { calibrateCommand } from './calibrate.js';
 import { backtestCommand } from './backtest.js';
 import { infoCommand } from './info.js';
+import { parityCommand } from './parity.js';
 import { replayCommand } from './replay.js';
 import { simCommand } from './sim.js';
 import { sweepCommand } from './sweep.js';
@@ -23,4 +24,5 @@ export const builtinCommands: TradekitCommand[] = [
   backtestCommand,
   sweepCommand,
   venueCommand,
+  parityCommand,
 ];

@@ -24,7 +24,7 @@ import type { VenueAccount, VenueCore, VenueFill } from '../core.js';
 import { CONFIG_INVALID } from '../errors.js';
 import type { MarketView } from '../market-view.js';
 import { RateLimiter } from '../rate-limit.js';
-import type { HubConnection, HubEndpoint, Principal } from '../server.js';
+import { type HubConnection, type HubEndpoint, type Principal, rawSocket, textFrame } from '../server.js';
 import { type Session, TokenService, bearerToken } from './auth.js';
 import {
   DomType,
@@ -172,6 +172,12 @@ export class ProjectXProfile {
   /** Hub connections cut because they did not read (more than `maxBufferedBytes` waiting). */
   slowConsumersCut = 0;
   private readonly maxBuffered: number;
+  /**
+   * Market-hub events go to every subscriber as one pre-built frame written straight to the
+   * sockets when the venue has no fault script (`false`: through `ws.send` per socket, as before;
+   * the load bench compares both). @default true
+   */
+  sharedFrames = true;
   /** Counts of what the hubs pushed, by event name. */
   readonly pushed: Record<string, number> = {};
   private readonly unlisten: () => void;
@@ -918,18 +924,26 @@ export class ProjectXProfile {
 
   private sendAll(set: Set<HubConnection> | undefined, target: string, ...args: unknown[]): void {
     if (set === undefined || set.size === 0) return;
-    // One encoding per event, shared by every subscriber; still through each connection's fault path.
-    const record = encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args });
+    // One encoding per event, to bytes once, shared by every subscriber. Without a fault script the
+    // whole WebSocket frame is built once too and the same bytes are written to each socket (one
+    // write, no per-socket framing or UTF-8 copy); with one, each connection's fault path applies.
+    const record = Buffer.from(encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args }));
+    let frame: Buffer | undefined;
     let n = 0;
     for (const conn of set) {
-      if (!conn.signalr.isOpen) continue;
+      const ws = conn.signalr.socket;
+      if (ws.readyState !== 1) continue;
       // A client that does not read is cut (it reconnects and resubscribes) rather than buffered without bound.
-      if (conn.signalr.socket.bufferedAmount > this.maxBuffered) {
+      if (ws.bufferedAmount > this.maxBuffered) {
         this.slowConsumersCut++;
         conn.signalr.drop();
         continue;
       }
-      conn.signalr.link.send(record, false);
+      const raw = conn.faultFree && this.sharedFrames ? rawSocket(ws) : undefined;
+      if (raw !== undefined) {
+        frame ??= textFrame(record);
+        raw.write(frame);
+      } else conn.signalr.link.send(record, false);
       n++;
     }
     this.pushed[target] = (this.pushed[target] ?? 0) + n;

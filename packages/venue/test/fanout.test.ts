@@ -1,0 +1,130 @@
+/**
+ * The market-hub fan-out writes one pre-built frame to every subscriber: the bytes a client reads
+ * must be exactly those ws.send would have framed, for every frame-length form (7-bit, 16-bit,
+ * 64-bit lengths), and with a fault script the per-connection fault path still applies.
+ */
+import type { MarketEvent } from '@tradekit/types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type Venue, createVenue } from '../src/index.js';
+import { MNQ, S, T0, login } from './helpers.js';
+
+const RS = '\u001e';
+
+function book(levels: number, ts: number): MarketEvent {
+  const bids = Array.from({ length: levels }, (_, i) => ({ price: 20000 - i * 0.25, size: 1 + (i % 7) }));
+  const asks = Array.from({ length: levels }, (_, i) => ({ price: 20000.25 + i * 0.25, size: 1 + (i % 5) }));
+  return { type: 'book_snapshot', symbol: 'MNQ', ts, bids, asks };
+}
+
+/** A raw SignalR JSON client that records every text frame after the handshake. */
+async function rawClient(
+  url: string,
+  token: string,
+): Promise<{ frames: string[]; invoke: (t: string, ...a: unknown[]) => Promise<void>; ws: WebSocket }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}?access_token=${token}`);
+  const frames: string[] = [];
+  const waiting = new Map<string, () => void>();
+  let id = 0;
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('handshake timed out after 5 s')), 5000);
+    ws.on('open', () => ws.send(`{"protocol":"json","version":1}${RS}`));
+    ws.on('error', reject);
+    ws.on('message', (data, binary) => {
+      const text = data.toString();
+      if (binary) throw new Error('expected text frames');
+      if (text === `{}${RS}`) {
+        clearTimeout(t);
+        resolve();
+        return;
+      }
+      for (const part of text.split(RS).filter(Boolean)) {
+        const m = JSON.parse(part);
+        if (m.type === 3) waiting.get(m.invocationId)?.();
+        else frames.push(part);
+      }
+    });
+  });
+  const invoke = (target: string, ...args: unknown[]) =>
+    new Promise<void>((resolve, reject) => {
+      const invocationId = String(++id);
+      const t = setTimeout(() => reject(new Error(`${target} did not complete within 5 s`)), 5000);
+      waiting.set(invocationId, () => {
+        clearTimeout(t);
+        resolve();
+      });
+      ws.send(`${JSON.stringify({ type: 1, target, arguments: args, invocationId })}${RS}`);
+    });
+  return { frames, invoke, ws };
+}
+
+let venue: Venue | undefined;
+afterEach(async () => {
+  await venue?.close();
+  venue = undefined;
+});
+
+describe('market-hub fan-out', () => {
+  it.each([
+    ['shared frames', true, false],
+    ['ws.send per socket', false, false],
+    ['through a fault script', true, true],
+  ])('%s: every subscriber gets the same events, small to over 64 KiB', async (_name, shared, faults) => {
+    const events: MarketEvent[] = [
+      { type: 'quote', symbol: 'MNQ', ts: T0, bid: 20000, bidSize: 3, ask: 20000.25, askSize: 4 },
+      book(2, T0 + S),
+      book(1500, T0 + 2 * S), // > 64 KiB (64-bit length)
+      { type: 'quote', symbol: 'MNQ', ts: T0 + 3 * S, bid: 20000.5, bidSize: 3, ask: 20000.75, askSize: 4 },
+    ];
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: events,
+      projectx: { quoteHeartbeat: 0 },
+      maxPayload: 1 << 20,
+      // A rule that never fires still puts every frame through the fault path.
+      ...(faults ? { faults: [{ type: 'drop', connections: [1000] }] } : {}),
+    } as never);
+    (venue.projectx as { sharedFrames: boolean }).sharedFrames = shared;
+    const token = await login(venue.url);
+    const clients = await Promise.all([0, 1, 2].map(() => rawClient(venue?.marketHubUrl as string, token)));
+    for (const c of clients) {
+      await c.invoke('SubscribeContractQuotes', MNQ.contractId);
+      await c.invoke('SubscribeContractMarketDepth', MNQ.contractId);
+    }
+    await venue.advance('10s');
+    for (const c of clients) await c.invoke('UnsubscribeContractTrades', MNQ.contractId); // barrier
+    const first = clients[0]?.frames ?? [];
+    // Per event: the quote and its best bid/ask depth entries; each book, its depth and the quote.
+    expect(first.map((f) => JSON.parse(f).target)).toEqual([
+      'GatewayQuote',
+      'GatewayDepth',
+      'GatewayDepth',
+      'GatewayQuote',
+      'GatewayDepth',
+      'GatewayQuote',
+      'GatewayQuote',
+      'GatewayDepth',
+    ]);
+    expect(Math.max(...first.map((f) => Buffer.byteLength(f)))).toBeGreaterThan(65_536);
+    expect(JSON.parse(first[4] as string).arguments[1]).toHaveLength(3001); // reset + 3000 levels
+    expect(Math.min(...first.map((f) => Buffer.byteLength(f)))).toBeLessThan(65_536);
+    for (const c of clients) expect(c.frames).toEqual(first);
+    for (const c of clients) c.ws.terminate();
+  });
+});
+
+describe('textFrame', () => {
+  it('builds the bytes ws frames for a final unmasked text message, for every length form', async () => {
+    const { Sender } = (await import('ws')) as unknown as {
+      Sender: { frame(data: Buffer, o: Record<string, unknown>): Buffer[] };
+    };
+    const { textFrame } = await import('../src/server.js');
+    for (const n of [0, 1, 125, 126, 127, 65_535, 65_536, 70_000]) {
+      const payload = Buffer.alloc(n, 0x61);
+      const expected = Buffer.concat(
+        Sender.frame(payload, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }),
+      );
+      expect(textFrame(payload).equals(expected), `length ${n}`).toBe(true);
+    }
+  });
+});
