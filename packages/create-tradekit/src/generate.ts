@@ -83,6 +83,39 @@ export function templateManifest(
   return out;
 }
 
+/**
+ * Tools an app gets from the repository root (vitest, tsx, TypeScript, Node's types) that a
+ * project on its own must declare: vitest and @types/node always (the tests, the standalone
+ * tsconfig), tsx and typescript when a script uses them. Versions are the root's.
+ */
+export function toolDependencies(app: Manifest, rootManifest: Manifest): Record<string, string> {
+  const root = rootManifest.devDependencies ?? {};
+  const scripts = Object.values(app.scripts ?? {}).join(' ');
+  const wanted = ['vitest', '@types/node'];
+  if (/\btsx\b/.test(scripts)) wanted.push('tsx');
+  if (/\btsc\b/.test(scripts)) wanted.push('typescript');
+  const out: Record<string, string> = {};
+  const declared = { ...app.dependencies, ...app.devDependencies };
+  for (const name of wanted) {
+    if (declared[name] !== undefined) continue;
+    const range = root[name];
+    if (range === undefined)
+      throw new CreateError(
+        'CREATE_TEMPLATE_MISSING',
+        `Expected the repository root to declare ${name}, got nothing.`,
+        {
+          value: name,
+        },
+      );
+    out[name] = range;
+  }
+  return out;
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 function copyTree(from: string, to: string): void {
   cpSync(from, to, {
     recursive: true,
@@ -111,10 +144,14 @@ export function generateTemplate(info: TemplateInfo, sources: GenerateSources, o
     if (existsSync(join(appDir, dir))) copyTree(join(appDir, dir), join(out, dir));
   }
   const app = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as Manifest;
-  writeFileSync(
-    join(out, 'package.json'),
-    `${JSON.stringify(templateManifest(app, versions, info.localPackages), null, 2)}\n`,
-  );
+  const rootManifest = JSON.parse(readFileSync(join(sources.root, 'package.json'), 'utf8')) as Manifest;
+  const manifest = templateManifest(app, versions, info.localPackages);
+  const tools = toolDependencies(app, rootManifest);
+  if (Object.keys(tools).length > 0) manifest.devDependencies = sortKeys({ ...manifest.devDependencies, ...tools });
+  // Local packages (the system under test) are npm workspaces of the project: their own
+  // dependencies install with the project's.
+  if (info.localPackages.length > 0) manifest.workspaces = [...info.localPackages];
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const local of info.localPackages) {
     const dir = join(sources.root, 'apps', local);
     const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;

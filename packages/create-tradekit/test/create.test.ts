@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTemplate, publishedVersions } from '../src/generate.js';
+import { generateTemplate, publishedVersions, toolDependencies } from '../src/generate.js';
 import { CreateError, EXIT_OK, EXIT_USAGE, TEMPLATES, runCreate, scaffold } from '../src/index.js';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
@@ -44,8 +44,8 @@ function stream(tty: boolean) {
 }
 
 describe('templates are generated from the apps', () => {
-  it('the load template exists (its app is in this repository)', () => {
-    expect(present.map((t) => t.name)).toContain('load');
+  it('every template has its app in this repository', () => {
+    expect(present.map((t) => t.name)).toEqual(TEMPLATES.map((t) => t.name));
   });
 
   it.each(present)("$name: the app's source and test files, byte for byte", (t) => {
@@ -72,9 +72,15 @@ describe('templates are generated from the apps', () => {
     const app = JSON.parse(readFileSync(join(ROOT, 'apps', t.app, 'package.json'), 'utf8'));
     const m = JSON.parse(readFileSync(join(built, t.name, 'package.json'), 'utf8'));
     const versions = publishedVersions(ROOT);
+    const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const tools = toolDependencies(app, rootManifest);
     expect(m.scripts).toEqual(app.scripts);
+    // The tools the app had from the repository root are declared, at the root's versions.
+    expect(m.devDependencies.vitest ?? m.dependencies?.vitest).toBeDefined();
+    for (const [name, range] of Object.entries(tools)) expect(m.devDependencies[name], name).toBe(range);
     for (const field of ['dependencies', 'devDependencies'] as const) {
-      expect(Object.keys(m[field] ?? {}).sort(), field).toEqual(Object.keys(app[field] ?? {}).sort());
+      const own = Object.keys(m[field] ?? {}).filter((k) => field === 'dependencies' || !(k in tools));
+      expect(own.sort(), field).toEqual(Object.keys(app[field] ?? {}).sort());
       for (const [dep, range] of Object.entries(app[field] ?? {}) as [string, string][]) {
         const want = !range.startsWith('workspace:')
           ? range
