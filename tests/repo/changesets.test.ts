@@ -85,12 +85,25 @@ describe('changesets on a throwaway copy', () => {
     const before = manifests(dir, dirs);
     const target = before.get(TARGET) as Manifest & { dir: string };
     expect(target, `${TARGET} is in the workspace`).toBeDefined();
-    // Its dependents: packages that depend on it at run time (dependencies or peers).
-    const dependents = [...before.values()]
-      .filter((m) => m.dependencies?.[TARGET] !== undefined || m.peerDependencies?.[TARGET] !== undefined)
-      .map((m) => m.name)
-      .sort();
-    expect(dependents.length, `${TARGET} has dependents to check`).toBeGreaterThan(1);
+    // Its dependents: packages that depend on it at run time (dependencies or peers), directly
+    // or through another dependent.
+    const dependsOn = (m: Manifest, name: string) =>
+      m.dependencies?.[name] !== undefined || m.peerDependencies?.[name] !== undefined;
+    const direct = [...before.values()].filter((m) => dependsOn(m, TARGET)).map((m) => m.name);
+    const dependents = new Set(direct);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of before.values()) {
+        if (dependents.has(m.name) || m.name === TARGET) continue;
+        if ([...dependents].some((d) => dependsOn(m, d))) {
+          dependents.add(m.name);
+          grew = true;
+        }
+      }
+    }
+    expect(direct.length, `${TARGET} has dependents to check`).toBeGreaterThan(1);
+    const others = [...before.keys()].filter((n) => n !== TARGET && !dependents.has(n));
+    expect(others.length, 'some packages do not depend on it').toBeGreaterThan(1);
 
     versionPackages(dir);
 
@@ -99,21 +112,28 @@ describe('changesets on a throwaway copy', () => {
       .filter((m) => m.version !== before.get(m.name)?.version)
       .map((m) => m.name)
       .sort();
-    expect(bumped).toEqual([TARGET, ...dependents].sort());
+    // It and every direct dependent (a minor on 0.x leaves their ^0.1 range) are bumped; anything
+    // else bumped is a dependent too; nothing that does not depend on it moved.
+    for (const name of [TARGET, ...direct]) expect(bumped, name).toContain(name);
+    for (const name of bumped) expect(name === TARGET || dependents.has(name), `${name} is a dependent`).toBe(true);
+    for (const name of others) expect(after.get(name)?.version, name).toBe(before.get(name)?.version);
     const [major, minor] = target.version.split('.').map(Number);
     expect(after.get(TARGET)?.version).toBe(`${major}.${(minor as number) + 1}.0`);
     const own = readFileSync(join(dir, target.dir, 'CHANGELOG.md'), 'utf8');
     expect(own).toContain(`## ${after.get(TARGET)?.version}`);
     expect(own).toContain('### Minor Changes');
     expect(own).toContain('The one change of this test.');
-    for (const name of dependents) {
+    for (const name of bumped.filter((n) => n !== TARGET)) {
       const m = after.get(name) as Manifest & { dir: string };
       const [ma, mi, pa] = (before.get(name) as Manifest).version.split('.').map(Number);
       expect(m.version, name).toBe(`${ma}.${mi}.${(pa as number) + 1}`);
       const log = readFileSync(join(dir, m.dir, 'CHANGELOG.md'), 'utf8');
       expect(log, name).toContain(`## ${m.version}`);
-      expect(log, name).toContain('Updated dependencies');
-      expect(log, name).toContain(`${TARGET}@${after.get(TARGET)?.version}`);
+      // Its entry names the bumped packages it depends on, at their new versions.
+      const bumpedDeps = bumped.filter((d) => dependsOn(before.get(name) as Manifest, d));
+      expect(bumpedDeps.length, name).toBeGreaterThan(0);
+      for (const d of bumpedDeps) expect(log, name).toContain(`${d}@${after.get(d)?.version}`);
+      if (direct.includes(name)) expect(log, name).toContain('Updated dependencies');
     }
     // Nothing else got a changelog, and the changeset was consumed.
     for (const m of after.values()) {
