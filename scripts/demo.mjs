@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The first run, on a fresh clone with only Node and npm (`npm run demo`): installs pnpm and the
-// dependencies (scripts/setup.mjs), builds every package, then runs scripts/demo-run.ts on the
+// dependencies (scripts/setup.mjs), builds the packages it uses, then runs scripts/demo-run.ts on the
 // built packages — a venue on 127.0.0.1, the trading cycle through the sample client
 // (apps/sample-client), a short backtest with its HTML report — and prints what ran, the fills,
 // the PnL and where the report is. Exit 0 when every step worked, 1 otherwise.
@@ -16,8 +16,22 @@ step('installing (pnpm and the locked dependencies)');
 const env = { ...ensurePnpm(), TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 installDependencies(env);
 
-step('building every package (turbo; cached after the first run)');
-const build = spawnSync('pnpm', ['run', 'build', '--output-logs=errors-only'], { cwd: ROOT, env, stdio: 'inherit' });
+// Only what the demo runs on: the venue, the backtest and the packages they depend on (turbo's
+// `<pkg>...` filter); `pnpm build` builds the rest.
+step('building the venue, the backtest and their dependencies (turbo; cached after the first run)');
+const build = spawnSync(
+  'pnpm',
+  [
+    'exec',
+    'turbo',
+    'run',
+    'build',
+    '--filter=@tradekit/venue...',
+    '--filter=@tradekit/backtest...',
+    '--output-logs=errors-only',
+  ],
+  { cwd: ROOT, env, stdio: 'inherit' },
+);
 if (build.status !== 0) {
   console.error('[demo] the build failed: see the errors above');
   process.exit(1);

@@ -52,7 +52,9 @@ describe('npm run demo', () => {
   it('scripts/demo.mjs installs, builds, then runs that step (and the root README leads with it)', () => {
     const demo = readFileSync(join(ROOT, 'scripts', 'demo.mjs'), 'utf8');
     expect(demo).toMatch(/installDependencies\(env\)/);
-    expect(demo).toMatch(/'run', 'build'/);
+    expect(demo).toMatch(
+      /'turbo',\s*'run',\s*'build',\s*'--filter=@tradekit\/venue\.\.\.',\s*'--filter=@tradekit\/backtest\.\.\.'/,
+    );
     expect(demo).toMatch(/'--import', 'tsx', join\(ROOT, 'scripts', 'demo-run\.ts'\)/);
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
