@@ -12,11 +12,24 @@ export const EXIT_USAGE = 2;
 /** Exit code: an unexpected internal error. */
 export const EXIT_INTERNAL = 3;
 
+/** A stream the command reads answers from (`process.stdin`); only a terminal may be prompted. */
+export interface InputStream {
+  isTTY?: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: the shape of Node's stream `on`, without Node's types
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** A stream the command writes to (`process.stdout`, `process.stderr`). */
+export interface OutputStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 /** Where {@link runCreate} reads and writes; a terminal decides whether it may prompt. */
 export interface CliIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
+  stdin: InputStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   cwd: string;
   /** Where the built templates are (tests). @default the shipped ones */
   templatesDir?: string;

@@ -7,4 +7,12 @@ export { type CreateErrorCode, CreateError } from './errors.js';
 export { type TemplateInfo, type TemplateName, TEMPLATES, findTemplate } from './templates.js';
 export { type ScaffoldOptions, type ScaffoldResult, scaffold, packageName, defaultTemplatesDir } from './scaffold.js';
 export { promptTemplate } from './prompt.js';
-export { type CliIo, runCreate, EXIT_OK, EXIT_USAGE, EXIT_INTERNAL } from './cli.js';
+export {
+  type CliIo,
+  type InputStream,
+  type OutputStream,
+  runCreate,
+  EXIT_OK,
+  EXIT_USAGE,
+  EXIT_INTERNAL,
+} from './cli.js';

@@ -1,15 +1,18 @@
 import { createInterface } from 'node:readline/promises';
+import type { InputStream, OutputStream } from './cli.js';
 import { TEMPLATES, type TemplateName, findTemplate } from './templates.js';
 
 /**
  * Asks which template to use (on a terminal): lists them numbered, accepts a number or a name,
  * asks again on anything else. Resolves undefined when input ends.
  */
-export async function promptTemplate(
-  input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
-): Promise<TemplateName | undefined> {
-  const rl = createInterface({ input, output, terminal: false });
+export async function promptTemplate(input: InputStream, output: OutputStream): Promise<TemplateName | undefined> {
+  // Node's streams satisfy these shapes; the public types stay free of Node's (no @types/node needed).
+  const rl = createInterface({
+    input: input as unknown as NodeJS.ReadableStream,
+    output: output as unknown as NodeJS.WritableStream,
+    terminal: false,
+  });
   const lines = rl[Symbol.asyncIterator]();
   output.write('Which template?\n');
   TEMPLATES.forEach((t, i) => {
