@@ -292,6 +292,78 @@ function entryPoints(m: PublishedManifest): { specifier: string; cjs: boolean }[
     }));
 }
 
+// `npm create tradekit@latest <folder> -- --template <name>` exactly as a user types it, with npm
+// pointed at the local registry: npm fetches create-tradekit from it, the project is created in a
+// temp folder outside the workspace, installs @tradekit/* from the registry (its .npmrc; other
+// packages from npm's default registry), and its own tests must pass, for each template.
+describe('create-tradekit projects from the registry', () => {
+  const TEMPLATE_NAMES = ['integration', 'load', 'backtest'];
+  // A fresh npm cache for `npm create`: npx's cache would otherwise reuse a create-tradekit@0.1.0
+  // fetched by an earlier run (same version, other content).
+  const createEnv = () =>
+    npmEnv({
+      npm_config_registry: `${registry}/`,
+      npm_config_cache: join(workdir, 'npm-create-cache'),
+      npm_config_yes: 'true',
+    });
+
+  it('create-tradekit without --template off a terminal: a clear error and exit 2', async () => {
+    const dir = mkdtempSync(join(workdir, 'create-none-'));
+    const r = await exec('npm', ['create', 'tradekit@latest', 'no-template'], { cwd: dir, env: createEnv() });
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stderr).toContain('expected --template (integration, load, backtest)');
+    expect(existsSync(join(dir, 'no-template'))).toBe(false);
+  }, 300_000);
+
+  it.each(TEMPLATE_NAMES)(
+    'npm create tradekit@latest -- --template %s: installs from the registry and its own tests pass',
+    async (template) => {
+      const dir = mkdtempSync(join(workdir, `create-${template}-`));
+      expect(relative(ROOT, dir).startsWith('..'), 'the project is outside the workspace').toBe(true);
+      const created = await exec('npm', ['create', 'tradekit@latest', `my-${template}`, '--', '--template', template], {
+        cwd: dir,
+        env: createEnv(),
+      });
+      expect(created.code, created.stdout + created.stderr).toBe(0);
+      expect(created.stdout).toContain(`Created my-${template} (template ${template}`);
+      const project = join(dir, `my-${template}`);
+      const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+      expect(manifest.name).toBe(`my-${template}`);
+      expect(JSON.stringify(manifest)).not.toMatch(/workspace:/);
+      expect(existsSync(join(project, '.github', 'workflows', 'test.yml'))).toBe(true);
+      expect(existsSync(join(project, '.gitignore'))).toBe(true);
+      writeFileSync(join(project, '.npmrc'), `@tradekit:registry=${registry}/\n`);
+      const install = await exec('npm', ['install', '--no-audit', '--no-fund'], {
+        cwd: project,
+        env: npmEnv(),
+        timeout: 600_000,
+      });
+      expect(install.code, install.stdout + install.stderr).toBe(0);
+      // Every @tradekit package came from the local registry at this repository's version.
+      const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8'));
+      const ours = Object.entries(lock.packages as Record<string, { resolved?: string; version?: string }>).filter(
+        ([k]) => /node_modules\/@tradekit\/[^/]+$/.test(k),
+      );
+      expect(ours.length, 'the project depends on @tradekit packages').toBeGreaterThan(0);
+      for (const [k, v] of ours) expect(v.resolved, k).toMatch(new RegExp(`^${registry}/`));
+      const test = await exec('npm', ['test'], {
+        cwd: project,
+        env: { ...npmEnv(), CI: '1' },
+        timeout: 900_000,
+      });
+      console.log(
+        `[create-tradekit] ${template}: npm test exit ${test.code}\n${test.stdout.split('\n').slice(-12).join('\n')}`,
+      );
+      expect(test.code, test.stdout + test.stderr).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
+      const out = test.stdout.replace(/\u001b\[[0-9;]*m/g, '');
+      expect(out).toMatch(/Tests\s+\d+ passed/);
+      expect(out).not.toMatch(/Tests\s+.*failed/);
+    },
+    1_800_000,
+  );
+});
+
 describe('published tarballs', () => {
   const packages = publishablePackages();
 
@@ -370,14 +442,21 @@ describe.skipIf(process.env.TRADEKIT_SECOND_NODE_RUN === '1')('types for every c
     '$name type-checks in a fresh consumer (nodenext and bundler, TS 5.9 and 7)',
     async (pkg) => {
       const m = await publishedManifest(pkg.name, pkg.version);
-      const project = freshProject(`types-${pkg.name.split('/')[1]}`);
+      const project = freshProject(`types-${pkg.name.split('/').pop()}`);
       // Peer dependencies are what a user of that entry has installed (e.g. vitest for ws-tester/vitest).
       const peers = Object.entries(m.peerDependencies ?? {}).map(([n, range]) => `${n}@${range}`);
-      const r = await exec('npm', ['install', `${pkg.name}@${pkg.version}`, ...peers, '--no-audit', '--no-fund'], {
-        cwd: project,
-        env: npmEnv(),
-        timeout: 300_000,
-      });
+      // The project's .npmrc sends @tradekit/* to the local registry; an unscoped package of ours
+      // (create-tradekit, no dependencies) is fetched from it by --registry, never from npmjs.
+      const registryArgs = pkg.name.startsWith('@tradekit/') ? [] : ['--registry', `${registry}/`];
+      const r = await exec(
+        'npm',
+        ['install', `${pkg.name}@${pkg.version}`, ...peers, ...registryArgs, '--no-audit', '--no-fund'],
+        {
+          cwd: project,
+          env: npmEnv(),
+          timeout: 300_000,
+        },
+      );
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const entries = entryPoints(m);
       expect(entries.length).toBeGreaterThan(0);
