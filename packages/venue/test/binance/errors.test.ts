@@ -177,6 +177,11 @@ describe('binance errors raise the ccxt exception the real response raises', () 
     try {
       await c.loadMarkets();
       await pump(venue, c.watchOrderBook('ETH/USDT'), 'first book');
+      // Let ccxt consume every diff already pushed: a diff still in flight would resolve the next
+      // watch before the disconnect is seen (the venue pushes nothing more until it is advanced).
+      const pushed = venue.binance?.books.get('ETHUSDT');
+      if (!pushed) throw new Error('no book');
+      await waitFor(() => c.orderbooks['ETH/USDT']?.nonce === pushed.lastUpdateId, 'the first book to catch up');
       const failed = c.watchOrderBook('ETH/USDT');
       const outcome = failed.then(
         () => 'resolved',
@@ -186,7 +191,9 @@ describe('binance errors raise the ccxt exception the real response raises', () 
       expect(await outcome).toBeInstanceOf(ccxt.NetworkError);
       const book = venue.binance?.books.get('ETHUSDT');
       if (!book) throw new Error('no book');
-      await pump(venue, c.watchOrderBook('ETH/USDT'), 'book after reconnect');
+      // Reconnecting takes ccxt a new socket, a subscription and a REST snapshot: allow it more steps
+      // (wall time between steps is what a loaded machine stretches).
+      await pump(venue, c.watchOrderBook('ETH/USDT'), 'book after reconnect', '100ms', 600);
       for (let i = 0; i < 10; i++) await venue.advance('100ms');
       await waitFor(() => c.orderbooks['ETH/USDT']?.nonce === book.lastUpdateId, 'the resynced book');
       expect(c.orderbooks['ETH/USDT'].bids.slice()).toEqual(book.snapshot(1000).bids);
