@@ -167,8 +167,9 @@ describe('plain JSON profile', () => {
 
 describe('real clock', () => {
   it('paces the source to wall time (timestamps shifted onto now) and serves it live', async () => {
-    // Five quotes 200 ms apart, played at 2× speed: 100 ms apart in wall time.
-    const events = Array.from({ length: 5 }, (_, i) => ({
+    // Forty quotes 200 ms apart, played at 2× speed: 100 ms apart in wall time, 4 s in all, so a
+    // client that subscribes late on a loaded machine still sees the last ones live.
+    const events = Array.from({ length: 40 }, (_, i) => ({
       type: 'quote' as const,
       symbol: 'MNQ',
       ts: T0 + i * 200_000,
@@ -181,7 +182,7 @@ describe('real clock', () => {
     venue = await createVenue({ instruments: [MNQ], source: events, clock: 'real', speed: 2, accounts: ACCOUNTS });
     const a = await openWs(venue.wsUrl, 'key-a');
     a.ws.send(JSON.stringify({ op: 'subscribe', channels: ['quotes:MNQ'] }));
-    const last = await a.next((m) => m.type === 'market' && m.event.bid === 20001);
+    const last = await a.next((m) => m.type === 'market' && m.event.bid === 20000 + 39 * 0.25);
     expect(last.event.ts).toBeGreaterThan(before);
     // Whatever arrived after subscribing is spaced exactly as the source, divided by the speed.
     const seen = [...a.messages.filter((m) => m.type === 'market').map((m) => m.event), last.event];
@@ -189,7 +190,7 @@ describe('real clock', () => {
       expect(seen[i].ts - seen[i - 1].ts).toBe(100_000 * Math.round((seen[i].bid - seen[i - 1].bid) / 0.25));
     }
     const v = venue;
-    expect(v.core.eventsApplied).toBe(5);
+    expect(v.core.eventsApplied).toBe(40);
     expect(v.core.sourceDone).toBe(true);
     await expect(v.advance('1s')).rejects.toThrow(/virtual clock/);
   });
