@@ -57,6 +57,9 @@ function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     npm_config_userconfig: userconfig,
     npm_config_audit: 'false',
     npm_config_fund: 'false',
+    // `npm run` exports the caller's npm config as npm_config_* (this machine's global npmrc sets
+    // omit-lockfile-registry-resolved): keep `resolved` in lockfiles, which the checks read.
+    npm_config_omit_lockfile_registry_resolved: 'false',
     ...extra,
   };
 }

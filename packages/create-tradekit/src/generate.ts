@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateError } from './errors.js';
-import type { TemplateInfo } from './templates.js';
+import { LOCAL_MANIFEST, type TemplateInfo } from './templates.js';
 
 /** Where {@link generateTemplate} reads from: the TradeKit repository. */
 export interface GenerateSources {
@@ -160,7 +160,9 @@ export function generateTemplate(info: TemplateInfo, sources: GenerateSources, o
     const lm = templateManifest(m, versions, [], m.name);
     lm.devDependencies = undefined;
     lm.scripts = undefined;
-    writeFileSync(join(out, local, 'package.json'), `${JSON.stringify(lm, null, 2)}\n`);
+    // Stored as `_package.json`: a nested package.json inside the published package is linted
+    // (publint) and read by tools as if it were a package; scaffold() renames it back.
+    writeFileSync(join(out, local, LOCAL_MANIFEST), `${JSON.stringify(lm, null, 2)}\n`);
   }
   for (const overlay of ['_common', info.name]) {
     const dir = join(sources.overlays, overlay);

@@ -2,7 +2,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, renameSync, statSync, wr
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateError } from './errors.js';
-import { TEMPLATES, type TemplateName, findTemplate } from './templates.js';
+import { LOCAL_MANIFEST, TEMPLATES, type TemplateName, findTemplate } from './templates.js';
 
 /** Options of {@link scaffold}. */
 export interface ScaffoldOptions {
@@ -79,6 +79,10 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   cpSync(source, directory, { recursive: true });
   for (const [from, to] of Object.entries(RENAMES)) {
     if (existsSync(join(directory, from))) renameSync(join(directory, from), join(directory, to));
+  }
+  for (const local of info.localPackages) {
+    const stored = join(directory, local, LOCAL_MANIFEST);
+    if (existsSync(stored)) renameSync(stored, join(directory, local, 'package.json'));
   }
   const manifestFile = join(directory, 'package.json');
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));

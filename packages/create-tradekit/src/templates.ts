@@ -44,3 +44,6 @@ export const TEMPLATES: readonly TemplateInfo[] = [
 export function findTemplate(name: string): TemplateInfo | undefined {
   return TEMPLATES.find((t) => t.name === name);
 }
+
+/** The name a template's local package manifest is stored under in the published templates (scaffolding renames it to package.json). */
+export const LOCAL_MANIFEST = '_package.json';

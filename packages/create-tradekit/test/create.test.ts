@@ -91,7 +91,7 @@ describe('templates are generated from the apps', () => {
       }
     }
     expect(JSON.stringify(m)).not.toMatch(/workspace:/);
-    for (const local of t.localPackages) expect(existsSync(join(built, t.name, local, 'package.json'))).toBe(true);
+    for (const local of t.localPackages) expect(existsSync(join(built, t.name, local, '_package.json'))).toBe(true);
   });
 
   it.each(present)(
@@ -128,6 +128,14 @@ describe('scaffold', () => {
     expect(made.files).toContain('.github/workflows/test.yml');
     expect(made.files).not.toContain('gitignore');
     expect(made.files).toEqual(files(dir));
+  });
+
+  it('restores a local package manifest (stored as _package.json so the published package has no nested package.json)', () => {
+    const dir = join(tmp, 'out', 'with-client');
+    const made = scaffold({ template: 'integration', directory: dir, templatesDir: built });
+    expect(made.files).toContain('sample-client/package.json');
+    expect(made.files).not.toContain('sample-client/_package.json');
+    expect(JSON.parse(readFileSync(join(dir, 'sample-client', 'package.json'), 'utf8')).name).toBe('sample-client');
   });
 
   it('refuses a folder that is not empty, an unknown template, a template not built', () => {
