@@ -48,13 +48,15 @@ export const BACKTEST_INPUT_CODES = new Set([
   'TIMEFRAME_INVALID',
 ]);
 
-const paramArg = (value: string, previous: string[] = []): string[] => {
+/** Parses a repeated `--params key=value` option (shared with `tradekit parity`). */
+export const paramArg = (value: string, previous: string[] = []): string[] => {
   if (!/^[A-Za-z_$][\w$]*=/.test(value))
     throw new InvalidArgumentError(`Expected --params as key=value (e.g. fast=10), got "${value}".`);
   return [...previous, value];
 };
 
-const instrumentArg = (value: string, previous: InstrumentSpec[] = []): InstrumentSpec[] => {
+/** Parses a repeated `--instrument SYMBOL:tickSize[:multiplier]` option (shared with `tradekit parity`). */
+export const instrumentArg = (value: string, previous: InstrumentSpec[] = []): InstrumentSpec[] => {
   const [symbol, tick, mult] = value.split(':');
   const tickSize = Number(tick);
   const multiplier = mult === undefined ? 1 : Number(mult);
@@ -65,7 +67,8 @@ const instrumentArg = (value: string, previous: InstrumentSpec[] = []): Instrume
   return [...previous, { symbol, tickSize, multiplier }];
 };
 
-const numberArg =
+/** Parses a number option that must be at least `min` (shared with `tradekit parity`). */
+export const numberArg =
   (name: string, min: number) =>
   (value: string): number => {
     const n = Number(value);

@@ -6,7 +6,7 @@ import { type ParityOptions, formatParity, runParity } from '@tradekit/venue';
 import { InvalidArgumentError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE } from '../program.js';
 import type { CommandIO, TradekitCommand } from '../registry.js';
-import { BACKTEST_INPUT_CODES, parseParams, readMarketConfig } from './backtest.js';
+import { BACKTEST_INPUT_CODES, instrumentArg, numberArg, paramArg, parseParams, readMarketConfig } from './backtest.js';
 
 interface ParityFlags {
   strategy: string;
@@ -33,32 +33,6 @@ const INPUT_CODES = new Set([
   'INSTRUMENT_INVALID',
   'REPLAY_FILE_NOT_FOUND',
 ]);
-
-const paramArg = (value: string, previous: string[] = []): string[] => {
-  if (!/^[A-Za-z_$][\w$]*=/.test(value))
-    throw new InvalidArgumentError(`Expected --params as key=value (e.g. fast=10), got "${value}".`);
-  return [...previous, value];
-};
-
-const instrumentArg = (value: string, previous: InstrumentSpec[] = []): InstrumentSpec[] => {
-  const [symbol, tick, mult] = value.split(':');
-  const tickSize = Number(tick);
-  const multiplier = mult === undefined ? 1 : Number(mult);
-  if (!symbol || !(tickSize > 0) || !(multiplier > 0))
-    throw new InvalidArgumentError(
-      `Expected --instrument as SYMBOL:tickSize[:multiplier] (e.g. MNQ:0.25:2), got "${value}".`,
-    );
-  return [...previous, { symbol, tickSize, multiplier }];
-};
-
-const numberArg =
-  (name: string, min: number) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min)
-      throw new InvalidArgumentError(`Expected ${name} to be a number ≥ ${min}, got "${value}".`);
-    return n;
-  };
 
 const wholeArg = (name: string) => (value: string) => {
   const n = Number(value);
