@@ -77,12 +77,12 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     );
   }
   cpSync(source, directory, { recursive: true });
-  for (const [from, to] of Object.entries(RENAMES)) {
+  const renames: [string, string][] = [
+    ...Object.entries(RENAMES),
+    ...info.localPackages.map((local): [string, string] => [join(local, LOCAL_MANIFEST), join(local, 'package.json')]),
+  ];
+  for (const [from, to] of renames) {
     if (existsSync(join(directory, from))) renameSync(join(directory, from), join(directory, to));
-  }
-  for (const local of info.localPackages) {
-    const stored = join(directory, local, LOCAL_MANIFEST);
-    if (existsSync(stored)) renameSync(stored, join(directory, local, 'package.json'));
   }
   const manifestFile = join(directory, 'package.json');
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
