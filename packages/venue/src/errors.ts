@@ -14,3 +14,9 @@ export const CLOSED = 'VENUE_CLOSED';
 export const PARITY_FAILED = 'VENUE_PARITY_FAILED';
 /** The strategy uses something the gateway cannot express (OCO groups, post-only, tick or volume bars…). */
 export const PARITY_UNSUPPORTED = 'VENUE_PARITY_UNSUPPORTED';
+/**
+ * On the wire (the error text of a SignalR Close message, reconnect allowed): the market-hub fan-out
+ * fell more than `projectx.maxPendingWrites` socket writes behind, so the connections still waiting
+ * were cut.
+ */
+export const FANOUT_OVERLOAD = 'VENUE_FANOUT_OVERLOAD';

@@ -29,6 +29,7 @@ export {
   CLOSED,
   PARITY_FAILED,
   PARITY_UNSUPPORTED,
+  FANOUT_OVERLOAD,
 } from './errors.js';
 export {
   type ParityOptions,

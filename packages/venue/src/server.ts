@@ -35,6 +35,12 @@ export interface HubEndpoint {
   methods: Map<string, (args: unknown[], conn: HubConnection) => unknown>;
   /** Called when a connection's socket closes. */
   disconnected?(conn: HubConnection): void;
+  /**
+   * Pushes may be waiting for `conn` (a sliced fan-out): a promise that resolves once those queued
+   * before this call are written, or `undefined` when none are. A method's completion (result or
+   * error) is sent after it, so it never overtakes them; the method itself runs at once.
+   */
+  barrier?(conn: HubConnection): Promise<void> | undefined;
 }
 
 /** A raw WebSocket endpoint (not SignalR). */
@@ -165,8 +171,20 @@ export class VenueServer extends SignalRServer {
     const conn = this.hubConnection(signalr);
     const hub = conn ? this.hubs.get(conn.hubPath) : undefined;
     const fn = hub?.methods.get(name);
-    if (!conn || !fn) throw new Error(`Method '${name}' does not exist on this hub.`);
-    return fn(args, conn);
+    const queued = conn ? hub?.barrier?.(conn) : undefined;
+    if (!conn || !fn) {
+      const err = new Error(`Method '${name}' does not exist on this hub.`);
+      if (queued === undefined) throw err;
+      return queued.then(() => Promise.reject(err));
+    }
+    if (queued === undefined) return fn(args, conn);
+    let value: unknown;
+    try {
+      value = fn(args, conn);
+    } catch (err) {
+      return queued.then(() => Promise.reject(err));
+    }
+    return queued.then(() => value);
   }
 
   private hubConnection(signalr: SignalRConnection): HubConnection | undefined {

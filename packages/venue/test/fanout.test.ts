@@ -66,10 +66,14 @@ afterEach(async () => {
 
 describe('market-hub fan-out', () => {
   it.each([
-    ['shared frames', true, false],
-    ['ws.send per socket', false, false],
-    ['through a fault script', true, true],
-  ])('%s: every subscriber gets the same events, small to over 64 KiB', async (_name, shared, faults) => {
+    ['shared frames', true, false, 256],
+    ['ws.send per socket', false, false, 256],
+    ['through a fault script', true, true, 256],
+    // One socket per event-loop turn: the pushes are still queued when the barrier call arrives.
+    ['shared frames, sliced', true, false, 1],
+    ['ws.send per socket, sliced', false, false, 1],
+    ['through a fault script, sliced', true, true, 2],
+  ])('%s: every subscriber gets the same events, small to over 64 KiB', async (_name, shared, faults, slice) => {
     const events: MarketEvent[] = [
       { type: 'quote', symbol: 'MNQ', ts: T0, bid: 20000, bidSize: 3, ask: 20000.25, askSize: 4 },
       book(2, T0 + S),
@@ -79,7 +83,7 @@ describe('market-hub fan-out', () => {
     venue = await createVenue({
       instruments: [MNQ],
       source: events,
-      projectx: { quoteHeartbeat: 0 },
+      projectx: { quoteHeartbeat: 0, fanoutSlice: slice },
       maxPayload: 1 << 20,
       // A rule that never fires still puts every frame through the fault path.
       ...(faults ? { faults: [{ type: 'drop', connections: [1000] }] } : {}),
@@ -110,6 +114,131 @@ describe('market-hub fan-out', () => {
     expect(Math.min(...first.map((f) => Buffer.byteLength(f)))).toBeLessThan(65_536);
     for (const c of clients) expect(c.frames).toEqual(first);
     for (const c of clients) c.ws.terminate();
+  });
+});
+
+describe('sliced market-hub fan-out', () => {
+  const quotes = (n: number): MarketEvent[] =>
+    Array.from({ length: n }, (_, i) => ({
+      type: 'quote' as const,
+      symbol: 'MNQ',
+      ts: T0 + i * S,
+      bid: 20000 + i * 0.25,
+      bidSize: 3,
+      ask: 20000.25 + i * 0.25,
+      askSize: 4,
+    }));
+  const bids = (frames: string[]) => frames.map((f) => JSON.parse(f).arguments[1].bestBid);
+
+  it.each([
+    ['shared frames', true],
+    ['ws.send per socket', false],
+  ])(
+    '%s: a hub call completes after every push queued before it; each subscriber gets every quote once, in order',
+    async (_name, shared) => {
+      const n = 300;
+      venue = await createVenue({
+        instruments: [MNQ],
+        source: quotes(n),
+        projectx: { quoteHeartbeat: 0, fanoutSlice: 2 },
+      });
+      (venue.projectx as { sharedFrames: boolean }).sharedFrames = shared;
+      const token = await login(venue.url);
+      const clients = await Promise.all([0, 1, 2, 3, 4].map(() => rawClient(venue?.marketHubUrl as string, token)));
+      for (const c of clients) await c.invoke('SubscribeContractQuotes', MNQ.contractId);
+      await venue.advance(`${n}s`);
+      // 5 sockets per quote, 2 per turn: the pushes were queued, not written in one go.
+      expect(venue.projectx?.fanout.maxPendingSeen).toBeGreaterThan(100);
+      // The barrier: each completion must come after all n quotes, whatever the order the calls arrive in.
+      const counts = await Promise.all(
+        clients.map(async (c) => {
+          await c.invoke('UnsubscribeContractTrades', MNQ.contractId);
+          return c.frames.length;
+        }),
+      );
+      expect(counts).toEqual([n, n, n, n, n]);
+      const expected = quotes(n).map((q) => (q.type === 'quote' ? q.bid : 0));
+      for (const c of clients) expect(bids(c.frames)).toEqual(expected);
+      expect(venue.projectx?.pushed.GatewayQuote).toBe(5 * n);
+      expect(venue.projectx?.fanout.pendingWrites).toBe(0);
+      for (const c of clients) c.ws.terminate();
+    },
+  );
+
+  it('a subscribe while pushes are queued answers after them, and its snapshot quote follows its completion', async () => {
+    const n = 50;
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: quotes(n),
+      projectx: { quoteHeartbeat: 0, fanoutSlice: 1 },
+    });
+    const token = await login(venue.url);
+    const [a, b] = await Promise.all([0, 1].map(() => rawClient(venue?.marketHubUrl as string, token)));
+    if (!a || !b) throw new Error('two clients expected');
+    await a.invoke('SubscribeContractQuotes', MNQ.contractId);
+    await b.invoke('SubscribeContractQuotes', MNQ.contractId);
+    await venue.advance(`${n}s`);
+    // b subscribes again (idempotent) while its pushes wait: the completion comes after all n,
+    // then the snapshot of the current quote.
+    await b.invoke('SubscribeContractQuotes', MNQ.contractId);
+    expect(b.frames).toHaveLength(n);
+    await a.invoke('UnsubscribeContractTrades', MNQ.contractId);
+    await b.invoke('UnsubscribeContractTrades', MNQ.contractId);
+    expect(a.frames).toHaveLength(n);
+    expect(b.frames).toHaveLength(n + 1);
+    expect(bids(b.frames).at(-1)).toBe(20000 + (n - 1) * 0.25);
+    for (const c of [a, b]) c.ws.terminate();
+  });
+
+  it('past maxPendingWrites the waiting connections are closed with VENUE_FANOUT_OVERLOAD and counted', async () => {
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: quotes(20),
+      projectx: { quoteHeartbeat: 0, fanoutSlice: 1, maxPendingWrites: 8 },
+    });
+    const token = await login(venue.url);
+    const clients = await Promise.all([0, 1, 2].map(() => rawClient(venue?.marketHubUrl as string, token)));
+    for (const c of clients) await c.invoke('SubscribeContractQuotes', MNQ.contractId);
+    const closed = clients.map(
+      (c) =>
+        new Promise<number>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('socket not closed within 5 s')), 5000);
+          c.ws.on('close', (code) => {
+            clearTimeout(t);
+            resolve(code);
+          });
+        }),
+    );
+    await venue.advance('20s');
+    expect(await Promise.all(closed)).toEqual([1000, 1000, 1000]);
+    for (const c of clients) {
+      const last = JSON.parse(c.frames.at(-1) as string);
+      expect(last.type).toBe(7);
+      expect(last.allowReconnect).toBe(true);
+      expect(last.error).toMatch(/^VENUE_FANOUT_OVERLOAD: .*more than 8 market-hub writes behind/);
+      // What did reach the client came in order, without holes.
+      const got = bids(c.frames.slice(0, -1));
+      expect(got).toEqual(got.map((_, i) => 20000 + i * 0.25));
+    }
+    expect(venue.projectx?.fanout.overloads).toBeGreaterThanOrEqual(1);
+    expect(venue.projectx?.fanout.overloadCut).toBe(3);
+  });
+
+  it.each([
+    [{ fanoutSlice: 0 }, /Expected `projectx.fanoutSlice` to be an integer > 0 \(default 256\), got `0` \(number\)\./],
+    [{ fanoutSlice: 1.5 }, /`projectx.fanoutSlice`/],
+    [{ maxPendingWrites: '65536' }, /Expected `projectx.maxPendingWrites` to be an integer > 0 \(default 65536\)/],
+    [{ fanoutSlize: 64 }, /Unknown key `fanoutSlize` in projectx options. Did you mean `fanoutSlice`\?/],
+  ])('refuses projectx %o with VENUE_CONFIG_INVALID', async (projectx, message) => {
+    const err = await createVenue({ instruments: [MNQ], source: [], projectx } as never).then(
+      (v) => {
+        venue = v;
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'VENUE_CONFIG_INVALID' });
+    expect((err as Error).message).toMatch(message);
   });
 });
 

@@ -11,20 +11,22 @@ import {
   type OrderRequest,
   type Position,
   TradeKitError,
+  assertKnownKeys,
+  describeValue,
   isOnGrid,
   isTerminalStatus,
   isoToMicros,
   parseDuration,
   priceToTicks,
 } from '@tradekit/types';
-import { SignalRMessageType, encodeRecord } from '@tradekit/ws-tester';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contract } from '../contracts.js';
 import type { VenueAccount, VenueCore, VenueFill } from '../core.js';
 import { CONFIG_INVALID } from '../errors.js';
 import type { MarketView } from '../market-view.js';
 import { RateLimiter } from '../rate-limit.js';
-import { type HubConnection, type HubEndpoint, type Principal, rawSocket, textFrame } from '../server.js';
+import type { HubConnection, HubEndpoint, Principal } from '../server.js';
+import { FanOut } from './fanout.js';
 import { type Session, TokenService, bearerToken } from './auth.js';
 import {
   DomType,
@@ -76,6 +78,18 @@ export interface ProjectXOptions {
   restFaults?: RestFaultRule[];
   /** A market-hub client with more than this many bytes unsent is cut (it reconnects). @default 8388608 */
   maxBufferedBytes?: number;
+  /**
+   * Market-hub sockets written per event-loop turn: a push to more subscribers than this continues
+   * on the next turn (`setImmediate`), so REST and user-hub traffic is served in between. Order per
+   * connection, delivery of every push and "a hub call completes after the pushes queued before
+   * it" all hold. @default 256
+   */
+  fanoutSlice?: number;
+  /**
+   * Market-hub socket writes that may wait in the fan-out queue; past it every connection still
+   * waiting is closed with a SignalR Close (`VENUE_FANOUT_OVERLOAD`, reconnect allowed). @default 65536
+   */
+  maxPendingWrites?: number;
 }
 
 const PROJECTX_KEYS = [
@@ -89,6 +103,8 @@ const PROJECTX_KEYS = [
   'rateLimit',
   'restFaults',
   'maxBufferedBytes',
+  'fanoutSlice',
+  'maxPendingWrites',
 ];
 
 /** Valid keys of {@link ProjectXOptions}. */
@@ -146,7 +162,10 @@ interface MarketSubs {
 export class ProjectXProfile {
   readonly tokens: TokenService;
   private readonly opts: Required<
-    Omit<ProjectXOptions, 'rateLimit' | 'tokenSecret' | 'restFaults' | 'maxBufferedBytes'>
+    Omit<
+      ProjectXOptions,
+      'rateLimit' | 'tokenSecret' | 'restFaults' | 'maxBufferedBytes' | 'fanoutSlice' | 'maxPendingWrites'
+    >
   >;
   private readonly general: RateLimiter | undefined;
   private readonly bars: RateLimiter | undefined;
@@ -169,30 +188,17 @@ export class ProjectXProfile {
   private heartbeat: ReturnType<Clock['setTimeout']> | undefined;
   /** Quote delivery switch per contract (the stale-quotes fault). */
   readonly staleContracts = new Set<string>();
-  /** Hub connections cut because they did not read (more than `maxBufferedBytes` waiting). */
-  slowConsumersCut = 0;
-  private readonly maxBuffered: number;
-  /**
-   * Market-hub events go to every subscriber as one pre-built frame written straight to the
-   * sockets when the venue has no fault script (`false`: through `ws.send` per socket, as before;
-   * the load bench compares both). @default true
-   */
-  sharedFrames = true;
   /** Counts of what the hubs pushed, by event name. */
   readonly pushed: Record<string, number> = {};
+  /** The sliced, ordered market-hub fan-out (its counters: overloads, queue depth). */
+  readonly fanout: FanOut;
   private readonly unlisten: () => void;
 
   constructor(
     private readonly core: VenueCore,
     options: ProjectXOptions = {},
   ) {
-    for (const k of Object.keys(options)) {
-      if (!PROJECTX_KEYS.includes(k))
-        throw new TradeKitError(
-          CONFIG_INVALID,
-          `Unknown key \`${k}\` in projectx options. Valid keys: ${[...PROJECTX_KEYS].sort().join(', ')}.`,
-        );
-    }
+    assertKnownKeys(options, PROJECTX_KEYS, { code: CONFIG_INVALID, where: 'projectx options' });
     const pick = <T extends string>(field: string, value: T | undefined, allowed: T[], dflt: T): T => {
       if (value === undefined) return dflt;
       if (!allowed.includes(value))
@@ -224,12 +230,21 @@ export class ProjectXProfile {
       }
     };
     this.heartbeatUs = dur('quoteHeartbeat', this.opts.quoteHeartbeat);
-    this.maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    if (!(Number.isInteger(this.maxBuffered) && this.maxBuffered > 0))
+    const positive = (field: string, v: unknown, dflt: number): number => {
+      if (v === undefined) return dflt;
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
       throw new TradeKitError(
         CONFIG_INVALID,
-        `Expected \`projectx.maxBufferedBytes\` to be an integer > 0, got ${JSON.stringify(options.maxBufferedBytes)}.`,
+        `Expected \`projectx.${field}\` to be an integer > 0 (default ${dflt}), got ${describeValue(v)}.`,
+        { details: { field: `projectx.${field}`, value: v } },
       );
+    };
+    this.fanout = new FanOut({
+      maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024),
+      slice: positive('fanoutSlice', options.fanoutSlice, 256),
+      maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites, 65_536),
+      pushed: this.pushed,
+    });
     const lifetime = dur('tokenLifetime', this.opts.tokenLifetime);
     if (!(lifetime > 0)) throw new TradeKitError(CONFIG_INVALID, 'Expected `projectx.tokenLifetime` to be > 0.');
     this.tokens = new TokenService(core.clock, lifetime, options.tokenSecret);
@@ -259,6 +274,7 @@ export class ProjectXProfile {
   /** Stops timers and listeners. */
   close(): void {
     this.unlisten();
+    this.fanout.close();
     this.core.clock.clearTimeout(this.heartbeat);
   }
 
@@ -905,6 +921,8 @@ export class ProjectXProfile {
     return {
       authorize: (t) => this.principal(t),
       methods,
+      // A call's completion goes out after the pushes queued before it (clients use one as a barrier).
+      barrier: () => this.fanout.barrier(),
       disconnected: (conn) => {
         const s = this.marketSubs.get(conn);
         this.marketSubs.delete(conn);
@@ -916,37 +934,39 @@ export class ProjectXProfile {
     };
   }
 
+  /**
+   * Market-hub events go to every subscriber as one pre-built frame written straight to the
+   * sockets when the venue has no fault script (`false`: through `ws.send` per socket, as before;
+   * the load bench compares both). @default true
+   */
+  get sharedFrames(): boolean {
+    return this.fanout.sharedFrames;
+  }
+  set sharedFrames(on: boolean) {
+    this.fanout.sharedFrames = on;
+  }
+
+  /** Hub connections cut because they did not read (more than `maxBufferedBytes` waiting). */
+  get slowConsumersCut(): number {
+    return this.fanout.slowConsumersCut;
+  }
+
   private send(conn: HubConnection, target: string, ...args: unknown[]): void {
     if (!conn.signalr.isOpen) return;
+    // A market-hub connection may have pushes waiting in the fan-out: this goes behind them.
+    if (this.marketSubs.has(conn)) {
+      this.fanout.one(conn, target, args);
+      return;
+    }
     conn.signalr.invoke(target, ...args);
     this.pushed[target] = (this.pushed[target] ?? 0) + 1;
   }
 
   private sendAll(set: Set<HubConnection> | undefined, target: string, ...args: unknown[]): void {
     if (set === undefined || set.size === 0) return;
-    // One encoding per event, to bytes once, shared by every subscriber. Without a fault script the
-    // whole WebSocket frame is built once too and the same bytes are written to each socket (one
-    // write, no per-socket framing or UTF-8 copy); with one, each connection's fault path applies.
-    const record = Buffer.from(encodeRecord({ type: SignalRMessageType.Invocation, target, arguments: args }));
-    let frame: Buffer | undefined;
-    let n = 0;
-    for (const conn of set) {
-      const ws = conn.signalr.socket;
-      if (ws.readyState !== 1) continue;
-      // A client that does not read is cut (it reconnects and resubscribes) rather than buffered without bound.
-      if (ws.bufferedAmount > this.maxBuffered) {
-        this.slowConsumersCut++;
-        conn.signalr.drop();
-        continue;
-      }
-      const raw = conn.faultFree && this.sharedFrames ? rawSocket(ws) : undefined;
-      if (raw !== undefined) {
-        frame ??= textFrame(record);
-        raw.write(frame);
-      } else conn.signalr.link.send(record, false);
-      n++;
-    }
-    this.pushed[target] = (this.pushed[target] ?? 0) + n;
+    // One encoding per event, to bytes once, shared by every subscriber, written a slice of
+    // sockets per turn (see FanOut).
+    this.fanout.all(set, target, args);
   }
 
   private userEvent(
