@@ -1,260 +1,235 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: hub and REST payloads are parsed JSON
+// biome-ignore-all lint/suspicious/noExplicitAny: IPC payloads from the bench's own children
 /**
- * Load bench (issue 17): 1,000 market-hub clients receive quotes while 100 of them trade at a total
- * 100 orders/s. Measures the order round trip (REST place → GatewayUserOrder on the user hub, p50 /
- * p99) and the quote delivery rate, with the loopback HTTP floor (GET Status/ping under the same
- * load) side by side. The venue runs in its own process; the clients here speak the SignalR JSON
- * protocol over raw `ws` (the same frames @microsoft/signalr sends).
+ * Load bench (issue 17): 1,000 market-hub clients receive quotes while 100 traders place a total
+ * of 100 orders/s. Three kinds of process by default, one each: the venue (bench/server.ts), the
+ * quote subscribers (bench/subscribers.ts) and the traders (bench/traders.ts), which do all the
+ * timing and never parse quotes. Reports the order round trip (REST place → GatewayUserOrder on
+ * the user hub, open loop: from each order's scheduled time) p50/p99/p99.9/max from HDR
+ * histograms merged exactly across trader processes, the loopback HTTP floor, exact quote
+ * delivery (the source is finite; the bench waits, bounded, for every client to get every quote),
+ * the venue's CPU per pushed frame and every process's event-loop delay.
  *
- *   pnpm bench            # defaults: 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms;
- *                         # two rounds: fan-out through ws.send per socket, then one shared frame
- *   CLIENTS=200 SECONDS=5 FANOUT=shared pnpm bench
+ *   pnpm bench                                 # 1000 clients, 100 traders, 100 orders/s, 15 s, a quote every 100 ms
+ *   CLIENTS=200 TRADERS=20 RATE=50 SECONDS=5 pnpm bench
+ *   SLICE=256 FANOUT=shared|ws-send SUB_PROCS=1 TRADER_PROCS=1 QUOTE_MS=100 WARMUP_S=1 pnpm bench
+ *
+ * Exits 1 when nothing was measured, an order failed, or a quote was not delivered (never green by
+ * default). The p99 < 20 ms target is printed as met / not met; TARGET_P99_MS=20 makes missing it fail too.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHistogram } from 'node:perf_hooks';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import { mergeHistograms } from '../../ws-tester/src/load/histogram.js';
+import { within } from './hub-client.js';
 
-// Side by side in one run: the fan-out through ws.send per socket, then the shared pre-built frame
-// (each round in its own processes). FANOUT=shared or FANOUT=ws-send runs one round.
-if (process.env.FANOUT === undefined || process.env.FANOUT === 'both') {
-  let failed = 0;
-  for (const mode of ['ws-send', 'shared']) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, FANOUT: mode },
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) failed++;
-  }
-  process.exit(failed === 0 ? 0 : 1);
-}
-const CLIENTS = Number(process.env.CLIENTS ?? 1000);
-const TRADERS = Number(process.env.TRADERS ?? 100);
-const RATE = Number(process.env.RATE ?? 100);
-const SECONDS = Number(process.env.SECONDS ?? 15);
-const QUOTE_MS = Number(process.env.QUOTE_MS ?? 100);
-const RS = '\u001e';
-const C = 'CON.F.US.MNQ.U25';
+const env = (name: string, dflt: number, min = 1): number => {
+  const raw = process.env[name];
+  const v = raw === undefined ? dflt : Number(raw);
+  if (!Number.isFinite(v) || v < min)
+    throw new Error(`Expected ${name} to be a number ≥ ${min}, got ${JSON.stringify(raw)}.`);
+  return v;
+};
+const CLIENTS = env('CLIENTS', 1000);
+const TRADERS = env('TRADERS', 100);
+const RATE = env('RATE', 100);
+const SECONDS = env('SECONDS', 15);
+const QUOTE_MS = env('QUOTE_MS', 100);
+const SLICE = env('SLICE', 256);
+const SUB_PROCS = env('SUB_PROCS', 1);
+const TRADER_PROCS = env('TRADER_PROCS', 1);
+const WARMUP_S = env('WARMUP_S', 1, 0);
+const TARGET = process.env.TARGET_P99_MS === undefined ? undefined : env('TARGET_P99_MS', 20);
+const FANOUT = process.env.FANOUT ?? 'shared';
+if (FANOUT !== 'shared' && FANOUT !== 'ws-send') throw new Error(`Expected FANOUT shared or ws-send, got ${FANOUT}.`);
+if (TRADERS > CLIENTS) throw new Error('TRADERS must be ≤ CLIENTS (the traders are among the clients).');
+// The source covers the warm-up, the trading and 1 s after it; it starts once everyone is subscribed.
+const N_QUOTES = Math.ceil(((WARMUP_S + SECONDS + 1) * 1000) / QUOTE_MS);
 
-// PROF_DIR=/tmp/prof writes a CPU profile of the venue process there (node --cpu-prof).
-const prof = process.env.PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR}`] : [];
-const server = spawn(
-  process.execPath,
-  [...prof, '--import', 'tsx', fileURLToPath(new URL('./server.ts', import.meta.url))],
-  {
-    env: { ...process.env, N_ACCOUNTS: String(TRADERS), QUOTE_MS: String(QUOTE_MS), SECONDS: String(SECONDS + 120) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-process.on('exit', () => server.kill());
-process.on('uncaughtException', (err) => {
-  console.error(err);
-  server.kill();
+// ───── children: tracked, killed on exit, error and Ctrl-C ─────
+const children: ChildProcess[] = [];
+const killAll = () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+};
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+const die = (err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  killAll();
   process.exit(1);
+};
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+
+interface Child {
+  proc: ChildProcess;
+  name: string;
+  next(type: string, ms: number): Promise<Record<string, unknown>>;
+  send(m: unknown): void;
+}
+function spawnChild(file: string, name: string, extraEnv: Record<string, string> = {}): Child {
+  const proc = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    execArgv: [
+      ...(process.env.PROF_DIR && name === 'venue' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF_DIR}`] : []),
+      '--import',
+      'tsx',
+    ],
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(proc);
+  const inbox: Array<Record<string, unknown>> = [];
+  const waiting: Array<{ type: string; resolve: (m: Record<string, unknown>) => void }> = [];
+  proc.on('message', (raw) => {
+    const m = raw as Record<string, unknown>;
+    if (m.type === 'error') die(new Error(`${name}: ${m.message}`));
+    const i = waiting.findIndex((w) => w.type === m.type);
+    if (i >= 0) waiting.splice(i, 1)[0]?.resolve(m);
+    else inbox.push(m);
+  });
+  proc.on('exit', (code, signal) => {
+    if (!finished) die(new Error(`${name} exited early (code ${code}, signal ${signal})`));
+  });
+  return {
+    proc,
+    name,
+    send: (m) => proc.send(m as never),
+    next: (type, ms) => {
+      const i = inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as Record<string, unknown>);
+      return within(new Promise((resolve) => waiting.push({ type, resolve })), ms, `${name}: ${type}`);
+    },
+  };
+}
+let finished = false;
+
+// ───── venue ─────
+const venue = spawnChild('./server.ts', 'venue', {
+  N_ACCOUNTS: String(TRADERS),
+  QUOTE_MS: String(QUOTE_MS),
+  N_QUOTES: String(N_QUOTES),
+  SLICE: String(SLICE),
+  FANOUT,
 });
-let out = '';
-const url = await new Promise<string>((resolve, reject) => {
-  const t = setTimeout(() => reject(new Error('venue did not start within 60 s')), 60_000);
-  server.stdout.on('data', (d) => {
-    out += d.toString();
-    const m = /READY (\S+)/.exec(out);
-    if (m) {
-      clearTimeout(t);
-      resolve(m[1] as string);
-    }
-  });
-});
-const base = url;
-const wsBase = url.replace('http', 'ws');
+const base = (await venue.next('ready', 60_000)).url as string;
+const wsBase = base.replace('http', 'ws');
 
-async function post(path: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(`${base}/api/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return res.json();
-}
-
-interface Hub {
-  ws: WebSocket;
-  invoke(target: string, ...args: unknown[]): Promise<void>;
-}
-function connectHub(path: string, token: string, onEvent: (target: string, args: any[]) => void): Promise<Hub> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${wsBase}${path}?access_token=${token}`);
-    let id = 0;
-    const pending = new Map<string, () => void>();
-    let ready = false;
-    let rest = '';
-    const timer = setTimeout(() => reject(new Error(`hub ${path} handshake timed out`)), 120_000);
-    ws.on('open', () => ws.send(`{"protocol":"json","version":1}${RS}`));
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const text = data.toString();
-      // Quotes are only counted: the harness shares the 2 cores with the venue, so it does not
-      // JSON-parse the 10,000 quote frames a second it receives (one record per frame).
-      if (ready && rest === '' && text.startsWith('{"type":1,"target":"GatewayQuote"')) {
-        onEvent('GatewayQuote', []);
-        return;
-      }
-      const parts = (rest + text).split(RS);
-      rest = parts.pop() ?? '';
-      for (const p of parts) {
-        const m = JSON.parse(p);
-        if (!ready) {
-          ready = true;
-          clearTimeout(timer);
-          resolve({
-            ws,
-            invoke: (target, ...args) =>
-              new Promise((res) => {
-                const invocationId = String(++id);
-                pending.set(invocationId, res);
-                ws.send(`${JSON.stringify({ type: 1, target, arguments: args, invocationId })}${RS}`);
-              }),
-          });
-        } else if (m.type === 1) onEvent(m.target, m.arguments);
-        else if (m.type === 3) pending.get(m.invocationId)?.();
-      }
-    });
-  });
-}
-
-// Log in the traders, then connect everyone.
+// Log the traders in (the subscribers share their tokens, round robin).
 const tokens: string[] = [];
-for (let i = 1; i <= TRADERS; i++)
-  tokens.push((await post('Auth/loginKey', { userName: `u${i}`, apiKey: `k${i}` })).token);
-let quotesReceived = 0;
-let counting = false;
-const market: Hub[] = [];
-const t0 = performance.now();
-for (let i = 0; i < CLIENTS; i += 50) {
-  const batch = [];
-  for (let j = i; j < Math.min(CLIENTS, i + 50); j++) {
-    batch.push(
-      connectHub('/hubs/market', tokens[j % TRADERS] as string, (target) => {
-        if (target === 'GatewayQuote' && counting) quotesReceived++;
-      }).then(async (h) => {
-        await h.invoke('SubscribeContractQuotes', C);
-        market.push(h);
-      }),
-    );
-  }
-  await Promise.all(batch);
-}
-const connectMs = performance.now() - t0;
-const arrivals = new Map<string, number>();
-const waiters = new Map<string, (t: number) => void>();
-const user: Hub[] = [];
-for (let i = 0; i < TRADERS; i++) {
-  const h = await connectHub('/hubs/user', tokens[i] as string, (target, args) => {
-    if (target !== 'GatewayUserOrder') return;
-    const tag = args[0]?.customTag as string | null;
-    if (!tag || arrivals.has(tag)) return;
-    const now = performance.now();
-    arrivals.set(tag, now);
-    waiters.get(tag)?.(now);
+for (let i = 1; i <= TRADERS; i++) {
+  const res = await fetch(`${base}/api/Auth/loginKey`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userName: `u${i}`, apiKey: `k${i}` }),
   });
-  await h.invoke('SubscribeOrders', i + 1);
-  user.push(h);
+  const body = (await res.json()) as { success?: boolean; token?: string };
+  if (!body.success || typeof body.token !== 'string')
+    throw new Error(`login u${i} failed: ${res.status} ${JSON.stringify(body)}`);
+  tokens.push(body.token);
 }
 
-server.stdin.write('GO\n');
-// Warm up 1 s, then trade at RATE orders/s for SECONDS, each trader in turn (open loop: each
-// order's latency is measured from its scheduled time, so a stall counts against the venue).
-const rtt = createHistogram();
-const ping = createHistogram();
-let sent = 0;
-let failed = 0;
-let pingFailed = 0;
-await new Promise((r) => setTimeout(r, 1000));
-counting = true;
-const start = performance.now();
-const countStart = quotesReceived;
-const inFlight: Promise<void>[] = [];
-const total = RATE * SECONDS;
-for (let n = 0; n < total; n++) {
-  const due = start + (n * 1000) / RATE;
-  const wait = due - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  const trader = n % TRADERS;
-  const tag = `b-${n}`;
-  const side = Math.floor(n / TRADERS) % 2;
-  sent++;
-  inFlight.push(
-    (async () => {
-      const arrived = new Promise<number>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no GatewayUserOrder within 60 s')), 60_000);
-        waiters.set(tag, (x) => {
-          clearTimeout(t);
-          resolve(x);
-        });
-        const seen = arrivals.get(tag);
-        if (seen !== undefined) {
-          clearTimeout(t);
-          resolve(seen);
-        }
-      });
-      arrived.catch(() => {}); // awaited below; counted as a failure if it never comes
-      const r = await post(
-        'Order/place',
-        { accountId: trader + 1, contractId: C, type: 2, side, size: 1, customTag: tag },
-        tokens[trader],
-      );
-      if (!r.success) throw new Error(JSON.stringify(r));
-      const at = await arrived;
-      rtt.record(Math.max(1, Math.round((at - due) * 1000)));
-      waiters.delete(tag);
-    })().catch(() => {
-      failed++;
-    }),
-  );
-  if (n % 10 === 0) {
-    const p0 = performance.now();
-    inFlight.push(
-      fetch(`${base}/api/Status/ping`)
-        .then(async (r) => {
-          await r.text();
-          ping.record(Math.max(1, Math.round((performance.now() - p0) * 1000)));
-        })
-        .catch(() => {
-          pingFailed++;
-        }),
-    );
-  }
-}
-await Promise.all(inFlight);
-const elapsed = (performance.now() - start) / 1000;
-counting = false;
-const got = quotesReceived - countStart;
-const expected = (elapsed * 1000 * CLIENTS) / QUOTE_MS;
-
-for (const h of [...market, ...user]) h.ws.terminate();
-server.stdin.end();
-const stats = await new Promise<string>((resolve) => {
-  server.stdout.on('data', (d) => {
-    out += d.toString();
-  });
-  server.on('exit', () => resolve(/STATS (.*)/.exec(out)?.[1] ?? '{}'));
+// ───── subscribers and traders ─────
+const subs: Child[] = [];
+const perSub = Math.ceil(CLIENTS / SUB_PROCS);
+for (let p = 0; p < SUB_PROCS; p++) subs.push(spawnChild('./subscribers.ts', `subscribers#${p}`));
+const trs: Child[] = [];
+for (let p = 0; p < TRADER_PROCS; p++) trs.push(spawnChild('./traders.ts', `traders#${p}`));
+await Promise.all([...subs, ...trs].map((c) => c.next('spawned', 60_000)));
+subs.forEach((s, p) => {
+  const first = p * perSub;
+  s.send({ type: 'start', wsBase, tokens, clients: Math.max(0, Math.min(perSub, CLIENTS - first)), first });
 });
-const ms = (h: ReturnType<typeof createHistogram>, p: number) => (h.percentile(p) / 1000).toFixed(2);
-console.log(
-  `venue load bench [fan-out: ${process.env.FANOUT === 'ws-send' ? 'ws.send per socket' : 'one shared frame'}] — ${CLIENTS} market-hub clients, ${TRADERS} trading at ${RATE} orders/s for ${SECONDS} s, quotes every ${QUOTE_MS} ms`,
+trs.forEach((t, p) => {
+  t.send({ type: 'start', base, tokens, traders: TRADERS, procs: TRADER_PROCS, index: p });
+});
+const connect = await Promise.all(subs.map((s) => s.next('ready', 300_000)));
+await Promise.all(trs.map((t) => t.next('ready', 120_000)));
+const connectMs = Math.max(...connect.map((c) => c.connectMs as number));
+
+// ───── run: quotes start, warm up, then trade on one schedule ─────
+venue.send({ type: 'go' });
+for (const s of subs) s.send({ type: 'measure' });
+const total = Math.round(RATE * SECONDS);
+const startAt = performance.timeOrigin + performance.now() + WARMUP_S * 1000;
+const orderTimeoutMs = 30_000;
+for (const t of trs) t.send({ type: 'go', startAt, rate: RATE, total, orderTimeoutMs });
+const traderResults = (
+  await Promise.all(trs.map((t) => t.next('result', WARMUP_S * 1000 + SECONDS * 1000 + orderTimeoutMs + 60_000)))
+).map((m) => m.result as Record<string, any>);
+// The source ends 1 s after trading; then every subscriber must have every quote.
+await venue.next('sourceDone', (WARMUP_S + SECONDS + 1) * 1000 + 120_000);
+for (const s of subs) s.send({ type: 'finish', expected: N_QUOTES, waitMs: 60_000 });
+const subResults = (await Promise.all(subs.map((s) => s.next('result', 90_000)))).map(
+  (m) => m.result as Record<string, any>,
 );
-console.log(`connect ${CLIENTS} market + ${TRADERS} user hub clients: ${(connectMs / 1000).toFixed(1)} s`);
-console.log(`orders: ${sent} sent, ${rtt.count} round trips measured, ${failed} failed`);
+venue.send({ type: 'stop' });
+const stats = (await venue.next('stats', 30_000)).stats as Record<string, any>;
+finished = true;
+
+// ───── report ─────
+const rtt = mergeHistograms(traderResults.map((r) => r.rtt));
+const ping = mergeHistograms(traderResults.map((r) => r.ping));
+const sum = (xs: Array<Record<string, any>>, k: string) => xs.reduce((a, r) => a + (r[k] as number), 0);
+const ms = (us: number) => (us / 1000).toFixed(2);
+const sent = sum(traderResults, 'sent');
+const failed = sum(traderResults, 'failed');
+const delivered = sum(subResults, 'total');
+const expectedQuotes = N_QUOTES * CLIENTS;
+const complete = sum(subResults, 'complete');
+const closed = sum(subResults, 'closedCount');
 console.log(
-  `order round trip (REST place → GatewayUserOrder): p50 ${ms(rtt, 50)} ms  p99 ${ms(rtt, 99)} ms  max ${ms(rtt, 100)} ms`,
+  `venue load bench — ${CLIENTS} market-hub clients (${SUB_PROCS} process${SUB_PROCS > 1 ? 'es' : ''}), ${TRADERS} traders (${TRADER_PROCS} process${TRADER_PROCS > 1 ? 'es' : ''}) at ${RATE} orders/s for ${SECONDS} s, a quote every ${QUOTE_MS} ms (${N_QUOTES} quotes), fan-out ${FANOUT}, slice ${SLICE}`,
+);
+console.log(`connect + subscribe ${CLIENTS} market-hub clients: ${(connectMs / 1000).toFixed(1)} s`);
+console.log(
+  `orders: ${sent} sent of ${total}, ${rtt.count} round trips measured, ${failed} failed${
+    failed > 0
+      ? ` (${traderResults
+          .flatMap((r) => r.failures)
+          .slice(0, 3)
+          .join('; ')})`
+      : ''
+  }, ${sum(traderResults, 'late')} sent late by > 1 ms`,
 );
 console.log(
-  `loopback HTTP floor (GET Status/ping, same load): p50 ${ms(ping, 50)} ms  p99 ${ms(ping, 99)} ms  (${ping.count} samples, ${pingFailed} failed)`,
+  `order round trip (REST place → GatewayUserOrder, from the scheduled time): p50 ${ms(rtt.p50)} ms  p99 ${ms(rtt.p99)} ms  p99.9 ${ms(rtt.p999)} ms  max ${ms(rtt.max)} ms`,
 );
 console.log(
-  `quotes: ${got} delivered of ~${Math.round(expected)} expected (${((got / expected) * 100).toFixed(1)} %), ${(got / elapsed).toFixed(0)} quote messages/s`,
+  `loopback HTTP floor (GET Status/ping, same load): p50 ${ms(ping.p50)} ms  p99 ${ms(ping.p99)} ms  (${ping.count} samples, ${sum(traderResults, 'pingFailed')} failed)`,
 );
-console.log(`server: ${stats}`);
-if (rtt.count === 0 || got === 0) {
-  console.error('nothing measured');
+console.log(
+  `quotes: ${delivered} delivered of ${expectedQuotes} (${((delivered / expectedQuotes) * 100).toFixed(2)} %), ${complete}/${CLIENTS} clients got all ${N_QUOTES}; venue pushed ${stats.pushed?.GatewayQuote ?? 0}; waited ${Math.max(...subResults.map((r) => r.waitedMs))} ms after the source ended${
+    closed > 0
+      ? `; ${closed} closes: ${subResults
+          .flatMap((r) => r.closed)
+          .slice(0, 3)
+          .join('; ')}`
+      : ''
+  }`,
+);
+console.log(
+  `venue: CPU ${stats.cpuUserMs} ms user + ${stats.cpuSystemMs} ms system over ${stats.frames} pushed frames = ${stats.cpuUsPerFrame} µs/frame; fan-out queue peak ${stats.maxPendingWrites} writes, overloads ${stats.overloads}, slow consumers cut ${stats.slowConsumersCut}; orders on the exchange ${stats.orders}`,
+);
+const lagLine = (name: string, l: { p50: number; p99: number; max: number }) =>
+  `${name} p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms`;
+console.log(
+  `event-loop delay: ${[lagLine('venue', stats.loopDelayMs), ...subResults.map((r, i) => lagLine(`subscribers#${i}`, r.loopDelayMs)), ...traderResults.map((r, i) => lagLine(`traders#${i}`, r.loopDelayMs))].join('; ')}`,
+);
+const problems: string[] = [];
+if (rtt.count === 0) problems.push('no order round trip was measured');
+if (failed > 0) problems.push(`${failed} orders failed`);
+if (sent !== total) problems.push(`${sent} of ${total} orders sent`);
+if (delivered !== expectedQuotes || complete !== CLIENTS)
+  problems.push(`quote delivery incomplete (${delivered} of ${expectedQuotes})`);
+if (delivered === 0) problems.push('no quote delivered');
+const met = rtt.count > 0 && rtt.p99 < 20_000;
+console.log(`target p99 < 20 ms: ${met ? 'met' : 'NOT met'} on this run`);
+if (TARGET !== undefined && !(rtt.count > 0 && rtt.p99 < TARGET * 1000))
+  problems.push(`p99 ${ms(rtt.p99)} ms ≥ TARGET_P99_MS ${TARGET}`);
+if (problems.length > 0) {
+  console.error(`FAILED: ${problems.join('; ')}`);
   process.exitCode = 1;
 }
+killAll();

@@ -1,40 +1,43 @@
 /**
- * The venue under load, in its own process: real clock, MNQ quotes every `QUOTE_MS` (alternating a
- * tick), `N_ACCOUNTS` accounts each with its own user and key. Prints `READY <url>` and serves until
- * stdin closes.
+ * The venue under load, in its own process (started by bench/run.ts over IPC): real clock, MNQ
+ * quotes every `QUOTE_MS` (alternating a tick), a finite source of `N_QUOTES` that starts on `go`,
+ * `N_ACCOUNTS` accounts each with its own user and key, `projectx.fanoutSlice = SLICE`.
+ * Sends `{ type: 'ready', url }`, `{ type: 'sourceDone' }` after the last quote, and on `stop` its
+ * stats (CPU per pushed frame, event-loop delay, pushes, fan-out counters).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MarketEvent } from '@tradekit/types';
 import { createVenue } from '../src/index.js';
+import { childChannel, loopDelay } from './hub-client.js';
 
 const accounts = Number(process.env.N_ACCOUNTS ?? 100);
-const quoteMs = Number(process.env.QUOTE_MS ?? 50);
-const seconds = Number(process.env.SECONDS ?? 120);
+const quoteMs = Number(process.env.QUOTE_MS ?? 100);
+const nQuotes = Number(process.env.N_QUOTES ?? 100);
+const slice = Number(process.env.SLICE ?? 256);
 
-// The market starts when the bench says GO (after every client is connected and subscribed).
 let go: () => void = () => {};
 const started = new Promise<void>((r) => {
   go = r;
 });
-let input = '';
-// CPU time of the venue process from GO to the end: per pushed frame it measures the server's
+// CPU time of the venue process from go to stop: per pushed frame it measures the server's
 // efficiency even when the shared machine is contended (wall-time latencies are not).
 let cpuAtGo: NodeJS.CpuUsage | undefined;
-process.stdin.on('data', (d) => {
-  input += d.toString();
-  if (input.includes('GO')) {
+const lag = loopDelay();
+
+const send = childChannel<{ type: 'go' | 'stop' }>((m) => {
+  if (m.type === 'go') {
     cpuAtGo ??= process.cpuUsage();
+    lag.reset();
     go();
-  }
+  } else if (m.type === 'stop') void stop();
 });
 
 async function* quotes(): AsyncGenerator<MarketEvent> {
   await started;
-  const n = Math.ceil((seconds * 1000) / quoteMs);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < nQuotes; i++) {
     const bid = 20000 + (i % 2) * 0.25;
     yield { type: 'quote', symbol: 'MNQ', ts: i * quoteMs * 1000, bid, bidSize: 50, ask: bid + 0.25, askSize: 50 };
   }
+  send({ type: 'sourceDone' });
 }
 
 const venue = await createVenue({
@@ -42,25 +45,34 @@ const venue = await createVenue({
   source: quotes(),
   clock: 'real',
   accounts: Array.from({ length: accounts }, (_, i) => ({ id: i + 1, userName: `u${i + 1}`, apiKey: `k${i + 1}` })),
-  projectx: { quoteHeartbeat: 0 },
+  projectx: { quoteHeartbeat: 0, fanoutSlice: slice },
   json: false,
 });
 // FANOUT=ws-send: market-hub pushes through ws.send per socket (the way before shared frames).
 if (process.env.FANOUT === 'ws-send' && venue.projectx) venue.projectx.sharedFrames = false;
-const lag = monitorEventLoopDelay({ resolution: 10 });
-lag.enable();
-process.stdout.write(`READY ${venue.url}\n`);
-const stop = async () => {
-  const pushed = venue.projectx?.pushed ?? {};
+send({ type: 'ready', url: venue.url });
+
+async function stop(): Promise<void> {
+  const px = venue.projectx;
+  const pushed = px?.pushed ?? {};
   const cpu = process.cpuUsage(cpuAtGo);
   const frames = Object.values(pushed).reduce((a, b) => a + b, 0);
-  const slowCut = venue.projectx?.slowConsumersCut ?? 0;
-  process.stdout.write(
-    `STATS ${JSON.stringify({ pushed, cpuUserMs: Math.round(cpu.user / 1000), cpuSystemMs: Math.round(cpu.system / 1000), cpuUsPerFrame: frames > 0 ? Number(((cpu.user + cpu.system) / frames).toFixed(2)) : null, slowCut, orders: venue.exchange.getOrders().length, events: venue.core.eventsApplied, loopLagP50ms: lag.percentile(50) / 1e6, loopLagP99ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6 })}\n`,
-  );
+  send({
+    type: 'stats',
+    stats: {
+      pushed,
+      frames,
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      cpuUsPerFrame: frames > 0 ? Number(((cpu.user + cpu.system) / frames).toFixed(2)) : null,
+      slowConsumersCut: px?.slowConsumersCut ?? 0,
+      overloads: px?.fanout.overloads ?? 0,
+      overloadCut: px?.fanout.overloadCut ?? 0,
+      maxPendingWrites: px?.fanout.maxPendingSeen ?? 0,
+      orders: venue.exchange.getOrders().length,
+      loopDelayMs: lag.read(),
+    },
+  });
   await venue.close();
   process.exit(0);
-};
-process.stdin.on('end', () => void stop());
-process.stdin.on('close', () => void stop());
-process.stdin.resume();
+}
