@@ -212,6 +212,9 @@ console.log(
 console.log(
   `venue: CPU ${stats.cpuUserMs} ms user + ${stats.cpuSystemMs} ms system over ${stats.frames} pushed frames = ${stats.cpuUsPerFrame} µs/frame; fan-out queue peak ${stats.maxPendingWrites} writes, overloads ${stats.overloads}, slow consumers cut ${stats.slowConsumersCut}; orders on the exchange ${stats.orders}`,
 );
+console.log(
+  `venue fan-out turns (≤ ${SLICE} socket writes each): ${stats.turns}; wall p50 ${stats.turnWallMs.p50} / p99 ${stats.turnWallMs.p99} / max ${stats.turnWallMs.max} ms; CPU p50 ${stats.turnCpuMs.p50} / p99 ${stats.turnCpuMs.p99} / max ${stats.turnCpuMs.max} ms`,
+);
 const lagLine = (name: string, l: { p50: number; p99: number; max: number }) =>
   `${name} p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms`;
 console.log(

@@ -5,6 +5,7 @@
  * Sends `{ type: 'ready', url }`, `{ type: 'sourceDone' }` after the last quote, and on `stop` its
  * stats (CPU per pushed frame, event-loop delay, pushes, fan-out counters).
  */
+import { createHistogram } from 'node:perf_hooks';
 import type { MarketEvent } from '@tradekit/types';
 import { createVenue } from '../src/index.js';
 import { childChannel, loopDelay } from './hub-client.js';
@@ -27,6 +28,8 @@ const send = childChannel<{ type: 'go' | 'stop' }>((m) => {
   if (m.type === 'go') {
     cpuAtGo ??= process.cpuUsage();
     lag.reset();
+    turnWall.reset();
+    turnCpu.reset();
     go();
   } else if (m.type === 'stop') void stop();
 });
@@ -50,6 +53,22 @@ const venue = await createVenue({
 });
 // FANOUT=ws-send: market-hub pushes through ws.send per socket (the way before shared frames).
 if (process.env.FANOUT === 'ws-send' && venue.projectx) venue.projectx.sharedFrames = false;
+// Each fan-out turn (one call of the private pump: up to SLICE socket writes) timed in wall and CPU
+// time: the longest a push holds the venue's event loop, the figure slicing is meant to bound.
+const turnWall = createHistogram();
+const turnCpu = createHistogram();
+const fan = venue.projectx?.fanout as unknown as { pump: () => void } | undefined;
+if (fan !== undefined) {
+  const pump = fan.pump;
+  fan.pump = function (this: unknown) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    pump.call(this);
+    turnWall.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    const c = process.cpuUsage(c0);
+    turnCpu.record(Math.max(1, c.user + c.system));
+  };
+}
 send({ type: 'ready', url: venue.url });
 
 async function stop(): Promise<void> {
@@ -71,6 +90,13 @@ async function stop(): Promise<void> {
       maxPendingWrites: px?.fanout.maxPendingSeen ?? 0,
       orders: venue.exchange.getOrders().length,
       loopDelayMs: lag.read(),
+      turns: turnWall.count,
+      turnWallMs: {
+        p50: turnWall.percentile(50) / 1000,
+        p99: turnWall.percentile(99) / 1000,
+        max: turnWall.max / 1000,
+      },
+      turnCpuMs: { p50: turnCpu.percentile(50) / 1000, p99: turnCpu.percentile(99) / 1000, max: turnCpu.max / 1000 },
     },
   });
   await venue.close();
