@@ -7,7 +7,7 @@ import type { MarketEvent } from '@tradekit/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Venue, createVenue } from '../src/index.js';
-import { MNQ, S, T0, login } from './helpers.js';
+import { MNQ, S, T0, hubClient, login } from './helpers.js';
 
 const RS = '\u001e';
 
@@ -162,6 +162,44 @@ describe('sliced market-hub fan-out', () => {
       expect(venue.projectx?.pushed.GatewayQuote).toBe(5 * n);
       expect(venue.projectx?.fanout.pendingWrites).toBe(0);
       for (const c of clients) c.ws.terminate();
+    },
+  );
+
+  it.each([
+    ['without negotiation', false],
+    ['negotiating', true],
+  ])(
+    'unmodified @microsoft/signalr clients (%s): a call made after the pushes completes after all of them',
+    async (_n, negotiate) => {
+      const n = 100;
+      venue = await createVenue({
+        instruments: [MNQ],
+        source: quotes(n),
+        projectx: { quoteHeartbeat: 0, fanoutSlice: 1 },
+      });
+      const token = await login(venue.url);
+      const conns = [0, 1, 2].map(() => hubClient(venue?.marketHubUrl as string, () => token, negotiate));
+      const got = conns.map((c) => {
+        const bidsSeen: number[] = [];
+        c.on('GatewayQuote', (_id: string, q: { bestBid: number }) => bidsSeen.push(q.bestBid));
+        return bidsSeen;
+      });
+      try {
+        await Promise.all(conns.map((c) => c.start()));
+        for (const c of conns) await c.invoke('SubscribeContractQuotes', MNQ.contractId);
+        await venue.advance(`${n}s`);
+        expect(venue.projectx?.fanout.maxPendingSeen).toBeGreaterThan(100);
+        const seen = await Promise.all(
+          conns.map(async (c, i) => {
+            await c.invoke('UnsubscribeContractTrades', MNQ.contractId);
+            return (got[i] as number[]).slice();
+          }),
+        );
+        const expected = Array.from({ length: n }, (_, i) => 20000 + i * 0.25);
+        for (const s of seen) expect(s).toEqual(expected);
+      } finally {
+        await Promise.all(conns.map((c) => c.stop()));
+      }
     },
   );
 
