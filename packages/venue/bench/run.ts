@@ -191,7 +191,7 @@ console.log(
           .slice(0, 3)
           .join('; ')})`
       : ''
-  }, ${sum(traderResults, 'late')} sent late by > 1 ms`,
+  }, ${sum(traderResults, 'late')} sent late by > 1 ms, ${sum(traderResults, 'retried')} resent after a keep-alive reset`,
 );
 console.log(
   `order round trip (REST place → GatewayUserOrder, from the scheduled time): p50 ${ms(rtt.p50)} ms  p99 ${ms(rtt.p99)} ms  p99.9 ${ms(rtt.p999)} ms  max ${ms(rtt.max)} ms`,

@@ -46,8 +46,25 @@ const send = childChannel<Start | Go>((m) => {
 });
 send({ type: 'spawned' });
 
-function post(path: string, body: unknown, token: string): Promise<{ status: number; text: string }> {
+let retried = 0;
+/**
+ * POSTs on a kept-alive socket. A reset of a reused socket before any answer is the keep-alive race
+ * (the server closed the idle socket as the request went out; seen when the loaded machine stalled
+ * every process for seconds): retried once, as Node's docs advise (`req.reusedSocket`), and counted.
+ * A retried order that did reach the venue comes back refused (its customTag is taken) and counts as failed.
+ */
+async function post(path: string, body: unknown, token: string): Promise<{ status: number; text: string }> {
   const data = JSON.stringify(body);
+  try {
+    return await postOnce(path, data, token);
+  } catch (err) {
+    if ((err as { reusedSocket?: boolean }).reusedSocket !== true) throw err;
+    retried++;
+    return postOnce(path, data, token);
+  }
+}
+
+function postOnce(path: string, data: string, token: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}/api/${path}`,
@@ -70,7 +87,10 @@ function post(path: string, body: unknown, token: string): Promise<{ status: num
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+      if (err.code === 'ECONNRESET' && req.reusedSocket) err.reusedSocket = true;
+      reject(err);
+    });
     req.end(data);
   });
 }
@@ -198,6 +218,7 @@ async function run(m: Go): Promise<void> {
       failed,
       failures,
       late,
+      retried,
       pings,
       pingFailed,
       rtt: rtt.finish(),
