@@ -76,6 +76,11 @@ export interface CoreListener {
   fill?(fill: VenueFill): void;
   position?(position: Position, positionId: number, opened: Micros): void;
   account?(account: VenueAccount, snapshot: AccountSnapshot): void;
+  /**
+   * Real-clock pacing asks before applying each source event: a promise holds the source until the
+   * listener has caught up (a deep fan-out queue), `undefined` lets it go on.
+   */
+  backlog?(): Promise<void> | undefined;
 }
 
 /** Options of the core. */
@@ -398,6 +403,13 @@ export class VenueCore {
         // Behind schedule, the loop would only await microtasks and starve the sockets (no sends
         // flushed, no request served) until the whole backlog is applied: yield to I/O each event.
         else await new Promise<void>((resolve) => setImmediate(resolve));
+        // A listener still writing earlier events (the market-hub fan-out) holds the source, so
+        // the venue falls behind in market time, as when one write blocked, instead of queueing
+        // without bound while REST and hub calls are still served.
+        for (const l of this.listeners) {
+          const hold = l.backlog?.();
+          if (hold !== undefined) await hold;
+        }
         if (this.closed) return;
         reader.take();
         this.exchange.onMarketEvent({ ...e, ts: due } as MarketEvent);

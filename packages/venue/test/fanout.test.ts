@@ -7,7 +7,7 @@ import type { MarketEvent } from '@tradekit/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Venue, createVenue } from '../src/index.js';
-import { MNQ, S, T0, hubClient, login } from './helpers.js';
+import { MNQ, S, T0, hubClient, login, until } from './helpers.js';
 
 const RS = '\u001e';
 
@@ -226,6 +226,39 @@ describe('sliced market-hub fan-out', () => {
     expect(b.frames).toHaveLength(n + 1);
     expect(bids(b.frames).at(-1)).toBe(20000 + (n - 1) * 0.25);
     for (const c of [a, b]) c.ws.terminate();
+  });
+
+  it('on the real clock a source that outruns the fan-out is held (not cut): every client gets every quote', async () => {
+    const n = 200;
+    let go: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      go = r;
+    });
+    // Every quote due at once: the pacer is behind from the first event and applies one per turn,
+    // while the fan-out writes one socket per turn to five clients.
+    async function* burst(): AsyncGenerator<MarketEvent> {
+      await started;
+      for (const q of quotes(n)) yield { ...q, ts: T0 };
+    }
+    venue = await createVenue({
+      instruments: [MNQ],
+      source: burst(),
+      clock: 'real',
+      projectx: { quoteHeartbeat: 0, fanoutSlice: 1, maxPendingWrites: 40 },
+    });
+    const token = await login(venue.url);
+    const clients = await Promise.all([0, 1, 2, 3, 4].map(() => rawClient(venue?.marketHubUrl as string, token)));
+    for (const c of clients) await c.invoke('SubscribeContractQuotes', MNQ.contractId);
+    go();
+    await until(
+      () => clients.every((c) => c.frames.length >= n) || clients.some((c) => c.ws.readyState !== 1),
+      'all quotes',
+      20_000,
+    );
+    expect(venue.projectx?.fanout.overloads).toBe(0);
+    expect(venue.projectx?.fanout.maxPendingSeen).toBeLessThan(40);
+    for (const c of clients) expect(bids(c.frames)).toEqual(quotes(n).map((q) => (q.type === 'quote' ? q.bid : 0)));
+    for (const c of clients) c.ws.terminate();
   });
 
   it('past maxPendingWrites the waiting connections are closed with VENUE_FANOUT_OVERLOAD and counted', async () => {

@@ -59,6 +59,7 @@ export class FanOut {
   private head = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
+  private drainWaiters: Array<{ limit: number; resolve: () => void }> = [];
   /** Socket writes (and direct sends) queued, not done yet. */
   pendingWrites = 0;
   /** Largest `pendingWrites` seen. */
@@ -117,6 +118,26 @@ export class FanOut {
     this.head = 0;
     this.pendingWrites = 0;
     for (const j of rest) if (j.kind === 2) j.resolve();
+    this.releaseDrainWaiters();
+  }
+
+  /**
+   * Resolves once fewer than `limit` writes wait (the paced source holds while the queue is deep);
+   * `undefined` when already below.
+   */
+  below(limit: number): Promise<void> | undefined {
+    if (this.pendingWrites < limit || this.closed) return undefined;
+    return new Promise((resolve) => this.drainWaiters.push({ limit, resolve }));
+  }
+
+  private releaseDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const still: typeof this.drainWaiters = [];
+    for (const w of this.drainWaiters) {
+      if (this.closed || this.pendingWrites < w.limit) w.resolve();
+      else still.push(w);
+    }
+    this.drainWaiters = still;
   }
 
   private enqueue(job: PushJob | DirectJob, writes: number): void {
@@ -153,6 +174,7 @@ export class FanOut {
         allowReconnect: true,
       });
     }
+    this.releaseDrainWaiters();
   }
 
   private readonly turn = (): void => {
@@ -198,6 +220,7 @@ export class FanOut {
       this.queue = [];
       this.head = 0;
     }
+    this.releaseDrainWaiters();
   }
 
   private write(job: PushJob, conn: HubConnection): void {

@@ -86,8 +86,9 @@ export interface ProjectXOptions {
    */
   fanoutSlice?: number;
   /**
-   * Market-hub socket writes that may wait in the fan-out queue; past it every connection still
-   * waiting is closed with a SignalR Close (`VENUE_FANOUT_OVERLOAD`, reconnect allowed). @default 65536
+   * Market-hub socket writes that may wait in the fan-out queue. On the real clock the source is
+   * held while a quarter of this is queued; past it every connection still waiting is closed with a
+   * SignalR Close (`VENUE_FANOUT_OVERLOAD`, reconnect allowed). @default 65536
    */
   maxPendingWrites?: number;
 }
@@ -192,6 +193,7 @@ export class ProjectXProfile {
   readonly pushed: Record<string, number> = {};
   /** The sliced, ordered market-hub fan-out (its counters: overloads, queue depth). */
   readonly fanout: FanOut;
+  private readonly pacingLimit: number;
   private readonly unlisten: () => void;
 
   constructor(
@@ -245,6 +247,7 @@ export class ProjectXProfile {
       maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites, 65_536),
       pushed: this.pushed,
     });
+    this.pacingLimit = Math.max(1, Math.floor(positive('maxPendingWrites', options.maxPendingWrites, 65_536) / 4));
     const lifetime = dur('tokenLifetime', this.opts.tokenLifetime);
     if (!(lifetime > 0)) throw new TradeKitError(CONFIG_INVALID, 'Expected `projectx.tokenLifetime` to be > 0.');
     this.tokens = new TokenService(core.clock, lifetime, options.tokenSecret);
@@ -267,6 +270,8 @@ export class ProjectXProfile {
       fill: (f) => this.onFill(f),
       position: (p, id, opened) => this.onPosition(p, id, opened),
       account: (a, s) => this.onAccount(a, s),
+      // The real-clock source waits while a quarter of maxPendingWrites is queued.
+      backlog: () => this.fanout.below(this.pacingLimit),
     });
     if (this.heartbeatUs > 0) this.heartbeat = core.clock.setInterval(() => this.beat(), this.heartbeatUs);
   }
