@@ -215,6 +215,9 @@ console.log(
 console.log(
   `venue fan-out turns (≤ ${SLICE} socket writes each): ${stats.turns}; wall p50 ${stats.turnWallMs.p50} / p99 ${stats.turnWallMs.p99} / max ${stats.turnWallMs.max} ms; CPU p50 ${stats.turnCpuMs.p50} / p99 ${stats.turnCpuMs.p99} / max ${stats.turnCpuMs.max} ms`,
 );
+console.log(
+  `CPU time from go to the end: venue ${stats.cpuUserMs + stats.cpuSystemMs} ms; ${subResults.map((r, i) => `subscribers#${i} ${r.cpuMs} ms`).join('; ')}; ${traderResults.map((r, i) => `traders#${i} ${r.cpuMs} ms`).join('; ')}`,
+);
 const lagLine = (name: string, l: { p50: number; p99: number; max: number }) =>
   `${name} p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms`;
 console.log(

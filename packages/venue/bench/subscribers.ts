@@ -21,14 +21,17 @@ interface Finish {
 }
 
 const lag = loopDelay();
+let cpuAt: NodeJS.CpuUsage | undefined;
 let counts = new Int32Array(0);
 const closed: string[] = [];
 const hubs: Hub[] = [];
 
 const send = childChannel<Start | Finish | { type: 'measure' }>((m) => {
   if (m.type === 'start') void start(m);
-  else if (m.type === 'measure') lag.reset();
-  else if (m.type === 'finish') void finish(m);
+  else if (m.type === 'measure') {
+    lag.reset();
+    cpuAt = process.cpuUsage();
+  } else if (m.type === 'finish') void finish(m);
 });
 send({ type: 'spawned' });
 
@@ -76,6 +79,7 @@ async function finish(m: Finish): Promise<void> {
   ).catch(() => {});
   const waitedMs = Math.round(performance.now() - t0);
   const lagMs = lag.read();
+  const cpu = process.cpuUsage(cpuAt);
   stopping = true;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
@@ -100,6 +104,7 @@ async function finish(m: Finish): Promise<void> {
       closed: closed.slice(0, 5),
       closedCount: closed.length,
       loopDelayMs: lagMs,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     },
   });
 }

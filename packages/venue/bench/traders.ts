@@ -146,6 +146,7 @@ async function run(m: Go): Promise<void> {
   let late = 0;
   const mineSet = new Set(mine);
   lag.reset();
+  const cpuAt = process.cpuUsage();
   for (let n = 0; n < m.total; n++) {
     const trader = n % traders;
     if (!mineSet.has(trader)) continue;
@@ -208,6 +209,7 @@ async function run(m: Go): Promise<void> {
   }
   await Promise.all(inFlight);
   const lagMs = lag.read();
+  const cpu = process.cpuUsage(cpuAt);
   for (const h of hubs) h.ws.terminate();
   agent.destroy();
   send({
@@ -224,6 +226,7 @@ async function run(m: Go): Promise<void> {
       rtt: rtt.finish(),
       ping: floor.finish(),
       loopDelayMs: lagMs,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     },
   });
 }

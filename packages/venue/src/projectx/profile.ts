@@ -241,13 +241,14 @@ export class ProjectXProfile {
         { details: { field: `projectx.${field}`, value: v } },
       );
     };
+    const maxPendingWrites = positive('maxPendingWrites', options.maxPendingWrites, 65_536);
     this.fanout = new FanOut({
       maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024),
       slice: positive('fanoutSlice', options.fanoutSlice, 256),
-      maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites, 65_536),
+      maxPendingWrites,
       pushed: this.pushed,
     });
-    this.pacingLimit = Math.max(1, Math.floor(positive('maxPendingWrites', options.maxPendingWrites, 65_536) / 4));
+    this.pacingLimit = Math.max(1, Math.floor(maxPendingWrites / 4));
     const lifetime = dur('tokenLifetime', this.opts.tokenLifetime);
     if (!(lifetime > 0)) throw new TradeKitError(CONFIG_INVALID, 'Expected `projectx.tokenLifetime` to be > 0.');
     this.tokens = new TokenService(core.clock, lifetime, options.tokenSecret);
