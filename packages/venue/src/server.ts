@@ -184,6 +184,8 @@ export class VenueServer extends SignalRServer {
     } catch (err) {
       return queued.then(() => Promise.reject(err));
     }
+    // An async method that fails before the barrier: handled (its completion carries the error).
+    if (value instanceof Promise) value.catch(() => {});
     return queued.then(() => value);
   }
 
