@@ -21,5 +21,10 @@ export {
   evaluateThresholds,
 } from './thresholds.js';
 export type { LoadErrorKind } from './driver.js';
-export type { LatencySummary } from './histogram.js';
+export {
+  type LatencySummary,
+  type LatencyRecorder,
+  createLatencyRecorder,
+  mergeHistograms,
+} from './histogram.js';
 export { type EchoServerOptions, type EchoServer, createEchoServer } from './echo-server.js';

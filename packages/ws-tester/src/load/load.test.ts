@@ -355,6 +355,15 @@ describe('mergeHistograms', () => {
     expect({ ...two, histogram: '' }).toEqual({ ...one, histogram: '' });
     expect(one.count).toBe(5000);
   });
+
+  it('is exported with its recorder from the package entry, for benches that merge across processes', async () => {
+    const api = await import('../index.js');
+    const r = await api.createLatencyRecorder();
+    r.record(1500);
+    r.record(0.2); // below the floor: counted as 1 µs
+    const s = api.mergeHistograms([r.finish(), r.finish()]);
+    expect([s.count, s.min, s.max]).toEqual([4, 1, 1500]);
+  });
 });
 
 describe('coordinated omission', () => {
