@@ -1,204 +1,278 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: ccxt's classes are loosely typed
+// biome-ignore-all lint/suspicious/noExplicitAny: the children's reports are parsed JSON
 /**
  * Binance-profile load bench (issue 23): CLIENTS unmodified ccxt.pro `binance` clients watch the
- * order books of 2 symbols while TRADERS of them trade at a total RATE orders/s (a resting limit
- * buy, then its cancel, alternately). Measures the order round trip (createOrder → response, p50 /
- * p99), the book-update delivery rate (depthUpdate frames the clients received per second, against
- * what the venue sent) and their age on arrival, with the loopback HTTP floor (GET /api/v3/ping
- * under the same load) side by side. The venue runs in its own process.
+ * order books of 2 symbols while TRADERS of them trade at a total RATE orders/s.
  *
- *   pnpm exec tsx bench/binance-load.ts                 # 500 clients, 50 traders, 100 orders/s, 20 s
- *   CLIENTS=100 SECONDS=5 pnpm exec tsx bench/binance-load.ts
+ *   pnpm bench:binance                                   # 500 clients, 50 traders, 100 orders/s, 20 s
+ *   CLIENTS=60 TRADERS=10 RATE=20 SECONDS=5 pnpm bench:binance
+ *
+ * Processes (so that no side's CPU load distorts another's timing): the venue; the traders (the
+ * TRADERS clients that trade, all the order timing); WATCHER_PROCS processes sharing the other
+ * clients. Setup: each process connects its clients in batches of BATCH; each batch's books must
+ * sync (REST snapshot + buffered diffs, ccxt's own sync) within BATCH_TIMEOUT ms.
+ *
+ * Orders, open loop: order n is due at start + n/RATE s; trader n mod TRADERS sends a limit buy far
+ * below the book (createOrder, it rests) and cancels it CANCEL_AFTER_MS after its due time
+ * (cancelOrder). RATE counts createOrder calls; the cancels come on top. Timed:
+ *   - createOrder call → its REST answer (the promise ccxt returns resolves), and due time → answer;
+ *   - createOrder call → the order's executionReport on the trader's watchOrders (WebSocket API);
+ *   - cancelOrder call → its REST answer; GET /api/v3/ping under the same load (the HTTP floor).
+ * Book updates, counted exactly by update id: the venue numbers every changed level, and each
+ * client's book applies ids U..u of each frame. The window's ids (from, to] are those the venue
+ * emitted between MARK0 (before the orders start) and the end of its market (stopped after the
+ * orders, so every book can reach the last id); each client counts the ids its two books applied
+ * in that window. After the market stops, every ccxt book is compared with the venue's.
+ *
+ * The run fails (exit 1) when anything measured nothing, a batch did not sync in time, a book did
+ * not apply every id the venue emitted in the window, a book differs from the venue's, or an order
+ * request failed. Each of those is reported first. Every wait is bounded; the children are killed
+ * when this process exits, fails or is interrupted.
  */
-import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { createHistogram } from 'node:perf_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import ccxt from 'ccxt';
-import { installLoopbackGuard } from '../src/loopback-guard.js';
+import { type LatencySummary, mergeHistograms } from '@tradekit/ws-tester';
+import { readFileSync } from 'node:fs';
+import { IDS, within } from './binance-common.js';
 
+// ccxt's own `version` constant lags its package (4.5.84 reports 4.5.83); the manifest is the truth.
+const CCXT_VERSION: string = JSON.parse(
+  readFileSync(new URL('../node_modules/ccxt/package.json', import.meta.url), 'utf8'),
+).version;
 const CLIENTS = Number(process.env.CLIENTS ?? 500);
 const TRADERS = Math.min(CLIENTS, Number(process.env.TRADERS ?? 50));
 const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS ?? 20);
-const SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
+const WATCHER_PROCS = Math.max(1, Number(process.env.WATCHER_PROCS ?? 2));
+const BATCH = Number(process.env.BATCH ?? 25);
+const BATCH_TIMEOUT = Number(process.env.BATCH_TIMEOUT ?? 60_000);
+const DIFF_MS = Number(process.env.DIFF_MS ?? 50);
+const CANCEL_AFTER_MS = Number(process.env.CANCEL_AFTER_MS ?? 250);
+const LABEL = process.env.LABEL ?? '';
 
-installLoopbackGuard();
-const server = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./binance-server.ts', import.meta.url))],
-  {
-    env: { ...process.env, TRADERS: String(TRADERS), SECONDS: String(SECONDS + 300) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-process.on('exit', () => server.kill());
-let out = '';
-const url = await new Promise<string>((resolve, reject) => {
-  const t = setTimeout(() => reject(new Error('the venue did not start within 60 s')), 60_000);
-  server.stdout.on('data', (d) => {
-    out += String(d);
-    const m = /READY (\S+)/.exec(out);
-    if (m) {
-      clearTimeout(t);
-      resolve(m[1] as string);
-    }
-  });
-});
-const ws = url.replace('http', 'ws');
-const api = {
-  public: `${url}/api/v3`,
-  private: `${url}/api/v3`,
-  ws: { spot: `${ws}/ws`, 'ws-api': { spot: `${ws}/ws-api/v3` } },
-};
-const make = (i: number): any =>
-  new ccxt.pro.binance({
-    apiKey: i < TRADERS ? `k${i + 1}` : 'none',
-    secret: i < TRADERS ? `s${i + 1}` : 'none',
-    enableRateLimit: false,
-    httpAgent: new http.Agent({ keepAlive: true }),
-    urls: { api },
-    options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
-  });
+/** A child process speaking the line protocol, killed when this process goes. */
+class Child {
+  readonly proc: ChildProcess;
+  private readonly got = new Map<string, any>();
+  private readonly waiting = new Map<string, (body: any) => void>();
+  private exited: string | undefined;
+  private readonly onExit: Array<(why: string) => void> = [];
 
-// The watchers (clients that only watch the books) run in their own process.
-const WATCHERS = CLIENTS - TRADERS;
-const t0 = performance.now();
-const watchersProc = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./binance-watchers.ts', import.meta.url))],
-  {
-    env: { ...process.env, VENUE_URL: url, WATCHERS: String(WATCHERS) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  },
-);
-process.on('exit', () => watchersProc.kill());
-let wout = '';
-watchersProc.stdout.on('data', (d) => {
-  wout += String(d);
-});
-const waitLine = (re: RegExp, ms: number, what: string) =>
-  new Promise<RegExpExecArray>((resolve, reject) => {
-    const end = Date.now() + ms;
-    const poll = setInterval(() => {
-      const m = re.exec(wout);
-      if (m) {
-        clearInterval(poll);
-        resolve(m);
-      } else if (Date.now() > end) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${ms / 1000} s waiting for ${what}`));
+  constructor(
+    readonly name: string,
+    script: string,
+    env: Record<string, string>,
+    private readonly onProgress?: (body: any) => void,
+  ) {
+    this.proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    children.push(this);
+    readline.createInterface({ input: this.proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const sp = line.indexOf(' ');
+      if (sp < 0) return;
+      const tag = line.slice(0, sp);
+      let body: any;
+      try {
+        body = JSON.parse(line.slice(sp + 1));
+      } catch {
+        return; // not a protocol line
       }
-    }, 100);
-  });
-// The traders: ccxt clients that watch the books too and trade.
-const first = make(0);
-await first.loadMarkets();
-const clients: any[] = [first];
-for (let i = 1; i < TRADERS; i++) {
-  const c = make(i);
-  c.setMarkets(first.markets);
-  clients.push(c);
-}
-let watchErrors = 0;
-let stopped = false;
-for (const c of clients)
-  for (const s of SYMBOLS)
-    void (async () => {
-      while (!stopped) {
-        try {
-          await c.watchOrderBook(s);
-        } catch {
-          if (!stopped) watchErrors++;
-        }
+      if (tag === 'PROGRESS') this.onProgress?.(body);
+      if (tag === 'FAIL') {
+        this.exited = `${this.name} failed: ${body.error}`;
+        for (const f of this.onExit) f(this.exited);
+        return;
       }
-    })();
-const synced = await waitLine(/SYNCED (\d+)/, 600_000, 'the watchers to sync their books');
-while (clients.some((c) => SYMBOLS.some((s) => c.orderbooks[s]?.nonce === undefined)))
-  await new Promise((r) => setTimeout(r, 100));
-const setupMs = performance.now() - t0;
-const setupClientsMs = Number(synced[1]);
-
-const place = createHistogram();
-const cancel = createHistogram();
-const ping = createHistogram();
-let orders = 0;
-let orderErrors = 0;
-watchersProc.stdin.write('start\n');
-const busy = new Set<number>();
-const pending: Array<string | undefined> = Array.from({ length: TRADERS });
-let next = 0;
-const tickMs = 10;
-let credit = 0;
-const start = performance.now();
-const timer = setInterval(() => {
-  credit += (RATE * tickMs) / 1000;
-  credit = Math.min(credit, RATE); // a stalled timer does not turn into a burst
-  while (credit >= 1) {
-    let i = -1;
-    for (let k = 0; k < TRADERS; k++) {
-      const j = next++ % TRADERS;
-      if (!busy.has(j)) {
-        i = j;
-        break;
-      }
-    }
-    if (i < 0) break; // every trader has a request in flight: keep the credit
-    credit--;
-    busy.add(i);
-    const c = clients[i];
-    const t = performance.now();
-    const open = pending[i];
-    const job =
-      open === undefined
-        ? c.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 50000).then((o: any) => {
-            place.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
-            pending[i] = o.id;
-          })
-        : c.cancelOrder(open, 'BTC/USDT').then(() => {
-            cancel.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
-            pending[i] = undefined;
-          });
-    orders++;
-    job.catch(() => orderErrors++).finally(() => busy.delete(i));
+      this.got.set(tag, body);
+      this.waiting.get(tag)?.(body);
+    });
+    this.proc.on('exit', (code, signal) => {
+      this.exited ??= `${this.name} exited (${signal ?? `code ${code}`})`;
+      for (const f of this.onExit) f(this.exited);
+    });
   }
-}, tickMs);
-const pinger = setInterval(() => {
-  const t = performance.now();
-  fetch(`${url}/api/v3/ping`)
-    .then((r) => r.text())
-    .then(() => ping.record(Math.max(1, Math.round((performance.now() - t) * 1000))))
-    .catch(() => undefined);
-}, 50);
-await new Promise((r) => setTimeout(r, SECONDS * 1000));
-clearInterval(timer);
-clearInterval(pinger);
-const elapsed = (performance.now() - start) / 1000;
-watchersProc.stdin.end();
-const w = JSON.parse((await waitLine(/STATS (\{.*\})/, 120_000, "the watchers' stats"))[1] as string);
-stopped = true;
-server.stdin.end();
-const stats = await new Promise<any>((resolve) => {
-  server.stdout.on('data', () => {
-    const m = /STATS (\{.*\})/.exec(out);
-    if (m) resolve(JSON.parse(m[1] as string));
+
+  /** The next `tag` line's body, within `ms`. */
+  wait(tag: string, ms: number, what: string): Promise<any> {
+    const p = new Promise<any>((resolve, reject) => {
+      if (this.got.has(tag)) {
+        resolve(this.got.get(tag));
+        return;
+      }
+      if (this.exited !== undefined) {
+        reject(new Error(`${this.exited} before ${what}`));
+        return;
+      }
+      this.waiting.set(tag, resolve);
+      this.onExit.push((why) => reject(new Error(`${why} before ${what}`)));
+    });
+    return within(p, ms, `${this.name}: ${what}`);
+  }
+
+  send(tag: string, body: unknown = {}): void {
+    this.proc.stdin?.write(`${tag} ${JSON.stringify(body)}\n`);
+  }
+
+  kill(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill();
+  }
+}
+
+const children: Child[] = [];
+const killAll = () => {
+  for (const c of children) c.kill();
+};
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(sig, () => {
+    console.error(`\n${sig}: stopping the bench and its processes`);
+    killAll();
+    process.exit(130);
   });
-  server.stdout.on('data', (d) => {
-    out += String(d);
-  });
+const abort = (err: unknown) => {
+  console.error(`binance load bench FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  killAll();
+  process.exit(1);
+};
+process.on('uncaughtException', abort);
+process.on('unhandledRejection', abort);
+
+// ───────── the venue ─────────
+const t0 = performance.now();
+const venue = new Child('venue', './binance-server.ts', {
+  TRADERS: String(TRADERS),
+  DIFF_MS: String(DIFF_MS),
+  // Long enough for the slowest allowed setup plus the run; the bench stops it after the orders.
+  MARKET_SECONDS: String(Math.ceil((CLIENTS / BATCH + 2) * (BATCH_TIMEOUT / 1000) + SECONDS + 300)),
 });
-const us = (h: ReturnType<typeof createHistogram>, p: number) =>
-  h.count ? (h.percentile(p) / 1000).toFixed(2) : 'n/a';
-const lines = [
-  `Binance profile load: ${CLIENTS} ccxt.pro clients × ${SYMBOLS.length} order books, ${TRADERS} trading at ${RATE} orders/s for ${elapsed.toFixed(1)} s (ccxt ${ccxt.version}, node ${process.version})`,
-  `  setup: ${(setupClientsMs / 1000).toFixed(1)} s for the ${WATCHERS} watchers to build and sync, ${(setupMs / 1000).toFixed(1)} s until every book synced`,
-  `  order round trip (createOrder → response)  p50 ${us(place, 50)} ms  p99 ${us(place, 99)} ms  (${place.count} orders)`,
-  `  cancel round trip (cancelOrder → response)  p50 ${us(cancel, 50)} ms  p99 ${us(cancel, 99)} ms  (${cancel.count})`,
-  `  loopback HTTP floor (GET /api/v3/ping)      p50 ${us(ping, 50)} ms  p99 ${us(ping, 99)} ms  (${ping.count})`,
-  `  requests sent ${orders} (${(orders / elapsed).toFixed(1)}/s), failed ${orderErrors}; watch errors ${watchErrors}`,
-  `  watchers: depth frames received ${w.frames} = ${w.perSecond.toFixed(0)}/s; age on arrival p50 ${w.ageP50} ms p99 ${w.ageP99} ms; watch errors ${w.errors}; BTC book nonce ${w.btcNonceMin}..${w.btcNonceMax}`,
-  `  venue: ${JSON.stringify(stats)}`,
+const { url } = await venue.wait('READY', 120_000, 'listening');
+
+// ───────── the clients ─────────
+const watchers = CLIENTS - TRADERS;
+const procs = Math.min(WATCHER_PROCS, Math.max(1, watchers));
+const common = {
+  VENUE_URL: url,
+  BATCH: String(BATCH),
+  BATCH_TIMEOUT: String(BATCH_TIMEOUT),
+  RATE: String(RATE),
+  SECONDS: String(SECONDS),
+  CANCEL_AFTER_MS: String(CANCEL_AFTER_MS),
+};
+const synced = new Map<string, number>();
+const progress = (name: string) => (b: any) => {
+  synced.set(name, b.synced);
+  const n = [...synced.values()].reduce((a, x) => a + x, 0);
+  if (b.synced % 100 === 0 || b.synced === b.of) console.error(`  setup: ${n} of ${CLIENTS} clients synced`);
+};
+const traders = new Child(
+  'traders',
+  './binance-clients.ts',
+  { ...common, COUNT: String(TRADERS), TRADE: '1' },
+  progress('traders'),
+);
+const watcherProcs: Child[] = [];
+for (let p = 0, left = watchers; p < procs && watchers > 0; p++) {
+  const n = Math.ceil(left / (procs - p));
+  left -= n;
+  const name = `watchers${p + 1}`;
+  watcherProcs.push(new Child(name, './binance-clients.ts', { ...common, COUNT: String(n) }, progress(name)));
+}
+const clientProcs = [traders, ...watcherProcs];
+// Each batch has its own bound inside the child; this one only catches a child that hangs outside it.
+const setupBound = (Math.ceil(CLIENTS / BATCH) + 4) * BATCH_TIMEOUT;
+const setups = await Promise.all(clientProcs.map((c) => c.wait('SYNCED', setupBound, 'every book synced')));
+const setupS = (performance.now() - t0) / 1000;
+
+// ───────── the window ─────────
+venue.send('MARK0');
+const m0 = await venue.wait('MARK0', 30_000, 'the window start');
+for (const c of clientProcs) c.send('GO');
+const traded = await traders.wait('TRADED', (SECONDS + 120) * 1000, 'the order schedule to finish');
+venue.send('STOP');
+const m1 = await venue.wait('MARK1', 60_000, 'the market to stop');
+const from: number[] = m0.lastUpdateId;
+const to: number[] = m1.lastUpdateId;
+for (const c of clientProcs) c.send('END', { from, to, books: m1.books });
+const stats = await Promise.all(clientProcs.map((c) => c.wait('STATS', 120_000, 'the delivery count')));
+venue.proc.stdin?.end();
+await within(
+  new Promise((r) => (venue.proc.exitCode !== null ? r(undefined) : venue.proc.on('exit', r))),
+  15_000,
+  'the venue to exit',
+).catch(() => venue.kill());
+
+// ───────── the report ─────────
+const emitted = IDS.map((_, s) => (to[s] as number) - (from[s] as number));
+const framesEmitted: number[] = IDS.map((_, s) => m1.depthFrames[s] - m0.depthFrames[s]);
+const framesEmittedAll = framesEmitted.reduce((a, b) => a + b, 0);
+const sum = (f: (x: any) => number) => stats.reduce((a, x) => a + f(x), 0);
+const applied = IDS.map((_, s) => sum((x) => x.applied[s]));
+const expected = emitted.map((e) => e * CLIENTS);
+const deliveredPct = (100 * (applied[0]! + applied[1]!)) / (expected[0]! + expected[1]!);
+const framesApplied = sum((x) => x.framesInWindow[0] + x.framesInWindow[1]);
+const windowS: number = m1.seconds;
+const ms = (us: number) => (us / 1000).toFixed(2);
+const line = (name: string, h: LatencySummary, extra = '') =>
+  `  ${name.padEnd(52)} p50 ${ms(h.p50).padStart(8)} ms   p99 ${ms(h.p99).padStart(8)} ms   max ${ms(h.max).padStart(8)} ms   (n ${h.count}${extra})`;
+const rest = mergeHistograms([traded.rest]);
+const due = mergeHistograms([traded.due]);
+const ws = mergeHistograms([traded.ws]);
+const cancel = mergeHistograms([traded.cancel]);
+const ping = mergeHistograms([traded.ping]);
+const late = mergeHistograms([traded.late]);
+const age = mergeHistograms(stats.map((x) => x.age));
+const fanout = mergeHistograms([m1.fanout]);
+const fanoutCpu = mergeHistograms([m1.fanoutCpu]);
+const loop = (name: string, l: any, cpuMs: number, s: number) =>
+  `${name} ${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.max.toFixed(0)} ms, CPU ${(cpuMs / 1000 / s).toFixed(2)} cores`;
+const out = [
+  `Binance profile load${LABEL ? ` [${LABEL}]` : ''}: ${CLIENTS} unmodified ccxt.pro ${CCXT_VERSION} clients × ${IDS.length} order books; ${TRADERS} of them trade, ${RATE} createOrder/s for ${SECONDS} s (+ a cancelOrder each ${CANCEL_AFTER_MS} ms after); node ${process.version}`,
+  `  processes: venue, traders (${TRADERS}), ${watcherProcs.length} watcher process(es) (${watcherProcs.map((_w, i) => stats[i + 1].clients).join(' + ')}); depth diff every ${DIFF_MS} ms per symbol`,
+  `  setup: ${setupS.toFixed(1)} s until all ${CLIENTS} clients' books synced, batches of ${BATCH} each within ${BATCH_TIMEOUT / 1000} s (per process: ${setups.map((s) => (s.ms / 1000).toFixed(1)).join(', ')} s)`,
+  'order round trip (open loop, trader process):',
+  line('createOrder call → REST answer', rest),
+  line('createOrder due time → REST answer', due),
+  line('createOrder call → executionReport on watchOrders', ws, `; ${traded.wsSeen} of ${traded.created} seen`),
+  line('cancelOrder call → REST answer', cancel),
+  line('GET /api/v3/ping (loopback HTTP floor, same load)', ping),
+  line('scheduler lateness (due → createOrder call)', late),
+  `  orders: ${traded.scheduled} scheduled in ${traded.sentSeconds.toFixed(1)} s, ${traded.created} created, ${traded.createFailed} failed; ${traded.cancelled} cancelled, ${traded.cancelFailed} failed; errors ${JSON.stringify(traded.errors)}; pings failed ${traded.pingFailed}`,
+  `book updates (window ${windowS.toFixed(1)} s, update ids ${from.join('/')} → ${to.join('/')}):`,
+  `  venue emitted ${emitted.join(' + ')} update ids in ${framesEmitted.join(' + ')} depth frames (${(framesEmittedAll / windowS).toFixed(1)} frames/s) to ${m1.depthSubscribers.join(' + ')} subscriptions; ${m1.framesSent} market frames sent (${(m1.framesSent / windowS).toFixed(0)}/s)`,
+  `  delivered (applied to the ccxt books): ${applied.join(' + ')} of ${expected.join(' + ')} update ids = ${deliveredPct.toFixed(3)} % ; ${framesApplied} frames applied (${(framesApplied / windowS).toFixed(0)}/s); clients short ${sum((x) => x.clientsShort)}, id gaps (resyncs) ${sum((x) => x.gaps[0] + x.gaps[1])}, watch errors ${sum((x) => x.watchErrors)}`,
+  `  books equal to the venue's after the market stopped: ${CLIENTS * IDS.length - sum((x) => x.booksMismatched)} of ${CLIENTS * IDS.length}${
+    stats.some((x) => x.endError)
+      ? `; ${stats
+          .map((x) => x.endError)
+          .filter(Boolean)
+          .join('; ')}`
+      : ''
+  }`,
+  line('depth frame age on arrival (now − E, ms resolution)', age),
+  line('venue: fan-out of one depth update, wall time', fanout),
+  line('venue: fan-out of one depth update, CPU time', fanoutCpu),
+  `  event-loop delay p50/p99/max and CPU over the window: ${loop('venue', m1.loopDelayMs, m1.cpuMs, windowS)}; ${stats.map((x, i) => loop(clientProcs[i]!.name, x.loopDelayMs, x.cpuMs, x.windowSeconds)).join('; ')}`,
 ];
-console.log(lines.join('\n'));
-await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+console.log(out.join('\n'));
+
+const problems: string[] = [];
+if (rest.count === 0) problems.push('no order round trip was measured');
+if (emitted[0]! + emitted[1]! === 0) problems.push('the venue emitted no book update in the window');
+if (applied[0]! + applied[1]! < expected[0]! + expected[1]!)
+  problems.push(`book updates delivered ${deliveredPct.toFixed(3)} % < 100 % of what the venue emitted`);
+if (sum((x) => x.booksMismatched) > 0)
+  problems.push(`${sum((x) => x.booksMismatched)} ccxt books differ from the venue's`);
+if (traded.createFailed + traded.cancelFailed > 0)
+  problems.push(`${traded.createFailed + traded.cancelFailed} order requests failed`);
+if (traded.created < traded.scheduled)
+  problems.push(`${traded.scheduled - traded.created} scheduled orders not created`);
+if (ws.count < traded.created) problems.push(`${traded.created - ws.count} orders never seen on watchOrders`);
+if (m1.pacingError) problems.push(`the venue's market source failed: ${m1.pacingError}`);
+if (problems.length > 0) {
+  console.log(`FAILED: ${problems.join('; ')}`);
+  process.exit(1);
+}
+console.log('OK: every order answered, every update id the venue emitted applied by every client, every book equal');
 process.exit(0);

@@ -1,30 +1,60 @@
 /**
- * The venue side of the Binance load bench (started by binance-load.ts in its own process): the
- * Binance profile on the real clock, a two-symbol L2 market paced to wall time, one account and API
- * key per trader. Prints `READY <url>`; on stdin end prints `STATS {…}` and exits.
+ * The venue of the Binance load bench, in its own process (started by binance-load.ts): the
+ * Binance profile on the real clock, a two-symbol L2 market paced to wall time (a diff of each book
+ * every DIFF_MS), one account and API key per trader.
+ *
+ * Protocol (stdout lines `TAG {json}`, commands on stdin):
+ *   → READY {url}
+ *   ← MARK0        → MARK0 {lastUpdateId, depthFrames}            start of the measurement window
+ *   ← STOP         → MARK1 {lastUpdateId, depthFrames, books, …}  the market stops (the source ends),
+ *                                                                 so every book can converge on it
+ *   stdin end → closes and exits.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { MarketEvent } from '@tradekit/types';
+import { createLatencyRecorder } from '@tradekit/ws-tester';
 import { createVenue } from '../src/index.js';
 import { l2Market } from '../test/binance/market.js';
+import { IDS, commands, emit, within } from './binance-common.js';
 
 const traders = Number(process.env.TRADERS ?? 50);
-const seconds = Number(process.env.SECONDS ?? 180);
+const seconds = Number(process.env.MARKET_SECONDS ?? 3600);
 const diffMs = Number(process.env.DIFF_MS ?? 50);
+
+// The market: a finite recorded source, cut short when the bench says STOP (the paced pump reads
+// the next event only after applying the previous one, so once this generator has returned, every
+// event it yielded has been applied and no depth update follows).
+const events = l2Market(
+  [
+    { symbol: 'BTCUSDT', mid: 60000 },
+    { symbol: 'ETHUSDT', mid: 3000 },
+  ],
+  seconds,
+  7,
+  diffMs * 1000,
+);
+let stopRequested = false;
+let sourceEnded: () => void = () => undefined;
+const ended = new Promise<void>((r) => {
+  sourceEnded = r;
+});
+async function* source(): AsyncGenerator<MarketEvent> {
+  try {
+    for (const e of events) {
+      if (stopRequested) return;
+      yield e;
+    }
+  } finally {
+    sourceEnded();
+  }
+}
 
 const venue = await createVenue({
   instruments: [
     { symbol: 'BTCUSDT', tickSize: 0.1, lotSize: 0.001, currency: 'USDT' },
     { symbol: 'ETHUSDT', tickSize: 0.1, lotSize: 0.001, currency: 'USDT' },
   ],
-  source: l2Market(
-    [
-      { symbol: 'BTCUSDT', mid: 60000 },
-      { symbol: 'ETHUSDT', mid: 3000 },
-    ],
-    seconds,
-    7,
-    diffMs * 1000,
-  ),
+  source: source(),
   clock: 'real',
   accounts: Array.from({ length: traders }, (_, i) => ({ id: i + 1, userName: `u${i + 1}`, apiKey: `k${i + 1}` })),
   binance: {
@@ -34,29 +64,77 @@ const venue = await createVenue({
   projectx: false,
   json: false,
 });
-const lag = monitorEventLoopDelay({ resolution: 10 });
-lag.enable();
-process.stdout.write(`READY ${venue.url}\n`);
-const stop = async () => {
-  const b = venue.binance;
-  process.stdout.write(
-    `STATS ${JSON.stringify({
-      framesSent: b?.streams.sent,
-      connections: b?.streams.connectionCount,
-      depthSubscribers: {
-        BTCUSDT: b?.streams.subscriberCount('spot:btcusdt@depth'),
-        ETHUSDT: b?.streams.subscriberCount('spot:ethusdt@depth'),
-      },
-      lastUpdateId: { BTCUSDT: b?.books.get('BTCUSDT')?.lastUpdateId, ETHUSDT: b?.books.get('ETHUSDT')?.lastUpdateId },
-      orders: venue.exchange.getOrders().length,
-      events: venue.core.eventsApplied,
-      loopLagP50ms: lag.percentile(50) / 1e6,
-      loopLagP99ms: lag.percentile(99) / 1e6,
-    })}\n`,
-  );
-  await venue.close();
-  process.exit(0);
+const b = venue.binance;
+if (b === undefined) throw new Error('the venue has no Binance profile');
+
+// Depth frames emitted per symbol, and how long each fan-out of one depth update to every
+// subscriber blocks the venue (µs), counted by wrapping the streams' depth hook of this instance.
+const depthFrames = [0, 0];
+const fanout = await createLatencyRecorder(); // wall µs
+const fanoutCpu = await createLatencyRecorder(); // CPU µs of this process (what a loaded machine does not inflate)
+let measuring = false;
+const streams = b.streams;
+const onDepth = streams.onDepth.bind(streams);
+streams.onDepth = (m, d, ts) => {
+  const s = IDS.indexOf(m.id as (typeof IDS)[number]);
+  if (s >= 0) depthFrames[s] = (depthFrames[s] as number) + 1;
+  if (!measuring) {
+    onDepth(m, d, ts);
+    return;
+  }
+  const c = process.cpuUsage();
+  const t = performance.now();
+  onDepth(m, d, ts);
+  fanout.record(Math.round((performance.now() - t) * 1000));
+  const u = process.cpuUsage(c);
+  fanoutCpu.record(u.user + u.system);
 };
-process.stdin.on('end', () => void stop());
-process.stdin.on('close', () => void stop());
-process.stdin.resume();
+
+const lastIds = () => IDS.map((id) => b.books.get(id)?.lastUpdateId ?? 0);
+const lag = monitorEventLoopDelay({ resolution: 10 });
+let cpu0: NodeJS.CpuUsage | undefined;
+let t0 = 0;
+let sent0 = 0;
+
+emit('READY', { url: venue.url });
+commands(
+  (tag) => {
+    if (tag === 'MARK0') {
+      measuring = true;
+      lag.enable();
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      sent0 = streams.sent.market;
+      emit('MARK0', { lastUpdateId: lastIds(), depthFrames: [...depthFrames] });
+    } else if (tag === 'STOP') {
+      stopRequested = true;
+      within(ended, 30_000, 'the market source to stop').then(
+        () => {
+          measuring = false;
+          lag.disable();
+          const cpu = process.cpuUsage(cpu0);
+          const books = IDS.map((id) => b.books.get(id)?.snapshot(5000));
+          emit('MARK1', {
+            lastUpdateId: lastIds(),
+            depthFrames: [...depthFrames],
+            books,
+            seconds: (performance.now() - t0) / 1000,
+            cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+            framesSent: streams.sent.market - sent0,
+            connections: streams.connectionCount,
+            depthSubscribers: IDS.map((id) => streams.subscriberCount(`spot:${id.toLowerCase()}@depth`)),
+            orders: venue.exchange.getOrders().length,
+            loopDelayMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+            fanout: fanout.finish(),
+            fanoutCpu: fanoutCpu.finish(),
+            pacingError: venue.core.pacingError === undefined ? null : String(venue.core.pacingError),
+          });
+        },
+        (err: Error) => emit('FAIL', { error: err.message }),
+      );
+    }
+  },
+  () => {
+    void within(venue.close(), 10_000, 'the venue to close').finally(() => process.exit(0));
+  },
+);
