@@ -19,7 +19,6 @@ import { type LatencyRecorder, createLatencyRecorder } from '@tradekit/ws-tester
 import { installLoopbackGuard } from '../src/loopback-guard.js';
 import {
   DeliveryCounter,
-  IDS,
   SYMBOLS,
   commands,
   emit,
