@@ -69,6 +69,13 @@ export interface BinanceOptions {
   leverage?: number;
   /** A stream client with more than this many bytes unsent is cut. @default 8388608 */
   maxBufferedBytes?: number;
+  /**
+   * A market-stream event with more subscribers than this is written to them in slices of this many
+   * sockets per event-loop turn, so that requests and other sockets are served in between (each
+   * connection still gets its frames in order). 0 writes every event to all subscribers at once.
+   * @default 128
+   */
+  fanoutSlice?: number;
 }
 
 const OPTION_KEYS = [
@@ -84,6 +91,7 @@ const OPTION_KEYS = [
   'listenKeyLifetime',
   'leverage',
   'maxBufferedBytes',
+  'fanoutSlice',
 ];
 
 /** A resolved API key. */
@@ -253,9 +261,13 @@ export class BinanceProfile {
       this.banUs = duration('binance.rateLimit.ban', r.ban ?? '2m');
     }
     const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    const fanoutSlice = options.fanoutSlice ?? 128;
+    if (!Number.isInteger(fanoutSlice) || fanoutSlice < 0)
+      throw invalidValue(CONFIG_INVALID, 'binance.fanoutSlice', 'an integer ≥ 0 (0: no slicing)', options.fanoutSlice);
     this.streams = new BinanceStreams(this, {
       listenKeyLifetimeUs: duration('binance.listenKeyLifetime', options.listenKeyLifetime ?? '60m'),
       maxBufferedBytes: maxBuffered,
+      fanoutSlice,
     });
     this.unlisten = core.listen({
       market: (e) => this.onMarket(e),

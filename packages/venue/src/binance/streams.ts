@@ -33,6 +33,8 @@ interface Conn {
   nextSub: number;
   /** Private stream: its listenKey. */
   listenKey?: string;
+  /** Frames waiting in the sliced fan-out queue for this connection (sends to it queue behind them). */
+  queued: number;
 }
 
 interface ListenKey {
@@ -49,6 +51,8 @@ const PUBLIC_TYPES = new Set(['depth', 'bookticker', 'trade']);
 export interface StreamOptions {
   listenKeyLifetimeUs: number;
   maxBufferedBytes: number;
+  /** Subscribers written per event-loop turn when an event has more (0: all at once). */
+  fanoutSlice: number;
 }
 
 /** All Binance WebSocket connections of a venue. */
@@ -66,6 +70,12 @@ export class BinanceStreams {
   readonly sent = { market: 0, user: 0 };
   /** listenKey requests: created, kept alive, expired. */
   readonly listenKeyStats = { created: 0, keptAlive: 0, expired: 0 };
+  /** Sliced fan-out: frames written on a later event-loop turn than the event's, and those turns. */
+  readonly sliced = { frames: 0, turns: 0 };
+  /** Sliced fan-out queue: connection, frame, connection, frame, … from `head` on. */
+  private queue: Array<Conn | string> = [];
+  private head = 0;
+  private draining: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly p: BinanceProfile,
@@ -99,7 +109,7 @@ export class BinanceStreams {
   }
 
   private newConn(socket: WebSocket, link: FaultyLink, kind: Kind, combined: boolean): Conn {
-    const c: Conn = { socket, link, kind, combined, subs: new Map(), userSubs: new Map(), nextSub: 0 };
+    const c: Conn = { socket, link, kind, combined, subs: new Map(), userSubs: new Map(), nextSub: 0, queued: 0 };
     this.conns.add(c);
     socket.on('close', () => this.forget(c));
     socket.on('error', () => undefined);
@@ -112,7 +122,13 @@ export class BinanceStreams {
     if (c.listenKey !== undefined) this.listenKeys.get(c.listenKey)?.conns.delete(c);
   }
 
+  /** Sends one frame to a connection, behind any frames the sliced fan-out still holds for it. */
   private send(c: Conn, text: string): void {
+    if (c.queued > 0) this.enqueue(c, text);
+    else this.write(c, text);
+  }
+
+  private write(c: Conn, text: string): void {
     if (c.socket.readyState !== 1) return;
     if (c.socket.bufferedAmount > this.options.maxBufferedBytes) {
       c.socket.terminate();
@@ -439,6 +455,9 @@ export class BinanceStreams {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.draining !== undefined) clearImmediate(this.draining);
+    this.queue = [];
+    this.head = 0;
     for (const lk of this.listenKeys.values()) this.p.clock.clearTimeout(lk.timer);
     this.listenKeys.clear();
     for (const c of this.conns) c.socket.terminate();
@@ -449,6 +468,11 @@ export class BinanceStreams {
   private broadcast(key: string, data: () => unknown): void {
     const set = this.bySub.get(key);
     if (set === undefined || set.size === 0) return;
+    // More subscribers than a slice, or a fan-out still in progress: the frames join the queue
+    // (in event order, so every connection keeps its order) and the queue is written a slice per
+    // turn, the first slice now.
+    const slice = this.options.fanoutSlice;
+    const sliced = slice > 0 && (set.size > slice || this.head < this.queue.length);
     let raw: string | undefined;
     const wrapped = new Map<string, string>();
     for (const c of set) {
@@ -463,7 +487,41 @@ export class BinanceStreams {
         }
       } else text = raw ??= JSON.stringify(data());
       this.sent.market++;
-      this.send(c, text);
+      if (sliced) this.enqueue(c, text);
+      else this.send(c, text);
+    }
+    if (sliced && this.draining === undefined) this.drain(false);
+  }
+
+  private enqueue(c: Conn, text: string): void {
+    c.queued++;
+    this.queue.push(c, text);
+  }
+
+  /** Writes one slice of the queue; what is left goes on the next turn. */
+  private drain(later: boolean): void {
+    this.draining = undefined;
+    if (this.closed) return;
+    const q = this.queue;
+    const end = Math.min(q.length, this.head + 2 * this.options.fanoutSlice);
+    if (later && this.head < end) this.sliced.turns++;
+    for (let i = this.head; i < end; i += 2) {
+      const c = q[i] as Conn;
+      c.queued--;
+      if (later) this.sliced.frames++;
+      this.write(c, q[i + 1] as string);
+    }
+    this.head = end;
+    if (end < q.length) {
+      // Drop the written prefix now and then, so a queue that never empties does not keep growing.
+      if (end > 8192 && end * 2 > q.length) {
+        this.queue = q.slice(end);
+        this.head = 0;
+      }
+      this.draining = setImmediate(() => this.drain(true));
+    } else {
+      this.queue = [];
+      this.head = 0;
     }
   }
 
