@@ -23,6 +23,10 @@
  * orders, so every book can reach the last id); each client counts the ids its two books applied
  * in that window. After the market stops, every ccxt book is compared with the venue's.
  *
+ * Other knobs: WATCHER_PROCS (2), BATCH (25), BATCH_TIMEOUT (60000), DIFF_MS (50: a diff of each
+ * book every 50 ms), CANCEL_AFTER_MS (250), END_TIMEOUT (60000: for every book to reach the last
+ * id), FANOUT_SLICE (the venue's binance.fanoutSlice; unset: its default), LABEL (printed).
+ *
  * The run fails (exit 1) when anything measured nothing, a batch did not sync in time, a book did
  * not apply every id the venue emitted in the window, a book differs from the venue's, or an order
  * request failed. Each of those is reported first. Every wait is bounded; the children are killed
@@ -49,6 +53,8 @@ const BATCH_TIMEOUT = Number(process.env.BATCH_TIMEOUT ?? 60_000);
 const DIFF_MS = Number(process.env.DIFF_MS ?? 50);
 const CANCEL_AFTER_MS = Number(process.env.CANCEL_AFTER_MS ?? 250);
 const LABEL = process.env.LABEL ?? '';
+/** The venue's binance.fanoutSlice (unset: its default). */
+const FANOUT_SLICE = process.env.FANOUT_SLICE;
 
 /** A child process speaking the line protocol, killed when this process goes. */
 class Child {
@@ -145,6 +151,7 @@ const venue = new Child('venue', './binance-server.ts', {
   TRADERS: String(TRADERS),
   DIFF_MS: String(DIFF_MS),
   // Long enough for the slowest allowed setup plus the run; the bench stops it after the orders.
+  ...(FANOUT_SLICE !== undefined ? { FANOUT_SLICE } : {}),
   MARKET_SECONDS: String(Math.ceil((CLIENTS / BATCH + 2) * (BATCH_TIMEOUT / 1000) + SECONDS + 300)),
 });
 const { url } = await venue.wait('READY', 120_000, 'listening');
@@ -251,8 +258,9 @@ const out = [
       : ''
   }`,
   line('depth frame age on arrival (now − E, ms resolution)', age),
-  line('venue: fan-out of one depth update, wall time', fanout),
-  line('venue: fan-out of one depth update, CPU time', fanoutCpu),
+  `  venue fan-out (binance.fanoutSlice ${m1.fanoutSlice}): CPU ${(m1.fanoutCpuMs / Math.max(1, framesEmittedAll)).toFixed(2)} ms per depth update to all subscribers (${((1000 * m1.fanoutCpuMs) / Math.max(1, m1.framesSent)).toFixed(1)} µs per frame); ${m1.slicedFrames} frames written on later turns; per event-loop turn of fan-out work:`,
+  line('  wall time the venue was held', fanout),
+  line('  CPU time', fanoutCpu),
   `  event-loop delay p50/p99/max and CPU over the window: ${loop('venue', m1.loopDelayMs, m1.cpuMs, windowS)}; ${stats.map((x, i) => loop(clientProcs[i]!.name, x.loopDelayMs, x.cpuMs, x.windowSeconds)).join('; ')}`,
 ];
 console.log(out.join('\n'));

@@ -20,6 +20,7 @@ import { IDS, commands, emit, within } from './binance-common.js';
 const traders = Number(process.env.TRADERS ?? 50);
 const seconds = Number(process.env.MARKET_SECONDS ?? 3600);
 const diffMs = Number(process.env.DIFF_MS ?? 50);
+const fanoutSlice = process.env.FANOUT_SLICE === undefined ? undefined : Number(process.env.FANOUT_SLICE);
 
 // The market: a finite recorded source, cut short when the bench says STOP (the paced pump reads
 // the next event only after applying the previous one, so once this generator has returned, every
@@ -60,6 +61,7 @@ const venue = await createVenue({
   binance: {
     rateLimit: false,
     keys: Array.from({ length: traders }, (_, i) => ({ apiKey: `k${i + 1}`, secret: `s${i + 1}` })),
+    ...(fanoutSlice !== undefined ? { fanoutSlice } : {}),
   },
   projectx: false,
   json: false,
@@ -67,28 +69,36 @@ const venue = await createVenue({
 const b = venue.binance;
 if (b === undefined) throw new Error('the venue has no Binance profile');
 
-// Depth frames emitted per symbol, and how long each fan-out of one depth update to every
-// subscriber blocks the venue (µs), counted by wrapping the streams' depth hook of this instance.
+// Depth frames emitted per symbol, and the fan-out's cost, measured by wrapping this instance's
+// depth hook (the event and, when sliced, the first slice) and its slice writer (later slices):
+// the wall time each piece of fan-out work held the event loop, and its CPU time (which a loaded
+// machine does not inflate the way it inflates wall time).
 const depthFrames = [0, 0];
-const fanout = await createLatencyRecorder(); // wall µs
-const fanoutCpu = await createLatencyRecorder(); // CPU µs of this process (what a loaded machine does not inflate)
+const fanout = await createLatencyRecorder(); // wall µs per piece of fan-out work (one turn)
+const fanoutCpu = await createLatencyRecorder(); // CPU µs per piece
+let fanoutCpuTotal = 0;
 let measuring = false;
 const streams = b.streams;
+const timed = (f: () => void) => {
+  if (!measuring) return f();
+  const c = process.cpuUsage();
+  const t = performance.now();
+  f();
+  fanout.record(Math.round((performance.now() - t) * 1000));
+  const u = process.cpuUsage(c);
+  fanoutCpu.record(u.user + u.system);
+  fanoutCpuTotal += u.user + u.system;
+};
 const onDepth = streams.onDepth.bind(streams);
 streams.onDepth = (m, d, ts) => {
   const s = IDS.indexOf(m.id as (typeof IDS)[number]);
   if (s >= 0) depthFrames[s] = (depthFrames[s] as number) + 1;
-  if (!measuring) {
-    onDepth(m, d, ts);
-    return;
-  }
-  const c = process.cpuUsage();
-  const t = performance.now();
-  onDepth(m, d, ts);
-  fanout.record(Math.round((performance.now() - t) * 1000));
-  const u = process.cpuUsage(c);
-  fanoutCpu.record(u.user + u.system);
+  timed(() => onDepth(m, d, ts));
 };
+// The slice writer is private: reached here (bench only) to time the slices written on later turns.
+const sliced = streams as unknown as { drain(later: boolean): void };
+const drain = sliced.drain.bind(streams);
+sliced.drain = (later) => (later ? timed(() => drain(later)) : drain(later));
 
 const lastIds = () => IDS.map((id) => b.books.get(id)?.lastUpdateId ?? 0);
 const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -127,6 +137,9 @@ commands(
             loopDelayMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
             fanout: fanout.finish(),
             fanoutCpu: fanoutCpu.finish(),
+            fanoutCpuMs: fanoutCpuTotal / 1000,
+            fanoutSlice: fanoutSlice ?? 'default',
+            slicedFrames: streams.sliced.frames,
             pacingError: venue.core.pacingError === undefined ? null : String(venue.core.pacingError),
           });
         },
