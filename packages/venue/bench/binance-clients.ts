@@ -308,6 +308,7 @@ async function end(body: { from: number[]; to: number[]; books: Array<{ bids: an
     endError,
     cpuMs: Math.round(((cpu?.user ?? 0) + (cpu?.system ?? 0)) / 1000),
     loopDelayMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+    rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
   });
   await within(Promise.all(clients.map((c) => c.close().catch(() => undefined))), 10_000, 'the clients to close').catch(
     () => undefined,

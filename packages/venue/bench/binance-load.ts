@@ -232,8 +232,8 @@ const late = mergeHistograms([traded.late]);
 const age = mergeHistograms(stats.map((x) => x.age));
 const fanout = mergeHistograms([m1.fanout]);
 const fanoutCpu = mergeHistograms([m1.fanoutCpu]);
-const loop = (name: string, l: any, cpuMs: number, s: number) =>
-  `${name} ${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.max.toFixed(0)} ms, CPU ${(cpuMs / 1000 / s).toFixed(2)} cores`;
+const loop = (name: string, l: any, cpuMs: number, s: number, rss: number) =>
+  `${name} ${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.max.toFixed(0)} ms, CPU ${(cpuMs / 1000 / s).toFixed(2)} cores, RSS ${rss} MB`;
 const out = [
   `Binance profile load${LABEL ? ` [${LABEL}]` : ''}: ${CLIENTS} unmodified ccxt.pro ${CCXT_VERSION} clients × ${IDS.length} order books; ${TRADERS} of them trade, ${RATE} createOrder/s for ${SECONDS} s (+ a cancelOrder each ${CANCEL_AFTER_MS} ms after); node ${process.version}`,
   `  processes: venue, traders (${TRADERS}), ${watcherProcs.length} watcher process(es) (${watcherProcs.map((_w, i) => stats[i + 1].clients).join(' + ')}); depth diff every ${DIFF_MS} ms per symbol`,
@@ -241,7 +241,11 @@ const out = [
   'order round trip (open loop, trader process):',
   line('createOrder call → REST answer', rest),
   line('createOrder due time → REST answer', due),
-  line('createOrder call → executionReport on watchOrders', ws, `; ${traded.wsSeen} of ${traded.created} seen`),
+  line(
+    'createOrder call → executionReport on watchOrders',
+    ws,
+    `; ${traded.wsSeen} orders seen, ${traded.created} created`,
+  ),
   line('cancelOrder call → REST answer', cancel),
   line('GET /api/v3/ping (loopback HTTP floor, same load)', ping),
   line('scheduler lateness (due → createOrder call)', late),
@@ -261,7 +265,7 @@ const out = [
   `  venue fan-out (binance.fanoutSlice ${m1.fanoutSlice}): CPU ${(m1.fanoutCpuMs / Math.max(1, framesEmittedAll)).toFixed(2)} ms per depth update to all subscribers (${((1000 * m1.fanoutCpuMs) / Math.max(1, m1.framesSent)).toFixed(1)} µs per frame); ${m1.slicedFrames} frames written on later turns; per event-loop turn of fan-out work:`,
   line('  wall time the venue was held', fanout),
   line('  CPU time', fanoutCpu),
-  `  event-loop delay p50/p99/max and CPU over the window: ${loop('venue', m1.loopDelayMs, m1.cpuMs, windowS)}; ${stats.map((x, i) => loop(clientProcs[i]!.name, x.loopDelayMs, x.cpuMs, x.windowSeconds)).join('; ')}`,
+  `  event-loop delay p50/p99/max and CPU over the window: ${loop('venue', m1.loopDelayMs, m1.cpuMs, windowS, m1.rssMB)}; ${stats.map((x, i) => loop(clientProcs[i]!.name, x.loopDelayMs, x.cpuMs, x.windowSeconds, x.rssMB)).join('; ')}`,
 ];
 console.log(out.join('\n'));
 

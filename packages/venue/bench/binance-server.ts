@@ -135,6 +135,7 @@ commands(
             depthSubscribers: IDS.map((id) => streams.subscriberCount(`spot:${id.toLowerCase()}@depth`)),
             orders: venue.exchange.getOrders().length,
             loopDelayMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+            rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
             fanout: fanout.finish(),
             fanoutCpu: fanoutCpu.finish(),
             fanoutCpuMs: fanoutCpuTotal / 1000,
