@@ -8,6 +8,7 @@
  *
  * Protocol (stdout lines `TAG {json}`, commands on stdin):
  *   → PROGRESS {synced, of}  after each batch     → SYNCED {ms}  every book synced
+ *   ← WARM {}               traders: a warm-up order each, seen on watchOrders → WARMED {ms, failed}
  *   ← GO {}                  the window opens (traders: the order schedule runs; → TRADED {…} at its end)
  *   ← END {from, to, books}  the market has stopped at update ids `to`: wait until every book got
  *                            there, count the ids each book applied in (from, to], compare the books
@@ -39,6 +40,7 @@ const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS ?? 20);
 const CANCEL_AFTER_MS = Number(process.env.CANCEL_AFTER_MS ?? 250);
 const END_TIMEOUT = Number(process.env.END_TIMEOUT ?? 60_000);
+const WARM_TIMEOUT = Number(process.env.WARM_TIMEOUT ?? 180_000);
 /** Limit buys rest this far below the book (never fill), so each one is then cancelled. */
 const PRICES = [50000, 2500];
 
@@ -121,30 +123,45 @@ if (TRADE) {
         }
       }
     })();
-  // Each trader places and cancels orders until one shows on its user stream: the subscription is
-  // live (the first order can precede the subscription, whose watchOrders call is already pending).
+}
+emit('SYNCED', { ms: Math.round(performance.now() - t0), clients: clients.length });
+
+/**
+ * Traders, once every process has synced (so that the venue is not also busy with the setup): each
+ * places and cancels orders until one shows on its user stream, which proves the subscription live
+ * (the first order can precede the subscription, whose watchOrders call is already pending). A
+ * request that fails (a loaded machine: ccxt's 10 s timeout) is retried, within WARM_TIMEOUT.
+ */
+async function warmUp(): Promise<void> {
+  const t = performance.now();
+  let failed = 0;
   await within(
     Promise.all(
       clients.map(async (c, i) => {
         for (let attempt = 0; ; attempt++) {
           const id = `warm-${i}-${attempt}`;
           callAt.set(id, performance.now());
-          const o = await c.createOrder(SYMBOLS[0], 'limit', 'buy', 0.001, PRICES[0], { newClientOrderId: id });
-          const seen = await until(() => !callAt.has(id), 2000, 'a warm-up order', 10).then(
-            () => true,
-            () => false,
-          );
-          callAt.delete(id);
-          await c.cancelOrder(o.id, SYMBOLS[0]);
-          if (seen) return;
+          try {
+            const o = await c.createOrder(SYMBOLS[0], 'limit', 'buy', 0.001, PRICES[0], { newClientOrderId: id });
+            const seen = await until(() => !callAt.has(id), 2000, 'a warm-up order', 10).then(
+              () => true,
+              () => false,
+            );
+            await c.cancelOrder(o.id, SYMBOLS[0]);
+            if (seen) return;
+          } catch {
+            failed++;
+          } finally {
+            callAt.delete(id);
+          }
         }
       }),
     ),
-    BATCH_TIMEOUT,
+    WARM_TIMEOUT,
     "every trader's warm-up order on its watchOrders",
   );
+  emit('WARMED', { ms: Math.round(performance.now() - t), failed });
 }
-emit('SYNCED', { ms: Math.round(performance.now() - t0), clients: clients.length });
 
 // ───────── the window ─────────
 const age = await createLatencyRecorder();
@@ -253,7 +270,8 @@ async function trade(): Promise<Record<string, unknown>> {
 
 commands(
   (tag, body) => {
-    if (tag === 'GO') {
+    if (tag === 'WARM') warmUp().catch(fail);
+    else if (tag === 'GO') {
       lag.enable();
       cpu0 = process.cpuUsage();
       windowStart = performance.now();

@@ -25,7 +25,8 @@
  *
  * Other knobs: WATCHER_PROCS (2), BATCH (25), BATCH_TIMEOUT (60000), DIFF_MS (50: a diff of each
  * book every 50 ms), CANCEL_AFTER_MS (250), END_TIMEOUT (60000: for every book to reach the last
- * id), FANOUT_SLICE (the venue's binance.fanoutSlice; unset: its default), LABEL (printed).
+ * id), WARM_TIMEOUT (180000: the traders' warm-up, after every process synced), FANOUT_SLICE (the
+ * venue's binance.fanoutSlice; unset: its default), LABEL (printed).
  *
  * The run fails (exit 1) when anything measured nothing, a batch did not sync in time, a book did
  * not apply every id the venue emitted in the window, a book differs from the venue's, or an order
@@ -155,6 +156,8 @@ const venue = new Child('venue', './binance-server.ts', {
   MARKET_SECONDS: String(Math.ceil((CLIENTS / BATCH + 2) * (BATCH_TIMEOUT / 1000) + SECONDS + 300)),
 });
 const { url } = await venue.wait('READY', 120_000, 'listening');
+const venueStartS = (performance.now() - t0) / 1000;
+const t1 = performance.now();
 
 // ───────── the clients ─────────
 const watchers = CLIENTS - TRADERS;
@@ -190,7 +193,9 @@ const clientProcs = [traders, ...watcherProcs];
 // Each batch has its own bound inside the child; this one only catches a child that hangs outside it.
 const setupBound = (Math.ceil(CLIENTS / BATCH) + 4) * BATCH_TIMEOUT;
 const setups = await Promise.all(clientProcs.map((c) => c.wait('SYNCED', setupBound, 'every book synced')));
-const setupS = (performance.now() - t0) / 1000;
+const setupS = (performance.now() - t1) / 1000;
+traders.send('WARM');
+const warmed = await traders.wait('WARMED', 240_000, "the traders' warm-up orders");
 
 // ───────── the window ─────────
 venue.send('MARK0');
@@ -237,7 +242,7 @@ const loop = (name: string, l: any, cpuMs: number, s: number, rss: number) =>
 const out = [
   `Binance profile load${LABEL ? ` [${LABEL}]` : ''}: ${CLIENTS} unmodified ccxt.pro ${CCXT_VERSION} clients × ${IDS.length} order books; ${TRADERS} of them trade, ${RATE} createOrder/s for ${SECONDS} s (+ a cancelOrder each ${CANCEL_AFTER_MS} ms after); node ${process.version}`,
   `  processes: venue, traders (${TRADERS}), ${watcherProcs.length} watcher process(es) (${watcherProcs.map((_w, i) => stats[i + 1].clients).join(' + ')}); depth diff every ${DIFF_MS} ms per symbol`,
-  `  setup: ${setupS.toFixed(1)} s until all ${CLIENTS} clients' books synced, batches of ${BATCH} each within ${BATCH_TIMEOUT / 1000} s (per process: ${setups.map((s) => (s.ms / 1000).toFixed(1)).join(', ')} s)`,
+  `  setup: venue up in ${venueStartS.toFixed(1)} s, then ${setupS.toFixed(1)} s until all ${CLIENTS} clients' books synced, batches of ${BATCH} each within ${BATCH_TIMEOUT / 1000} s (per process: ${setups.map((s) => (s.ms / 1000).toFixed(1)).join(', ')} s); traders' warm-up ${(warmed.ms / 1000).toFixed(1)} s, ${warmed.failed} requests failed and retried`,
   'order round trip (open loop, trader process):',
   line('createOrder call → REST answer', rest),
   line('createOrder due time → REST answer', due),
