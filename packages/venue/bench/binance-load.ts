@@ -237,6 +237,12 @@ const late = mergeHistograms([traded.late]);
 const age = mergeHistograms(stats.map((x) => x.age));
 const fanout = mergeHistograms([m1.fanout]);
 const fanoutCpu = mergeHistograms([m1.fanoutCpu]);
+const pacingLate = mergeHistograms([m1.pacingLate]);
+const queued = mergeHistograms([m1.queued]);
+const unsentKB = mergeHistograms([m1.unsentKB]);
+// Samples recorded +1 (the HDR floor is 1), shown as taken.
+const plain = (name: string, h: LatencySummary, unit: string) =>
+  `  ${name.padEnd(52)} p50 ${String(h.p50 - 1).padStart(8)} ${unit}  p99 ${String(h.p99 - 1).padStart(8)} ${unit}  max ${String(h.max - 1).padStart(8)} ${unit}  (n ${h.count})`;
 const loop = (name: string, l: any, cpuMs: number, s: number, rss: number) =>
   `${name} ${l.p50.toFixed(1)}/${l.p99.toFixed(1)}/${l.max.toFixed(0)} ms, CPU ${(cpuMs / 1000 / s).toFixed(2)} cores, RSS ${rss} MB`;
 const out = [
@@ -267,6 +273,10 @@ const out = [
       : ''
   }`,
   line('depth frame age on arrival (now − E, ms resolution)', age),
+  '  where the age comes from:',
+  line('  venue applies the update after its due time E', pacingLate),
+  plain('  frames held in the venue fan-out queue (sampled)', queued, 'fr'),
+  plain('  KiB unsent on all market sockets (sampled)', unsentKB, 'KiB'),
   `  venue fan-out (binance.fanoutSlice ${m1.fanoutSlice}): CPU ${(m1.fanoutCpuMs / Math.max(1, framesEmittedAll)).toFixed(2)} ms per depth update to all subscribers (${((1000 * m1.fanoutCpuMs) / Math.max(1, m1.framesSent)).toFixed(1)} µs per frame); ${m1.slicedFrames} frames written on later turns; per event-loop turn of fan-out work:`,
   line('  wall time the venue was held', fanout),
   line('  CPU time', fanoutCpu),

@@ -78,6 +78,7 @@ const fanout = await createLatencyRecorder(); // wall µs per piece of fan-out w
 const fanoutCpu = await createLatencyRecorder(); // CPU µs per piece
 let fanoutCpuTotal = 0;
 let measuring = false;
+const pacingLate = await createLatencyRecorder(); // µs the venue applied a depth update after its due time
 const streams = b.streams;
 const timed = (f: () => void) => {
   if (!measuring) return f();
@@ -93,6 +94,8 @@ const onDepth = streams.onDepth.bind(streams);
 streams.onDepth = (m, d, ts) => {
   const s = IDS.indexOf(m.id as (typeof IDS)[number]);
   if (s >= 0) depthFrames[s] = (depthFrames[s] as number) + 1;
+  // How late the venue applies each depth update against its market's schedule (its `E`).
+  if (measuring) pacingLate.record(Math.max(0, Math.round((performance.timeOrigin + performance.now()) * 1000 - ts)));
   timed(() => onDepth(m, d, ts));
 };
 // The slice writer is private: reached here (bench only) to time the slices written on later turns.
@@ -105,6 +108,25 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 let cpu0: NodeJS.CpuUsage | undefined;
 let t0 = 0;
 let sent0 = 0;
+let sliced0 = 0;
+// Where a backlog sits, sampled every 100 ms in the window: frames the sliced fan-out still holds,
+// and bytes the market sockets have not yet handed to the kernel (a client that reads slowly).
+const internals = streams as unknown as {
+  queue: unknown[];
+  head: number;
+  conns: Set<{ socket: { bufferedAmount: number } }>;
+};
+const queued = await createLatencyRecorder();
+const unsentKB = await createLatencyRecorder();
+const sampler = setInterval(() => {
+  if (!measuring) return;
+  // +1: the HDR recorder's floor is 1, so an empty queue is recorded as 1 and shown as 0.
+  queued.record((internals.queue.length - internals.head) / 2 + 1);
+  let bytes = 0;
+  for (const c of internals.conns) bytes += c.socket.bufferedAmount;
+  unsentKB.record(Math.round(bytes / 1024) + 1);
+}, 100);
+sampler.unref();
 
 emit('READY', { url: venue.url });
 commands(
@@ -115,6 +137,7 @@ commands(
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       sent0 = streams.sent.market;
+      sliced0 = streams.sliced.frames;
       emit('MARK0', { lastUpdateId: lastIds(), depthFrames: [...depthFrames] });
     } else if (tag === 'STOP') {
       stopRequested = true;
@@ -140,7 +163,10 @@ commands(
             fanoutCpu: fanoutCpu.finish(),
             fanoutCpuMs: fanoutCpuTotal / 1000,
             fanoutSlice: fanoutSlice ?? 'default',
-            slicedFrames: streams.sliced.frames,
+            slicedFrames: streams.sliced.frames - sliced0,
+            pacingLate: pacingLate.finish(),
+            queued: queued.finish(),
+            unsentKB: unsentKB.finish(),
             pacingError: venue.core.pacingError === undefined ? null : String(venue.core.pacingError),
           });
         },
