@@ -72,7 +72,8 @@ export interface BinanceOptions {
   /**
    * A market-stream event with more subscribers than this is written to them in slices of this many
    * sockets per event-loop turn, so that requests and other sockets are served in between (each
-   * connection still gets its frames in order). 0 writes every event to all subscribers at once.
+   * connection still gets its frames in order; when events come faster than that, a turn writes
+   * enough to leave at most four slices queued). 0 writes every event to all subscribers at once.
    * @default 128
    */
   fanoutSlice?: number;

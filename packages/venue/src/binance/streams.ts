@@ -498,12 +498,24 @@ export class BinanceStreams {
     this.queue.push(c, text);
   }
 
-  /** Writes one slice of the queue; what is left goes on the next turn. */
+  /** Frames the sliced fan-out holds (not yet written). */
+  get queuedFrames(): number {
+    return (this.queue.length - this.head) / 2;
+  }
+
+  /**
+   * Writes one slice of the queue; what is left goes on the next turn. A turn after the first
+   * writes more than a slice when that is what it takes to leave no more than four slices queued:
+   * when events come faster than slices drain (a venue that falls behind), the fan-out catches up
+   * each turn instead of queueing without bound, and the events wait (as without slicing).
+   */
   private drain(later: boolean): void {
     this.draining = undefined;
     if (this.closed) return;
     const q = this.queue;
-    const end = Math.min(q.length, this.head + 2 * this.options.fanoutSlice);
+    const slice = this.options.fanoutSlice;
+    const n = later ? Math.max(slice, this.queuedFrames - 4 * slice) : slice;
+    const end = Math.min(q.length, this.head + 2 * n);
     if (later && this.head < end) this.sliced.turns++;
     for (let i = this.head; i < end; i += 2) {
       const c = q[i] as Conn;
