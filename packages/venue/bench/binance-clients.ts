@@ -163,8 +163,23 @@ async function warmUp(): Promise<void> {
   emit('WARMED', { ms: Math.round(performance.now() - t), failed });
 }
 
+/** ws-tester's HDR recorder, deaf once finished (a request answered after the report is not counted). */
+async function recorder(): Promise<LatencyRecorder> {
+  const r = await createLatencyRecorder();
+  let done = false;
+  return {
+    record: (v) => {
+      if (!done) r.record(v);
+    },
+    finish: () => {
+      done = true;
+      return r.finish();
+    },
+  };
+}
+
 // ───────── the window ─────────
-const age = await createLatencyRecorder();
+const age = await recorder();
 counter.onWindowFrame = (E) => age.record(Math.max(0, Date.now() - E) * 1000);
 const lag = monitorEventLoopDelay({ resolution: 10 });
 let cpu0: NodeJS.CpuUsage | undefined;
@@ -172,12 +187,12 @@ let windowStart = 0;
 let windowSeconds = 0;
 
 async function trade(): Promise<Record<string, unknown>> {
-  const rest = await createLatencyRecorder(); // createOrder call → REST answer
-  const due = await createLatencyRecorder(); // scheduled time → REST answer (open loop)
-  const cancel = await createLatencyRecorder(); // cancelOrder call → REST answer
-  const ping = await createLatencyRecorder(); // GET /api/v3/ping, the loopback HTTP floor
-  const late = await createLatencyRecorder(); // how late the scheduler sent each createOrder
-  wsNew = await createLatencyRecorder(); // createOrder call → executionReport NEW via watchOrders
+  const rest = await recorder(); // createOrder call → REST answer
+  const due = await recorder(); // scheduled time → REST answer (open loop)
+  const cancel = await recorder(); // cancelOrder call → REST answer
+  const ping = await recorder(); // GET /api/v3/ping, the loopback HTTP floor
+  const late = await recorder(); // how late the scheduler sent each createOrder
+  wsNew = await recorder(); // createOrder call → executionReport NEW via watchOrders
   let created = 0;
   let createFailed = 0;
   let cancelled = 0;
@@ -194,7 +209,7 @@ async function trade(): Promise<Record<string, unknown>> {
   const pinger = setInterval(() => {
     const p0 = performance.now();
     inFlight.push(
-      fetch(`${url}/api/v3/ping`)
+      fetch(`${url}/api/v3/ping`, { signal: AbortSignal.timeout(10_000) }) // ccxt's own request timeout
         .then((r) => r.text())
         .then(
           () => ping.record(Math.round((performance.now() - p0) * 1000)),
@@ -244,13 +259,21 @@ async function trade(): Promise<Record<string, unknown>> {
   }
   const sentSeconds = (performance.now() - start) / 1000;
   clearInterval(pinger);
-  await within(Promise.all(inFlight), 60_000, 'the last orders and cancels to be answered');
+  // Every request has ccxt's 10 s timeout; a starved process can still take longer to settle them.
+  // Then the report goes out with what was answered, the rest counted as unanswered (a failure).
+  let unanswered = 0;
+  let settled = 0;
+  for (const p of inFlight) void p.finally(() => settled++);
+  await within(Promise.all(inFlight), 60_000, 'the last orders and cancels to be answered').catch(() => {
+    unanswered = inFlight.length - settled;
+  });
   // An executionReport may trail its REST answer: give the stragglers a bounded moment.
   await until(() => wsSeen >= created, 10_000, 'the NEW reports of every order on watchOrders').catch(() => undefined);
   const ws = wsNew;
   wsNew = undefined;
   return {
     scheduled: total,
+    unanswered,
     sentSeconds,
     created,
     createFailed,

@@ -260,7 +260,7 @@ const out = [
   line('cancelOrder call → REST answer', cancel),
   line('GET /api/v3/ping (loopback HTTP floor, same load)', ping),
   line('scheduler lateness (due → createOrder call)', late),
-  `  orders: ${traded.scheduled} scheduled in ${traded.sentSeconds.toFixed(1)} s, ${traded.created} created, ${traded.createFailed} failed; ${traded.cancelled} cancelled, ${traded.cancelFailed} failed; errors ${JSON.stringify(traded.errors)}; pings failed ${traded.pingFailed}`,
+  `  orders: ${traded.scheduled} scheduled in ${traded.sentSeconds.toFixed(1)} s, ${traded.created} created, ${traded.createFailed} failed; ${traded.cancelled} cancelled, ${traded.cancelFailed} failed; errors ${JSON.stringify(traded.errors)}; pings failed ${traded.pingFailed}; unanswered after 60 s ${traded.unanswered}`,
   `book updates (window ${windowS.toFixed(1)} s, update ids ${from.join('/')} → ${to.join('/')}):`,
   `  venue emitted ${emitted.join(' + ')} update ids in ${framesEmitted.join(' + ')} depth frames (${(framesEmittedAll / windowS).toFixed(1)} frames/s) to ${m1.depthSubscribers.join(' + ')} subscriptions; ${m1.framesSent} market frames sent (${(m1.framesSent / windowS).toFixed(0)}/s)`,
   `  delivered (applied to the ccxt books): ${applied.join(' + ')} of ${expected.join(' + ')} update ids = ${deliveredPct.toFixed(3)} % ; ${framesApplied} frames applied (${(framesApplied / windowS).toFixed(0)}/s); clients short ${sum((x) => x.clientsShort)}, id gaps (resyncs) ${sum((x) => x.gaps[0] + x.gaps[1])}, watch errors ${sum((x) => x.watchErrors)}`,
@@ -293,6 +293,8 @@ if (sum((x) => x.booksMismatched) > 0)
   problems.push(`${sum((x) => x.booksMismatched)} ccxt books differ from the venue's`);
 if (traded.createFailed + traded.cancelFailed > 0)
   problems.push(`${traded.createFailed + traded.cancelFailed} order requests failed`);
+if (traded.unanswered > 0)
+  problems.push(`${traded.unanswered} requests still unanswered 60 s after the schedule ended`);
 if (traded.created < traded.scheduled)
   problems.push(`${traded.scheduled - traded.created} scheduled orders not created`);
 if (ws.count < traded.created) problems.push(`${traded.created - ws.count} orders never seen on watchOrders`);
