@@ -55,6 +55,7 @@ const counter = new DeliveryCounter();
 const clients: any[] = [];
 let stopped = false;
 let watchErrors = 0;
+let lastWatchError = '';
 const synced = (c: any) => SYMBOLS.every((s) => c.orderbooks[s]?.nonce !== undefined);
 
 /** A bot's watch loop: await every update; after an error (a dropped book), watch again (resync). */
@@ -63,9 +64,10 @@ function watchLoop(c: any, symbol: string): void {
     while (!stopped) {
       try {
         await c.watchOrderBook(symbol);
-      } catch {
+      } catch (err) {
         if (stopped) return;
         watchErrors++;
+        lastWatchError = `${(err as Error)?.constructor?.name}: ${String((err as Error)?.message).slice(0, 160)}`;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -88,7 +90,7 @@ for (let i = 0; i < COUNT; i += BATCH) {
   await until(
     () => batch.every(synced),
     BATCH_TIMEOUT,
-    `the order books of clients ${i + 1}..${i + batch.length} to sync (${batch.filter(synced).length} of ${batch.length} synced)`,
+    `the order books of clients ${i + 1}..${i + batch.length} to sync (${batch.filter(synced).length} of ${batch.length} synced; watch errors so far ${watchErrors}${lastWatchError ? `, last: ${lastWatchError}` : ''})`,
   );
   emit('PROGRESS', { synced: clients.length, of: COUNT });
 }
