@@ -21,14 +21,37 @@ import { isTerminal } from './orders.js';
 
 const NO_CHILDREN: WorkingOrder[] = [];
 
+/**
+ * The fields few orders use (stops, trailing, brackets, OCO, expiry, rejections), in a record
+ * of their own that only such orders allocate: every order the exchange keeps is smaller, and
+ * the garbage collector copies less per order it keeps.
+ */
+class Extras {
+  clientOrderId: string | undefined = undefined;
+  stopTick = Number.NaN;
+  trailTicks = Number.NaN;
+  rejectReason: RejectReason | undefined = undefined;
+  rejectMessage: string | undefined = undefined;
+  parent: WorkingOrder | undefined = undefined;
+  children: WorkingOrder[] = NO_CHILDREN;
+  ocoGroup: string | undefined = undefined;
+  timer: TimerHandle | undefined = undefined;
+}
+
+// Bits of `WorkingOrder.flags`.
+const TRIGGERED = 1;
+const OPEN_LISTED = 2;
+const FEE_CHARGED = 4;
+const WAITING = 8;
+const HAS_LIMIT = 16;
+const HAS_FIRST_FILL = 32;
+
 /** The exchange's own record of an order. */
 export class WorkingOrder {
   id: string;
   seq: number;
-  clientOrderId: string;
   account: AccountLedger;
   market: MarketState;
-  side: 'buy' | 'sell';
   cside: CoreSide;
   type: Order['type'];
   tif: Order['timeInForce'];
@@ -36,34 +59,21 @@ export class WorkingOrder {
   lots = 0;
   filledLots = 0;
   costTicks = 0;
-  firstFillTick = Number.NaN;
-  limitTick = Number.NaN;
-  stopTick = Number.NaN;
-  trailTicks = Number.NaN;
+  // Ticks kept as small integers with a flag for "none" (a field that ever holds NaN is a boxed
+  // double in V8: one more heap object per order).
+  private limit = 0;
+  private firstFill = 0;
   request: OrderRequest;
   stopTrigger: StopTrigger;
-  triggered = false;
   status: OrderStatus = 'pending_new';
-  rejectReason?: RejectReason;
-  rejectMessage?: string;
-  parent?: WorkingOrder;
-  /** Bracket legs (a shared empty array until the first one: most orders have none). */
-  children: WorkingOrder[] = NO_CHILDREN;
-
-  /** Adds a bracket leg. */
-  addChild(c: WorkingOrder): void {
-    if (this.children === NO_CHILDREN) this.children = [];
-    this.children.push(c);
-  }
-  ocoGroup?: string;
+  /** `triggered`, `openListed`, `feeCharged` and `waiting` as bits. */
+  private flags = 0;
+  /** Rare fields, see {@link Extras}. */
+  private x: Extras | undefined = undefined;
   /** Links of the working set (`OpenOrders` in orders.ts). */
-  openListed = false;
   openPrev: WorkingOrder | null = null;
   openNext: WorkingOrder | null = null;
   node: RestingOrder | null = null;
-  timer?: TimerHandle;
-  feeCharged = false;
-  waiting = false;
   createdAt: Micros;
   updatedAt: Micros;
 
@@ -77,19 +87,140 @@ export class WorkingOrder {
   ) {
     this.seq = seq;
     this.id = `o${seq}`;
-    this.clientOrderId = req.clientOrderId ?? this.id;
+    if (req.clientOrderId !== undefined) this.ext().clientOrderId = req.clientOrderId;
     this.account = account;
     this.market = market;
-    this.side = req.side;
     this.cside = req.side === 'buy' ? BUY : SELL;
     this.type = req.type;
     this.tif = req.timeInForce ?? 'GTC';
     this.quantity = req.quantity;
     this.request = req;
     this.stopTrigger = req.stopTrigger ?? stopTrigger;
-    this.ocoGroup = req.ocoGroup;
+    if (req.ocoGroup !== undefined) this.ext().ocoGroup = req.ocoGroup;
     this.createdAt = now;
     this.updatedAt = now;
+  }
+
+  private ext(): Extras {
+    let x = this.x;
+    if (x === undefined) {
+      x = new Extras();
+      this.x = x;
+    }
+    return x;
+  }
+
+  get side(): 'buy' | 'sell' {
+    return this.cside === BUY ? 'buy' : 'sell';
+  }
+
+  /** The client's id; the order id when the client gave none (not stored twice). */
+  get clientOrderId(): string {
+    return this.x?.clientOrderId ?? this.id;
+  }
+  set clientOrderId(v: string) {
+    if (this.x !== undefined || v !== this.id) this.ext().clientOrderId = v;
+  }
+
+  get triggered(): boolean {
+    return (this.flags & TRIGGERED) !== 0;
+  }
+  set triggered(v: boolean) {
+    this.flags = v ? this.flags | TRIGGERED : this.flags & ~TRIGGERED;
+  }
+  get openListed(): boolean {
+    return (this.flags & OPEN_LISTED) !== 0;
+  }
+  set openListed(v: boolean) {
+    this.flags = v ? this.flags | OPEN_LISTED : this.flags & ~OPEN_LISTED;
+  }
+  get feeCharged(): boolean {
+    return (this.flags & FEE_CHARGED) !== 0;
+  }
+  set feeCharged(v: boolean) {
+    this.flags = v ? this.flags | FEE_CHARGED : this.flags & ~FEE_CHARGED;
+  }
+  get waiting(): boolean {
+    return (this.flags & WAITING) !== 0;
+  }
+  set waiting(v: boolean) {
+    this.flags = v ? this.flags | WAITING : this.flags & ~WAITING;
+  }
+
+  /** The limit price in ticks; NaN for orders without one. */
+  get limitTick(): number {
+    return (this.flags & HAS_LIMIT) !== 0 ? this.limit : Number.NaN;
+  }
+  set limitTick(v: number) {
+    if (Number.isNaN(v)) this.flags &= ~HAS_LIMIT;
+    else {
+      this.limit = v;
+      this.flags |= HAS_LIMIT;
+    }
+  }
+  /** The tick of the first fill; NaN before it. */
+  get firstFillTick(): number {
+    return (this.flags & HAS_FIRST_FILL) !== 0 ? this.firstFill : Number.NaN;
+  }
+  set firstFillTick(v: number) {
+    if (Number.isNaN(v)) this.flags &= ~HAS_FIRST_FILL;
+    else {
+      this.firstFill = v;
+      this.flags |= HAS_FIRST_FILL;
+    }
+  }
+  get stopTick(): number {
+    return this.x === undefined ? Number.NaN : this.x.stopTick;
+  }
+  set stopTick(v: number) {
+    if (this.x !== undefined || !Number.isNaN(v)) this.ext().stopTick = v;
+  }
+  get trailTicks(): number {
+    return this.x === undefined ? Number.NaN : this.x.trailTicks;
+  }
+  set trailTicks(v: number) {
+    if (this.x !== undefined || !Number.isNaN(v)) this.ext().trailTicks = v;
+  }
+  get rejectReason(): RejectReason | undefined {
+    return this.x?.rejectReason;
+  }
+  set rejectReason(v: RejectReason | undefined) {
+    if (this.x !== undefined || v !== undefined) this.ext().rejectReason = v;
+  }
+  get rejectMessage(): string | undefined {
+    return this.x?.rejectMessage;
+  }
+  set rejectMessage(v: string | undefined) {
+    if (this.x !== undefined || v !== undefined) this.ext().rejectMessage = v;
+  }
+  get parent(): WorkingOrder | undefined {
+    return this.x?.parent;
+  }
+  set parent(v: WorkingOrder | undefined) {
+    if (this.x !== undefined || v !== undefined) this.ext().parent = v;
+  }
+  get ocoGroup(): string | undefined {
+    return this.x?.ocoGroup;
+  }
+  set ocoGroup(v: string | undefined) {
+    if (this.x !== undefined || v !== undefined) this.ext().ocoGroup = v;
+  }
+  get timer(): TimerHandle | undefined {
+    return this.x?.timer;
+  }
+  set timer(v: TimerHandle | undefined) {
+    if (this.x !== undefined || v !== undefined) this.ext().timer = v;
+  }
+  /** Bracket legs (a shared empty array until the first one: most orders have none). */
+  get children(): WorkingOrder[] {
+    return this.x === undefined ? NO_CHILDREN : this.x.children;
+  }
+
+  /** Adds a bracket leg. */
+  addChild(c: WorkingOrder): void {
+    const x = this.ext();
+    if (x.children === NO_CHILDREN) x.children = [];
+    x.children.push(c);
   }
 
   get remainingLots(): number {

@@ -1,0 +1,32 @@
+/** Heap bytes retained per order after place + cancel (node --expose-gc --import tsx bench/mem.ts <src>). */
+import { VirtualClock } from '@tradekit/types';
+const { Exchange } = await import(`${process.argv[2]}/index.ts`);
+const gc = (globalThis as { gc: () => void }).gc;
+const ex = new Exchange({
+  clock: new VirtualClock(),
+  instruments: [{ symbol: 'X', tickSize: 1 }],
+  accounts: [{ id: 'a', balance: 1e12 }],
+});
+const N = 100_000;
+for (let i = 0; i < 1000; i++)
+  ex.cancelOrder(
+    ex.placeOrder({ symbol: 'X', side: 'buy', type: 'limit', quantity: 1, price: 100 - (i % 50), accountId: 'a' }).id,
+  );
+gc();
+const h0 = process.memoryUsage().heapUsed;
+for (let i = 0; i < N; i++)
+  ex.cancelOrder(
+    ex.placeOrder({
+      symbol: 'X',
+      side: 'buy',
+      type: 'limit',
+      quantity: 1 + (i % 7),
+      price: 100 - (i % 50),
+      accountId: 'a',
+    }).id,
+  );
+gc();
+const h1 = process.memoryUsage().heapUsed;
+// Keeps the exchange (and its orders) alive up to the measurement.
+if (ex.getOrder('o1').status !== 'canceled') throw new Error('unexpected status');
+console.log(`${((h1 - h0) / N).toFixed(0)} B retained per closed order`);
