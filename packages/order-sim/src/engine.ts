@@ -435,7 +435,7 @@ export class Engine {
     const bus = this.bus;
     const at = bus.reportAt();
     const acct = w.account;
-    if (bus.wants('fill'))
+    if (bus.wantsFill)
       bus.emit(
         {
           type: 'fill',
@@ -456,9 +456,9 @@ export class Engine {
         },
         at,
       );
-    if (bus.wants('order')) bus.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev }, at);
-    if (bus.wants('position')) bus.emit({ type: 'position', ts: now, position: position.toPosition(m.markTick()) }, at);
-    if (bus.wants('account'))
+    if (bus.wantsOrder) bus.emit({ type: 'order', ts: now, order: w.toOrder(), previousStatus: prev }, at);
+    if (bus.wantsPosition) bus.emit({ type: 'position', ts: now, position: position.toPosition(m.markTick()) }, at);
+    if (bus.wantsAccount)
       bus.emit({ type: 'account', ts: now, account: this.accounting.snapshot(acct, this.store.open) }, at);
     this.contingent.onFill(w);
   }

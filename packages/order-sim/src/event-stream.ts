@@ -19,6 +19,14 @@ export class EventBus {
   private lastMdDelivery = Number.NEGATIVE_INFINITY;
   /** Reports scheduled but not yet delivered. */
   undelivered = 0;
+  /**
+   * Whether anyone reads each kind of report, kept up to date by every (un)subscription, so the
+   * exchange asks with a field read instead of map lookups several times per operation.
+   */
+  wantsFill = false;
+  wantsOrder = false;
+  wantsPosition = false;
+  wantsAccount = false;
 
   constructor(
     private readonly clock: Clock,
@@ -36,14 +44,31 @@ export class EventBus {
       this.listeners.set(type, set);
     }
     set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    this.refresh();
+    return () => {
+      const had = set.delete(listener as Listener<never>);
+      this.refresh();
+      return had;
+    };
+  }
+
+  /** Recomputes the `wants…` fields after a subscription changed. */
+  private refresh(): void {
+    this.wantsFill = this.wants('fill');
+    this.wantsOrder = this.wants('order');
+    this.wantsPosition = this.wants('position');
+    this.wantsAccount = this.wants('account');
   }
 
   /** A bounded async iterator of every exchange event. */
   events(bufferSize: number): AsyncIterableIterator<ExchangeEvent> {
-    const stream = new EventStream(bufferSize, () => this.streams.delete(stream));
+    const stream = new EventStream(bufferSize, () => {
+      this.streams.delete(stream);
+      this.refresh();
+    });
     if (this.closed) stream.end();
     else this.streams.add(stream);
+    this.refresh();
     return stream;
   }
 
@@ -52,6 +77,7 @@ export class EventBus {
     this.closed = true;
     for (const s of this.streams) s.end();
     this.streams.clear();
+    this.refresh();
   }
 
   private dispatch(ev: ExchangeEvent): void {

@@ -87,6 +87,9 @@ function scales(inst: Instrument): Scales {
   return sc;
 }
 
+/** Largest unit and multiplier (in units) the plain-number path of {@link PositionLedger} takes. */
+const PLAIN_MAX = 2n ** 40n;
+
 /** A whole number of ticks × lots as a BigInt (a product beyond 2^53 is multiplied in BigInt). */
 function tickLots(tick: number, lots: number): bigint {
   const x = tick * lots;
@@ -100,10 +103,22 @@ export class PositionLedger {
   /** Signed lots. */
   lots = 0;
   private readonly sc: Scales;
-  /** Cost basis in units of 10^-S, see {@link cost}. */
+  /**
+   * Cost basis in units of 10^-S and realized PnL in units of 10^-(S + multiplier places), see
+   * {@link cost}. While `exact` each is held as two plain numbers instead, `hi` × unit + `lo`
+   * (unit = the units of one tick × lot, 0 ≤ lo < unit), which needs no BigInt per fill. The
+   * first fill that would take a value out of safe integers (or a negative price) moves both to
+   * the BigInt fields for good, with the same values.
+   */
   private costUnits = 0n;
-  /** Realized PnL in units of 10^-(S + multiplier places). */
   private pnlUnits = 0n;
+  private costHi = 0;
+  private costLo = 0;
+  private pnlHi = 0;
+  private pnlLo = 0;
+  private exact: boolean;
+  private readonly unitN: number;
+  private readonly multN: number;
   /**
    * Fees paid: `feeBase` + `feeUnits` × 10^-FEE_PLACES. Fees that fit are summed as whole numbers
    * (exact below 2^53, moved into `feeBase` before a sum could pass it), so a fill adds no Decimal.
@@ -130,6 +145,95 @@ export class PositionLedger {
     this.accountId = accountId;
     this.inst = inst;
     this.sc = scales(inst);
+    // The plain path needs the split to round at the unit (quantum 1) and a unit and multiplier
+    // well inside safe integers.
+    this.unitN = Number(this.sc.unit);
+    this.multN = Number(this.sc.mult);
+    this.exact = this.sc.quantum === 1n && this.sc.unit <= PLAIN_MAX && this.sc.mult <= PLAIN_MAX;
+  }
+
+  /** Leaves the plain-number path: the BigInt fields take the same values. */
+  private toBig(): void {
+    if (!this.exact) return;
+    this.exact = false;
+    this.costUnits = BigInt(this.costHi) * this.sc.unit + BigInt(this.costLo);
+    this.pnlUnits = BigInt(this.pnlHi) * this.sc.unit + BigInt(this.pnlLo);
+  }
+
+  /**
+   * {@link apply}'s position arithmetic on plain numbers: the same values as the BigInt path
+   * (the split of the cost rounds half up at the unit, as `divHalfUp`). Returns false, having
+   * changed nothing, when a value would leave safe integers or a price is negative.
+   */
+  private applyPlain(signedLots: number, tick: number): boolean {
+    const U = this.unitN;
+    const before = this.lots;
+    const after = before + signedLots;
+    const abs = signedLots < 0 ? -signedLots : signedLots;
+    if (tick < 0 || !Number.isSafeInteger(tick * abs)) return false;
+    if (before === 0 || before > 0 === signedLots > 0) {
+      const hi = this.costHi + tick * abs;
+      if (!Number.isSafeInteger(hi)) return false;
+      this.costHi = hi;
+      this.lots = after;
+      return true;
+    }
+    const absBefore = before < 0 ? -before : before;
+    const closing = Math.min(abs, absBefore);
+    let closedHi = this.costHi;
+    let closedLo = this.costLo;
+    if (closing !== absBefore) {
+      // (hi·U + lo)·closing / absBefore, rounded half up: hi·closing = q·absBefore + r, then
+      // (r·U + lo·closing) / absBefore rounded (all ≥ 0, so half up is floor(x + ½)).
+      const A = this.costHi * closing;
+      const B = this.costLo * closing;
+      if (!Number.isSafeInteger(A) || !Number.isSafeInteger(B)) return false;
+      const r = A % absBefore;
+      const q = (A - r) / absBefore;
+      const L = r * U + B;
+      if (!Number.isSafeInteger(L)) return false;
+      const rl = L % absBefore;
+      let ql = (L - rl) / absBefore;
+      if (rl * 2 >= absBefore) ql++;
+      const lo = ql % U;
+      closedHi = q + (ql - lo) / U;
+      closedLo = lo;
+    }
+    // Long closes gain (exit − entry), short closes (entry − exit), exit = tick × closing lots.
+    const exit = tick * closing;
+    const gHi = before > 0 ? exit - closedHi : closedHi - exit;
+    const gLo = before > 0 ? -closedLo : closedLo;
+    const mult = this.multN;
+    let t = this.pnlLo + gLo * mult;
+    let carry = Math.floor(t / U);
+    t -= carry * U;
+    if (t < 0) {
+      t += U;
+      carry--;
+    } else if (t >= U) {
+      t -= U;
+      carry++;
+    }
+    const pnlHi = this.pnlHi + gHi * mult + carry;
+    if (!Number.isSafeInteger(gHi * mult) || !Number.isSafeInteger(pnlHi) || !Number.isSafeInteger(gLo * mult))
+      return false;
+    let costHi = this.costHi - closedHi;
+    let costLo = this.costLo - closedLo;
+    if (costLo < 0) {
+      costLo += U;
+      costHi--;
+    }
+    if (after !== 0 && after > 0 !== before > 0) {
+      // Reversal: the rest opens at this fill.
+      costHi = tick * (after < 0 ? -after : after);
+      costLo = 0;
+    }
+    this.costHi = costHi;
+    this.costLo = costLo;
+    this.pnlHi = pnlHi;
+    this.pnlLo = t;
+    this.lots = after;
+    return true;
   }
 
   /**
@@ -138,25 +242,29 @@ export class PositionLedger {
    * average price is a repeating decimal (a split rounds at 12 places).
    */
   get cost(): Decimal {
-    return this.costUnits === 0n ? MONEY_ZERO : new Money(this.costUnits.toString()).times(this.sc.costScale);
+    const units = this.exact ? BigInt(this.costHi) * this.sc.unit + BigInt(this.costLo) : this.costUnits;
+    return units === 0n ? MONEY_ZERO : new Money(units.toString()).times(this.sc.costScale);
   }
 
   set cost(v: Decimal) {
+    this.toBig();
     this.costUnits = BigInt(new Money(v).times(this.sc.costUp).toFixed(0));
   }
 
   /** Realized PnL in money (with the multiplier), before fees. */
   get realized(): Decimal {
-    return this.pnlUnits === 0n ? MONEY_ZERO : new Money(this.pnlUnits.toString()).times(this.sc.pnlScale);
+    const units = this.exact ? BigInt(this.pnlHi) * this.sc.unit + BigInt(this.pnlLo) : this.pnlUnits;
+    return units === 0n ? MONEY_ZERO : new Money(units.toString()).times(this.sc.pnlScale);
   }
 
   set realized(v: Decimal) {
+    this.toBig();
     this.pnlUnits = BigInt(new Money(v).times(this.sc.pnlUp).toFixed(0));
   }
 
   /** True when this position has realized something. */
   get hasRealized(): boolean {
-    return this.pnlUnits !== 0n;
+    return this.exact ? this.pnlHi !== 0 || this.pnlLo !== 0 : this.pnlUnits !== 0n;
   }
 
   /**
@@ -173,6 +281,10 @@ export class PositionLedger {
       }
       this.feeUnits += feeUnits;
     } else if (!fee.isZero()) this.feeBase = this.feeBase.plus(fee);
+    if (this.exact) {
+      if (this.applyPlain(signedLots, tick)) return;
+      this.toBig();
+    }
     const before = this.lots;
     const after = before + signedLots;
     if (before === 0 || Math.sign(before) === Math.sign(signedLots)) {

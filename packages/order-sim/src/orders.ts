@@ -226,7 +226,7 @@ export class OrderStore {
   report(w: WorkingOrder, previous: OrderStatus | null): void {
     w.updatedAt = this.clock.now();
     const at = this.bus.reportAt();
-    if (this.bus.wants('order'))
+    if (this.bus.wantsOrder)
       this.bus.emit({ type: 'order', ts: w.updatedAt, order: w.toOrder(), previousStatus: previous }, at);
   }
 
