@@ -431,7 +431,7 @@ export class Engine {
     w.updatedAt = now;
     if (next === 'filled') this.store.close(w);
     // Numbered whether or not anyone listens, so fill ids never depend on subscriptions.
-    const fillId = `f${++this.fillSeq}`;
+    const fillSeq = ++this.fillSeq;
     const bus = this.bus;
     const at = bus.reportAt();
     const acct = w.account;
@@ -441,7 +441,7 @@ export class Engine {
           type: 'fill',
           ts: now,
           fill: {
-            id: fillId,
+            id: `f${fillSeq}`,
             orderId: w.id,
             clientOrderId: w.clientOrderId,
             accountId: acct.id,

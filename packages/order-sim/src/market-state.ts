@@ -71,6 +71,7 @@ export class MarketState {
   private lastFillPrice: Decimal | undefined;
   private readonly prices = new Map<number, Decimal>();
   private readonly fees = new Map<number, { fee: Decimal; units: number }>();
+  private readonly smallFees = new Map<number, { fee: Decimal; units: number }>();
   /** The last fee from {@link fee} in integer units of 10^-`FEE_PLACES` (fees.ts) (NaN when it does not fit). */
   lastFeeUnits = Number.NaN;
 
@@ -108,13 +109,20 @@ export class MarketState {
     // Without a rate on notional (per-contract and per-order fees only) the price plays no part:
     // the key leaves the tick out (a small integer key, and one entry per size, not per price).
     const priceFree = fees.priceFree(liquidity);
+    const flags = (liquidity === 'maker' ? 2 : 0) + (first ? 1 : 0);
+    // Small ticks and sizes get a key below 2^30 (a small integer: no heap number per lookup).
+    const small = lots < 512 && Number.isInteger(tick) && tick > -524_288 && tick < 524_288;
     const cacheable =
-      lots < 1_048_576 && (priceFree || (tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick)));
-    const key = cacheable
-      ? ((priceFree ? -1 - lots : tick * 1_048_576 + lots) * 2 + (liquidity === 'maker' ? 1 : 0)) * 2 + (first ? 1 : 0)
-      : 0;
+      small ||
+      (lots < 1_048_576 && (priceFree || (tick > -536_870_912 && tick < 536_870_912 && Number.isInteger(tick))));
+    const cache = small ? this.smallFees : this.fees;
+    const key = !cacheable
+      ? 0
+      : small
+        ? (priceFree ? -1 - lots : tick * 512 + lots) * 4 + flags
+        : (priceFree ? -1 - lots : tick * 1_048_576 + lots) * 4 + flags;
     if (cacheable) {
-      const hit = this.fees.get(key);
+      const hit = cache.get(key);
       if (hit !== undefined) {
         this.lastFeeUnits = hit.units;
         return hit.fee;
@@ -123,8 +131,8 @@ export class MarketState {
     const fee = fees.fee(lotsToQuantity(this.inst, lots), this.fillPrice(tick), this.inst.multiplier, liquidity, first);
     const units = feeUnits(fee);
     if (cacheable) {
-      if (this.fees.size >= FEE_CACHE) this.fees.clear();
-      this.fees.set(key, { fee, units });
+      if (cache.size >= FEE_CACHE) cache.clear();
+      cache.set(key, { fee, units });
     }
     this.lastFeeUnits = units;
     return fee;

@@ -253,7 +253,7 @@ export class WorkingOrder {
           : this.costTicks % this.filledLots === 0
             ? // Every fill at one price, or an average on the grid: the market's cached Decimal.
               this.market.fillPrice(this.costTicks / this.filledLots)
-            : new Decimal(this.costTicks).div(this.filledLots).times(inst.tickUnits).div(inst.priceScale),
+            : avgOffGrid(this.costTicks, this.filledLots, inst),
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
     };
@@ -269,6 +269,17 @@ export class WorkingOrder {
     if (this.rejectMessage !== undefined) o.rejectMessage = this.rejectMessage;
     return o;
   }
+}
+
+/**
+ * An average fill price off the tick grid: (cost ticks ÷ lots) × tick units ÷ price scale, each
+ * step at the shared Decimal's precision. A × 1 or ÷ 1 step is left out (it changes nothing).
+ */
+function avgOffGrid(costTicks: number, lots: number, inst: Instrument): Decimal {
+  let d = new Decimal(costTicks).div(lots);
+  if (inst.tickUnits !== 1) d = d.times(inst.tickUnits);
+  if (inst.priceScale !== 1) d = d.div(inst.priceScale);
+  return d;
 }
 
 export function bracketPrice(spec: unknown): number | undefined {
