@@ -96,7 +96,7 @@ export class Engine {
         : undefined;
     this.bus = new EventBus(this.clock, ackLatency, mdLatency);
     this.accounting = new Accounting(this.clock, cfg.fees, cfg.accounts, cfg.instruments, this.markets);
-    this.store = new OrderStore(this.clock, this.bus, cfg.retainClosedOrders, cfg.stopTrigger);
+    this.store = new OrderStore(this.clock, this.bus, cfg.retainClosedOrders);
     this.store.onTerminal = (w) => this.retire(w);
     this.contingent = new Contingent(this);
     this.triggers = new Triggers(this);

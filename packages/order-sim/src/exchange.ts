@@ -243,9 +243,7 @@ export class Exchange {
    * quantity of orders (simulated, or the venue's from order-level data) queued before it; `undefined` when it is not resting.
    */
   getQueuePosition(orderId: string): { ahead: number; ordersAhead: number } | undefined {
-    const w = this.engine.store.getLive(orderId);
-    // null: a closed order (in the archive), which rests nowhere.
-    if (w === null) return undefined;
+    const w = this.engine.store.get(orderId);
     const node = w.node;
     if (node === null || node.ref !== w || node.level === null) return undefined;
     let ordersAhead = 0;

@@ -68,9 +68,8 @@ export class OrderEntry {
    * already terminal. Throws `ORDER_UNKNOWN` for an id the exchange never saw.
    */
   cancel(orderId: string): boolean {
-    const w = this.ex.store.getLive(orderId);
-    // null: a closed order in the archive.
-    if (w === null || isTerminal(w.status)) return false;
+    const w = this.ex.store.get(orderId);
+    if (isTerminal(w.status)) return false;
     if (w.status === 'inactive') {
       this.ex.store.setStatus(w, 'canceled');
       return true;

@@ -14,7 +14,6 @@ import {
 } from '@tradekit/types';
 import type { EventBus } from './event-stream.js';
 import type { OrderFilter } from './options.js';
-import { OrderArchive } from './order-archive.js';
 import type { WorkingOrder } from './working-order.js';
 
 /** Legal status moves as a lookup (from → to → true), built once from `ORDER_TRANSITIONS`. */
@@ -48,14 +47,11 @@ export function transition(w: WorkingOrder, to: OrderStatus): OrderStatus {
  * left by forgotten orders (`retainClosedOrders`) are trimmed, so memory stays bounded.
  */
 export class OrderIndex {
-  /** An order, the row number of a closed order in {@link archive}, or a hole. */
-  private slots: (WorkingOrder | number | undefined)[] = [];
+  private slots: (WorkingOrder | undefined)[] = [];
   /** Order number of `slots[0]`. */
   private base = 0;
   private holes = 0;
   private readonly other = new Map<string, WorkingOrder>();
-
-  constructor(private readonly archive: OrderArchive | null = null) {}
 
   /** The number of an id `o<n>` (n > 0, no leading zero, a safe integer), else -1; allocates nothing. */
   private static seqOf(id: string): number {
@@ -85,30 +81,9 @@ export class OrderIndex {
     if (n >= this.base) {
       const w = this.slots[n - this.base];
       // Slots hold only orders whose id is `o<seq>`, and seqOf() reads canonical numbers only.
-      if (w !== undefined) return typeof w === 'number' ? (this.archive as OrderArchive).get(w, n) : w;
+      if (w !== undefined) return w;
     }
     return this.other.size > 0 ? this.other.get(id) : undefined;
-  }
-
-  /** Like {@link get}, but null for a closed order kept in the archive (nothing rebuilt). */
-  getLive(id: string): WorkingOrder | null | undefined {
-    const n = OrderIndex.seqOf(id);
-    if (n >= this.base) {
-      const w = this.slots[n - this.base];
-      if (w !== undefined) return typeof w === 'number' ? null : w;
-    }
-    return this.other.size > 0 ? this.other.get(id) : undefined;
-  }
-
-  /**
-   * Moves a closed order into the archive (when it is plain and indexed by number): its slot
-   * keeps the archive's row instead of the object.
-   */
-  archiveClosed(w: WorkingOrder): void {
-    const i = w.seq - this.base;
-    if (this.archive === null || i < 0 || this.slots[i] !== w) return;
-    const row = this.archive.put(w);
-    if (row >= 0) this.slots[i] = row;
   }
 
   delete(id: string): void {
@@ -132,12 +107,7 @@ export class OrderIndex {
   }
 
   *values(): IterableIterator<WorkingOrder> {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const w = slots[i];
-      if (w === undefined) continue;
-      yield typeof w === 'number' ? (this.archive as OrderArchive).get(w, this.base + i) : w;
-    }
+    for (const w of this.slots) if (w !== undefined) yield w;
     yield* this.other.values();
   }
 }
@@ -196,7 +166,7 @@ export class OpenOrders implements Iterable<WorkingOrder> {
 
 /** All orders of one exchange and their statuses. */
 export class OrderStore {
-  readonly byId: OrderIndex;
+  readonly byId = new OrderIndex();
   /** Orders that are not terminal. */
   readonly open = new OpenOrders();
   /** Terminal orders in the order they closed, from `closedHead` on (with a finite retention). */
@@ -212,11 +182,7 @@ export class OrderStore {
     private readonly clock: Clock,
     private readonly bus: EventBus,
     readonly retainClosed: number,
-    stopTrigger: WorkingOrder['stopTrigger'],
-  ) {
-    // Closed orders kept for good go to typed arrays (a finite retention forgets them anyway).
-    this.byId = new OrderIndex(retainClosed === Number.POSITIVE_INFINITY ? new OrderArchive(stopTrigger) : null);
-  }
+  ) {}
 
   /** Registers a new working order. */
   add(w: WorkingOrder): void {
@@ -227,31 +193,19 @@ export class OrderStore {
   /** The order with this id; throws `ORDER_UNKNOWN` otherwise. */
   get(id: string): WorkingOrder {
     const w = this.byId.get(id);
-    if (w === undefined) this.unknown(id);
-    return w as WorkingOrder;
-  }
-
-  /**
-   * The order with this id, or null for a closed order kept in the archive (terminal, so most
-   * callers need no more); throws `ORDER_UNKNOWN` otherwise.
-   */
-  getLive(id: string): WorkingOrder | null {
-    const w = this.byId.getLive(id);
-    if (w === undefined) this.unknown(id);
-    return w as WorkingOrder | null;
-  }
-
-  private unknown(id: string): never {
-    throw new TradeKitError(
-      'ORDER_UNKNOWN',
-      `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().` +
-        (this.forgotten > 0
-          ? ` ${this.forgotten} closed order(s) were forgotten under \`retainClosedOrders: ${this.retainClosed}\`; raise it to query older orders.`
-          : ''),
-      {
-        details: { field: 'orderId', value: id },
-      },
-    );
+    if (w === undefined) {
+      throw new TradeKitError(
+        'ORDER_UNKNOWN',
+        `Expected \`orderId\` of an order placed on this exchange, got ${describeValue(id)}. Use the \`id\` returned by placeOrder().` +
+          (this.forgotten > 0
+            ? ` ${this.forgotten} closed order(s) were forgotten under \`retainClosedOrders: ${this.retainClosed}\`; raise it to query older orders.`
+            : ''),
+        {
+          details: { field: 'orderId', value: id },
+        },
+      );
+    }
+    return w;
   }
 
   /** Orders, oldest first, optionally filtered. */
@@ -310,7 +264,7 @@ export class OrderStore {
     if (this.retainClosed !== Number.POSITIVE_INFINITY) {
       this.closedQueue.push(w);
       this.forgetClosed();
-    } else this.byId.archiveClosed(w);
+    }
   }
 
   /** Forgets the oldest terminal orders beyond `retainClosedOrders` (not entries with working children). */

@@ -101,11 +101,6 @@ export class WorkingOrder {
     this.updatedAt = now;
   }
 
-  /** Whether the order has none of the rare fields (see {@link Extras}). */
-  isPlain(): boolean {
-    return this.x === undefined;
-  }
-
   private ext(): Extras {
     let x = this.x;
     if (x === undefined) {
