@@ -220,6 +220,14 @@ export class Exchange {
     return this.engine.store.list(filter);
   }
 
+  /**
+   * Orders not yet terminal (pending, inactive bracket legs, working), over all accounts, in
+   * O(1): with none open and no timer pending on the clock, a bar changes only the last price.
+   */
+  get openOrderCount(): number {
+    return this.engine.store.open.size;
+  }
+
   /** The net position of an account in a symbol (flat when it never traded). */
   getPosition(accountId: string, symbol: string): Position {
     const a = this.engine.accounting.account(accountId);

@@ -641,6 +641,37 @@ describe('retainClosedOrders', () => {
     expect(() => ex.getOrder(entryId)).toThrow(expect.objectContaining({ code: 'ORDER_UNKNOWN' }));
   });
 
+  it('openOrderCount counts every order not yet terminal (in flight, inactive bracket legs, working)', () => {
+    const { ex, quote, trade } = setup({ latency: { orderEntry: 1000 } });
+    const seen: number[] = [];
+    const check = () => {
+      expect(ex.openOrderCount).toBe(ex.getOrders({ open: true }).length);
+      seen.push(ex.openOrderCount);
+    };
+    quote(99.75, 100, 100, 100);
+    check();
+    ex.placeOrder({
+      symbol: 'ES',
+      side: 'buy',
+      type: 'limit',
+      quantity: 1,
+      price: 99,
+      bracket: { stopLoss: { ticks: 8 }, takeProfit: { ticks: 8 } },
+    });
+    check(); // in flight
+    quote(98.75, 100, 99.5, 100); // lands and rests, with its two inactive legs
+    check();
+    trade(98.75, 10); // fills through; the legs work
+    check();
+    trade(96, 10); // the stop-loss triggers and fills; the take-profit is cancelled (OCO)
+    quote(95.75, 100, 96, 100);
+    check();
+    expect(seen[0]).toBe(0);
+    expect(seen[1]).toBeGreaterThan(0);
+    expect(seen[2]).toBe(3);
+    expect(seen.at(-1)).toBe(0);
+  });
+
   it('survives snapshot and restore: both forget the same orders afterwards', () => {
     const a = setup({ retainClosedOrders: 2 });
     a.quote(99.75, 1000, 100, 1000);
