@@ -126,6 +126,16 @@ interface SymbolState {
   held: BarEvent | null;
   /** Bar series by timeframe. */
   series: Map<string, BarSeries>;
+  /** The series the last input bar went to, and its timeframe (bars come in one timeframe mostly). */
+  lastTf: string | undefined;
+  lastSeries: BarSeries | null;
+  /** The indicators bound to `lastSeries` (bindings are made in onStart only, so this stays valid). */
+  lastBindings: Binding[] | undefined;
+}
+
+interface DecimalText {
+  num: number;
+  text: string;
 }
 
 interface Binding {
@@ -204,6 +214,10 @@ class BacktestRun<P extends Params> {
   private readonly aggOut: BarEvent[] = [];
   /** True while some symbol has a bar held back from the exchange. */
   private holding = false;
+  private readonly decimals = new Map<object, DecimalText>();
+  /** The symbol of the last event and its state: a Map lookup saved per event on one-symbol data. */
+  private lastSymbol: string | undefined;
+  private lastState: SymbolState | undefined;
 
   constructor(options: BacktestOptions<P>) {
     const code = 'BACKTEST_CONFIG_INVALID';
@@ -250,6 +264,9 @@ class BacktestRun<P extends Params> {
         open: null,
         held: null,
         series: new Map(),
+        lastTf: undefined,
+        lastSeries: null,
+        lastBindings: undefined,
       };
       this.symbols.set(inst.symbol, st);
       this.symbolList.push(st);
@@ -476,10 +493,26 @@ class BacktestRun<P extends Params> {
     return open ? round8(e) : e;
   }
 
+  /**
+   * A Decimal's number and text, by identity: order-sim hands out one Decimal per price tick and
+   * per fee (its caches), so fills repeat the same few objects and each is converted once.
+   */
+  private decimalOf(d: Fill['price']): DecimalText {
+    let x = this.decimals.get(d);
+    if (x === undefined) {
+      if (this.decimals.size >= 8192) this.decimals.clear();
+      x = { num: d.toNumber(), text: d.toString() };
+      this.decimals.set(d, x);
+    }
+    return x;
+  }
+
   private onFill(f: Fill): void {
     const st = this.symbols.get(f.symbol) as SymbolState;
-    const price = f.price.toNumber();
-    const fee = f.fee.toNumber();
+    const px = this.decimalOf(f.price);
+    const fx = this.decimalOf(f.fee);
+    const price = px.num;
+    const fee = fx.num;
     const q = f.side === 'buy' ? f.quantity : -f.quantity;
     // Rounded to 1e-8 once per fill, so cents stay cents over 100 000 fills (fills are rare; bars are not).
     this.cash = round8(this.cash - (q * price * st.mult + fee));
@@ -492,8 +525,8 @@ class BacktestRun<P extends Params> {
       symbol: f.symbol,
       side: f.side,
       quantity: f.quantity,
-      price: f.price.toString(),
-      fee: f.fee.toString(),
+      price: px.text,
+      fee: fx.text,
       liquidity: f.liquidity,
     });
     this.bookTrade(st, q, price, fee, f.ts);
@@ -594,10 +627,14 @@ class BacktestRun<P extends Params> {
     }
   }
 
-  private deliverBar(st: SymbolState, series: BarSeries, bar: BarEvent): void {
+  private deliverBar(
+    st: SymbolState,
+    series: BarSeries,
+    bar: BarEvent,
+    list: Binding[] | undefined = this.bindings.get(series),
+  ): void {
     series.push(bar);
     this.barsSeen++;
-    const list = this.bindings.get(series);
     if (list) for (const b of list) b.update(b.indicator, bar);
     const fn = this.strategy.onBar;
     if (fn) this.call('onBar', st.inst.symbol, fn, bar);
@@ -640,7 +677,14 @@ class BacktestRun<P extends Params> {
 
   private step(e: MarketEvent): void {
     // In-memory data was checked whole before the run: only the symbol is looked up here.
-    const st = this.prechecked ? (this.symbols.get(e.symbol) as SymbolState) : this.check(e);
+    let st: SymbolState;
+    if (!this.prechecked) st = this.check(e);
+    else if (e.symbol === this.lastSymbol) st = this.lastState as SymbolState;
+    else {
+      st = this.symbols.get(e.symbol) as SymbolState;
+      this.lastSymbol = e.symbol;
+      this.lastState = st;
+    }
     const ts = e.ts;
     if (ts !== this.lastTs) {
       if (this.started) this.point();
@@ -671,8 +715,16 @@ class BacktestRun<P extends Params> {
           this.lastPrice = e.close;
         }
         if (st.open !== null) this.excursion(st, e.high, e.low);
-        if (this.timeframes === undefined) this.deliverBar(st, this.inputSeries(st, e.timeframe), e);
-        else if (this.timeframes.includes(e.timeframe)) this.deliverBar(st, this.seriesOf(st, e.timeframe), e);
+        if (this.timeframes === undefined) {
+          let series = st.lastSeries;
+          if (series === null || e.timeframe !== st.lastTf || series.timeframe !== e.timeframe) {
+            series = this.inputSeries(st, e.timeframe);
+            st.lastTf = e.timeframe;
+            st.lastSeries = series;
+            st.lastBindings = this.bindings.get(series);
+          }
+          this.deliverBar(st, series, e, st.lastBindings);
+        } else if (this.timeframes.includes(e.timeframe)) this.deliverBar(st, this.seriesOf(st, e.timeframe), e);
         break;
       }
       case 'trade': {
