@@ -453,8 +453,20 @@ class BacktestRun<P extends Params> {
     const i = this.points;
     if (i === this.eqTs.length) this.grow();
     this.eqTs[i] = this.lastTs;
-    this.eqVal[i] = this.equityNow();
-    this.eqPrice[i] = (this.symbolList[0] as SymbolState).mark;
+    // equityNow() written out: a double returned from a call V8 does not inline is boxed, and
+    // this runs once per bar.
+    let e = this.cash;
+    let open = false;
+    const list = this.symbolList;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k] as SymbolState;
+      if (s.pos !== 0) {
+        e += s.pos * s.mark * s.mult;
+        open = true;
+      }
+    }
+    this.eqVal[i] = open && Math.abs(e) < 9e7 ? Math.round(e * 1e8) / 1e8 : e;
+    this.eqPrice[i] = (list[0] as SymbolState).mark;
     this.points = i + 1;
   }
 
@@ -627,15 +639,15 @@ class BacktestRun<P extends Params> {
     }
   }
 
-  private deliverBar(
-    st: SymbolState,
-    series: BarSeries,
-    bar: BarEvent,
-    list: Binding[] | undefined = this.bindings.get(series),
-  ): void {
+  private deliverBar(st: SymbolState, series: BarSeries, bar: BarEvent, list: Binding[] | undefined): void {
     series.push(bar);
     this.barsSeen++;
-    if (list) for (const b of list) b.update(b.indicator, bar);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const b = list[i] as Binding;
+        b.update(b.indicator, bar);
+      }
+    }
     const fn = this.strategy.onBar;
     if (fn) this.call('onBar', st.inst.symbol, fn, bar);
   }
@@ -644,7 +656,10 @@ class BacktestRun<P extends Params> {
     for (let i = 0; i < bars.length; i++) {
       const b = bars[i] as BarEvent;
       const st = this.symbols.get(b.symbol);
-      if (st) this.deliverBar(st, this.seriesOf(st, b.timeframe), b);
+      if (st) {
+        const series = this.seriesOf(st, b.timeframe);
+        this.deliverBar(st, series, b, this.bindings.get(series));
+      }
     }
     bars.length = 0;
   }
@@ -724,7 +739,10 @@ class BacktestRun<P extends Params> {
             st.lastBindings = this.bindings.get(series);
           }
           this.deliverBar(st, series, e, st.lastBindings);
-        } else if (this.timeframes.includes(e.timeframe)) this.deliverBar(st, this.seriesOf(st, e.timeframe), e);
+        } else if (this.timeframes.includes(e.timeframe)) {
+          const series = this.seriesOf(st, e.timeframe);
+          this.deliverBar(st, series, e, this.bindings.get(series));
+        }
         break;
       }
       case 'trade': {
