@@ -513,7 +513,9 @@ class BacktestRun<P extends Params> {
     let x = this.decimals.get(d);
     if (x === undefined) {
       if (this.decimals.size >= 8192) this.decimals.clear();
-      x = { num: d.toNumber(), text: d.toString() };
+      // One conversion to text; its number is the same as toNumber()'s but for -0 (text "0").
+      const text = d.toString();
+      x = { num: d.isZero() ? d.toNumber() : Number(text), text };
       this.decimals.set(d, x);
     }
     return x;
@@ -814,15 +816,17 @@ class BacktestRun<P extends Params> {
     if (Array.isArray(data)) {
       let last = Number.NEGATIVE_INFINITY;
       let times = 0;
+      let known: string | undefined;
       for (let i = 0; i < data.length; i++) {
         const e = data[i] as MarketEvent;
-        if (!isMarketEvent(e) || !this.symbols.has(e.symbol) || !(e.ts >= last)) {
+        if (!isMarketEvent(e) || !(e.symbol === known || this.symbols.has(e.symbol)) || !(e.ts >= last)) {
           this.events = i;
           this.lastTs = last;
           this.check(e);
         }
         if (e.ts !== last) times++;
         last = e.ts;
+        known = e.symbol;
       }
       // One equity point per distinct time: sized once, the curve is neither grown nor copied.
       this.reserve(times);
