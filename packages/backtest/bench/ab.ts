@@ -4,6 +4,9 @@
  * into a directory whose `node_modules` links to this package's). Interleaved rounds, CPU time
  * of each run (steadier than wall time on a shared machine); prints the median ratio.
  *
+ * On a loaded machine one process per side is noisy (the same code measured 1.28x and then
+ * 1.00x): prefer `ab-processes.sh`, which alternates fresh processes.
+ *
  * Usage: tsx bench/ab.ts --base /tmp/base/src/index.ts [--bars 1000000 --rounds 7]
  */
 import * as B from '../src/index.js';
