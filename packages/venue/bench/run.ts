@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mergeHistograms } from '../../ws-tester/src/load/histogram.js';
+import { mergeHistograms } from '@tradekit/ws-tester';
 import { within } from './hub-client.js';
 
 const env = (name: string, dflt: number, min = 1): number => {

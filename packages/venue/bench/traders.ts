@@ -8,7 +8,7 @@
  * loopback HTTP floor under the same load.
  */
 import { Agent, request } from 'node:http';
-import { createLatencyRecorder } from '../../ws-tester/src/load/histogram.js';
+import { createLatencyRecorder } from '@tradekit/ws-tester';
 import { type Hub, childChannel, connectHub, loopDelay } from './hub-client.js';
 
 const C = 'CON.F.US.MNQ.U25';
