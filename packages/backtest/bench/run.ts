@@ -128,30 +128,29 @@ try {
   const { backtest } = (await import('grademark')) as unknown as {
     backtest: (s: unknown, df: unknown) => { direction: string }[];
   };
-  /** Rows with both SMAs from one running-sum pass (NaN before the window fills). */
-  const rowsWithSmas = () => {
+  /** grademark's rows; with `smas`, both SMAs from one running-sum pass (NaN before the window fills). */
+  const rowsOf = (smas: boolean) => {
     const rows = new Array(GM_BARS);
     let sf = 0;
     let ss = 0;
     for (let i = 0; i < GM_BARS; i++) {
       const b = bars[i] as (typeof bars)[number];
+      const time = new Date(b.ts / 1000);
+      if (!smas) {
+        rows[i] = { time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
+        continue;
+      }
       sf += b.close;
       ss += b.close;
       if (i >= 10) sf -= (bars[i - 10] as (typeof bars)[number]).close;
       if (i >= 30) ss -= (bars[i - 30] as (typeof bars)[number]).close;
-      rows[i] = {
-        time: new Date(b.ts / 1000),
-        open: b.open,
-        high: b.high,
-        low: b.low,
-        close: b.close,
-        volume: b.volume,
-        fast: i >= 9 ? sf / 10 : Number.NaN,
-        slow: i >= 29 ? ss / 30 : Number.NaN,
-      };
+      const fast = i >= 9 ? sf / 10 : Number.NaN;
+      const slow = i >= 29 ? ss / 30 : Number.NaN;
+      rows[i] = { time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, fast, slow };
     }
     return rows;
   };
+  const rowsWithSmas = () => rowsOf(true);
   const wholeTimes: number[] = [];
   const wholeCpu: number[] = [];
   const aloneTimes: number[] = [];
@@ -176,19 +175,7 @@ try {
   if (GM_FORGE) {
     const t0 = performance.now();
     const c0 = cpu();
-    const plainRows = new Array(GM_BARS);
-    for (let i = 0; i < GM_BARS; i++) {
-      const b = bars[i] as (typeof bars)[number];
-      plainRows[i] = {
-        time: new Date(b.ts / 1000),
-        open: b.open,
-        high: b.high,
-        low: b.low,
-        close: b.close,
-        volume: b.volume,
-      };
-    }
-    const frame = new DataFrame(plainRows);
+    const frame = new DataFrame(rowsOf(false));
     const close = frame.getSeries('close');
     const sma = (n: number) => close.rollingWindow(n).select((w: { average(): number }) => w.average());
     // A window of n ends at row n - 1 and keeps that row's index, so `withSeries` lines it up.
