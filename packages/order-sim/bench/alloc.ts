@@ -112,7 +112,10 @@ function exchangeRow(flow: ReturnType<typeof generate>, noFills: boolean): numbe
 }
 
 function mdRow(events: number): number {
-  const ex = new Exchange({ clock: new VirtualClock(), instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }] });
+  const ex = new Exchange({
+    clock: new VirtualClock(),
+    instruments: [{ symbol: 'ES', tickSize: 0.25, multiplier: 50 }],
+  });
   let fills = 0;
   ex.on('fill', () => fills++);
   const rng = new Rng(7);
