@@ -3,7 +3,9 @@
  * no-fill, backtest path), interleaved rounds, CPU time (process.cpuUsage): for a shared machine.
  *
  * Usage: node --expose-gc --import tsx bench/ab.ts <dirA/src> <dirB/src> [--rounds 7] [--ops 100000] [--only fill,nofill,md]
- * Prints per-row medians of CPU ops/s and the median of the per-round ratios B/A.
+ * Prints per-row medians of CPU ops/s, the median of the per-round ratios B/A, and the ratio of
+ * the best rounds (on a loaded machine interference only adds time, so the best run of each tree
+ * is the least disturbed one).
  */
 import { Rng, VirtualClock } from '@tradekit/types';
 
@@ -186,6 +188,6 @@ for (let r = 0; r < ROUNDS; r++) {
 for (const row of only) {
   const t = rates[row] as { a: number[]; b: number[]; r: number[] };
   console.log(
-    `${row.padEnd(7)} A ${(median(t.a) / 1e6).toFixed(3)} M/s  B ${(median(t.b) / 1e6).toFixed(3)} M/s  B/A median ×${median(t.r).toFixed(3)}  [${t.r.map((x) => x.toFixed(2)).join(' ')}]`,
+    `${row.padEnd(7)} A ${(median(t.a) / 1e6).toFixed(3)} M/s  B ${(median(t.b) / 1e6).toFixed(3)} M/s  B/A median ×${median(t.r).toFixed(3)}  best B/best A ×${(Math.max(...t.b) / Math.max(...t.a)).toFixed(3)}  [${t.r.map((x) => x.toFixed(2)).join(' ')}]`,
   );
 }
