@@ -14,20 +14,22 @@ import {
 } from '@tradekit/types';
 import type { EventBus } from './event-stream.js';
 import type { OrderFilter } from './options.js';
-import type { WorkingOrder } from './working-order.js';
+import { STATUS_NAMES, type WorkingOrder, isTerminal, statusIndex } from './working-order.js';
 
-/** Legal status moves as a lookup (from → to → true), built once from `ORDER_TRANSITIONS`. */
-const LEGAL: Record<string, Record<string, true>> = {};
-for (const [from, tos] of Object.entries(ORDER_TRANSITIONS)) {
-  const row: Record<string, true> = {};
-  for (const to of tos) row[to] = true;
-  LEGAL[from] = row;
-}
+/**
+ * Legal status moves as bit masks by status index (`STATUS_NAMES` in working-order.ts): bit `to`
+ * of `LEGAL[from]` is set when `from → to` is legal. Built once from `ORDER_TRANSITIONS`.
+ */
+const LEGAL: number[] = STATUS_NAMES.map((from) => {
+  let mask = 0;
+  for (const to of (ORDER_TRANSITIONS as Record<string, readonly string[] | undefined>)[from] ?? []) {
+    const i = statusIndex(to);
+    if (i < STATUS_NAMES.length) mask |= 1 << i;
+  }
+  return mask;
+});
 
-/** `isTerminalStatus` without the table lookup: the exchange asks it several times per operation. */
-export function isTerminal(status: OrderStatus): boolean {
-  return status === 'filled' || status === 'canceled' || status === 'rejected' || status === 'expired';
-}
+export { isTerminal };
 
 /**
  * Moves `w` to `to` after checking the move against `ORDER_TRANSITIONS` (`assertTransition`'s
@@ -35,7 +37,10 @@ export function isTerminal(status: OrderStatus): boolean {
  */
 export function transition(w: WorkingOrder, to: OrderStatus): OrderStatus {
   const from = w.status;
-  if (LEGAL[from]?.[to] !== true) assertTransition(from, to, w.id);
+  const f = w.statusIndex;
+  const t = statusIndex(to);
+  if (f >= LEGAL.length || t >= LEGAL.length || (((LEGAL[f] as number) >> t) & 1) === 0)
+    assertTransition(from, to, w.id);
   w.status = to;
   return from;
 }
