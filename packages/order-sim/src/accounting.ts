@@ -52,8 +52,15 @@ export class Accounting {
     this.anyMargin = instruments.some((i) => i.marginPerContract > 0);
   }
 
+  /** The id of {@link lastAccount} (a symbol until an account was found: no id equals it). */
+  private lastId: unknown = Symbol('none');
+  private lastAccount: AccountLedger | undefined = undefined;
+
   /** The account with this id; throws `EXCHANGE_UNKNOWN_ACCOUNT` otherwise. */
   account(id: string): AccountLedger {
+    // Orders mostly repeat an account: the last one found is remembered (accounts never change
+    // after construction).
+    if (id === this.lastId) return this.lastAccount as AccountLedger;
     const a = this.accounts.get(id);
     if (a === undefined) {
       throw new TradeKitError(
@@ -62,6 +69,8 @@ export class Accounting {
         { details: { field: 'accountId', value: id } },
       );
     }
+    this.lastId = id;
+    this.lastAccount = a;
     return a;
   }
 

@@ -103,9 +103,26 @@ export class Engine {
     this.entry = new OrderEntry(this, entryLatency);
   }
 
+  private lastSymbol: unknown = undefined;
+  private lastMarket: MarketState | undefined = undefined;
+
+  /**
+   * The market of a symbol, or undefined: `markets.get` with the last symbol found remembered
+   * (orders and market data mostly repeat one symbol; the markets never change after construction).
+   */
+  marketOf(symbol: string): MarketState | undefined {
+    if (symbol === this.lastSymbol) return this.lastMarket;
+    const m = this.markets.get(symbol);
+    if (m !== undefined) {
+      this.lastSymbol = symbol;
+      this.lastMarket = m;
+    }
+    return m;
+  }
+
   /** The market of a symbol; throws `EXCHANGE_UNKNOWN_SYMBOL` otherwise. */
   market(symbol: string): MarketState {
-    const m = this.markets.get(symbol);
+    const m = this.marketOf(symbol);
     if (m === undefined) {
       throw new TradeKitError(
         'EXCHANGE_UNKNOWN_SYMBOL',
@@ -123,7 +140,7 @@ export class Engine {
   /** Applies one market event now (time has already been advanced to it). */
   applyMarketEvent(e: MarketEvent): void {
     this.bus.market(e);
-    const m = this.markets.get(e.symbol);
+    const m = this.marketOf(e.symbol);
     if (m === undefined) return;
     switch (e.type) {
       case 'quote':

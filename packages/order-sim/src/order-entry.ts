@@ -45,7 +45,7 @@ export class OrderEntry {
     checkRequest(this.ex, request);
     const account = this.ex.accounting.account(request.accountId ?? 'default');
     const m =
-      this.ex.markets.get(request.symbol) ??
+      this.ex.marketOf(request.symbol) ??
       new MarketState(defineInstrument({ symbol: request.symbol || '?', tickSize: 1 }));
     const w = new WorkingOrder(
       ++this.ex.store.seq,

@@ -19,7 +19,7 @@ import {
   ticksToPrice,
 } from '@tradekit/types';
 import type { Engine } from './engine.js';
-import { BIG, SIDES, TIFS, TRIGGERS, TYPES } from './options.js';
+import { BIG, TIFS, TRIGGERS } from './options.js';
 import { MAX_LADDER } from './book-side.js';
 import { BUY, type CoreSide } from './order-book.js';
 import { type WorkingOrder, bracketPrice, offsetTicks, offsetTicksOf } from './working-order.js';
@@ -53,8 +53,11 @@ export function checkRequest(ex: Engine, r: OrderRequest): void {
       'Example: { symbol: "MNQ", side: "buy", type: "market", quantity: 1 }.',
     );
   if (typeof r.symbol !== 'string') throw invalidValue(code, 'symbol', 'a string', r.symbol);
-  if (!SIDES.has(r.side)) throw invalidValue(code, 'side', '"buy" or "sell"', r.side);
-  if (!TYPES.has(r.type))
+  // Comparisons instead of Set lookups (the same members as SIDES and TYPES in options.ts).
+  const side = r.side;
+  if (side !== 'buy' && side !== 'sell') throw invalidValue(code, 'side', '"buy" or "sell"', r.side);
+  const type = r.type;
+  if (type !== 'limit' && type !== 'market' && type !== 'stop' && type !== 'stop_limit' && type !== 'trailing_stop')
     throw invalidValue(code, 'type', '"market", "limit", "stop", "stop_limit" or "trailing_stop"', r.type);
   if (typeof r.quantity !== 'number') throw invalidValue(code, 'quantity', 'a number', r.quantity);
   // Named reads, not r[k] in a loop: a keyed read of a request is a slow lookup on every order.
@@ -118,7 +121,7 @@ function offGrid(inst: Instrument, field: string, v: number | undefined): Reject
 /** Static checks; returns a rejection or undefined. Fills in ticks and lots. */
 export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
   const r = w.request;
-  if (!ex.markets.has(r.symbol)) {
+  if (ex.marketOf(r.symbol) === undefined) {
     return [
       'ORDER_UNKNOWN_SYMBOL',
       `Unknown symbol ${describeValue(r.symbol)}. Known symbols: ${[...ex.markets.keys()].join(', ')}.`,
