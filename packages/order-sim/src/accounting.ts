@@ -103,7 +103,7 @@ export class Accounting {
         if (
           w === extra ||
           w.account !== a ||
-          w.request.reduceOnly ||
+          w.req?.reduceOnly ||
           w.status === 'inactive' ||
           w.status === 'pending_new'
         )

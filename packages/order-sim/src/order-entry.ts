@@ -21,7 +21,7 @@ import type { LatencyModel } from './latency.js';
 import { MarketState } from './market-state.js';
 import type { OrderChanges } from './options.js';
 import { STOP_WRONG_SIDE, checkRequest, outOfRange, riskCheck, validate } from './validation.js';
-import { WorkingOrder } from './working-order.js';
+import { WorkingOrder, plainRequestCode } from './working-order.js';
 import { isTerminal } from './orders.js';
 
 /** The order-entry gateway of one exchange. */
@@ -44,17 +44,20 @@ export class OrderEntry {
   place(request: OrderRequest): Order {
     checkRequest(this.ex, request);
     const account = this.ex.accounting.account(request.accountId ?? 'default');
-    const m =
-      this.ex.marketOf(request.symbol) ??
-      new MarketState(defineInstrument({ symbol: request.symbol || '?', tickSize: 1 }));
+    const known = this.ex.marketOf(request.symbol);
+    const m = known ?? new MarketState(defineInstrument({ symbol: request.symbol || '?', tickSize: 1 }));
+    // A plain request (symbol, side, type, quantity, price, account, time in force) is read into
+    // the order and not kept; any other is copied (the caller may reuse its object).
+    const code = known !== undefined ? plainRequestCode(request) : 0;
     const w = new WorkingOrder(
       ++this.ex.store.seq,
-      { ...request },
+      code === 0 ? { ...request } : request,
       account,
       m,
       this.ex.cfg.stopTrigger,
       this.ex.clock.now(),
     );
+    if (code !== 0 && !w.dropRequest(code)) w.request = { ...request };
     this.ex.store.add(w);
     this.ex.store.report(w, null);
     // Without latency (and nothing in flight) the order arrives at once: no closure to allocate.
@@ -153,9 +156,11 @@ export class OrderEntry {
   private accept(w: WorkingOrder): void {
     const m = w.market;
     this.ex.store.setStatus(w, 'new');
-    const r = w.request;
-    if (r.ocoGroup !== undefined) this.ex.contingent.join(w, r.ocoGroup);
-    if (r.bracket && (r.bracket.stopLoss || r.bracket.takeProfit)) this.ex.contingent.createChildren(w);
+    const r = w.req;
+    if (r !== null) {
+      if (r.ocoGroup !== undefined) this.ex.contingent.join(w, r.ocoGroup);
+      if (r.bracket && (r.bracket.stopLoss || r.bracket.takeProfit)) this.ex.contingent.createChildren(w);
+    }
     this.ex.scheduleExpiry(w);
     if (w.type === 'stop' || w.type === 'stop_limit' || w.type === 'trailing_stop') {
       m.stops.push(w);
@@ -221,6 +226,8 @@ export class OrderEntry {
     }
     const priceChanged = changes.price !== undefined && newTick !== w.limitTick;
     const increased = newLots > w.lots;
+    // The request as sent stays what it was: a plain one is copied before the order changes.
+    w.keepRequest();
     w.rejectReason = undefined;
     w.rejectMessage = undefined;
     w.lots = newLots;

@@ -221,7 +221,7 @@ export class OrderStore {
     const from = filter.open ? [...this.open].sort((a, b) => a.seq - b.seq) : this.byId.values();
     for (const w of from) {
       if (filter.accountId !== undefined && w.account.id !== filter.accountId) continue;
-      if (filter.symbol !== undefined && w.request.symbol !== filter.symbol) continue;
+      if (filter.symbol !== undefined && w.requestSymbol !== filter.symbol) continue;
       out.push(w.toOrder());
     }
     return out;

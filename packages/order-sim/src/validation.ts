@@ -120,61 +120,70 @@ function offGrid(inst: Instrument, field: string, v: number | undefined): Reject
 
 /** Static checks; returns a rejection or undefined. Fills in ticks and lots. */
 export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
-  const r = w.request;
-  if (ex.marketOf(r.symbol) === undefined) {
+  // A plain request (no copy kept) has only symbol, side, type, quantity, price, account and time
+  // in force, all on the order: its other keys read as undefined.
+  const r = w.req;
+  const symbol = r === null ? w.market.inst.symbol : r.symbol;
+  if (ex.marketOf(symbol) === undefined) {
     return [
       'ORDER_UNKNOWN_SYMBOL',
-      `Unknown symbol ${describeValue(r.symbol)}. Known symbols: ${[...ex.markets.keys()].join(', ')}.`,
+      `Unknown symbol ${describeValue(symbol)}. Known symbols: ${[...ex.markets.keys()].join(', ')}.`,
     ];
   }
+  const quantity = r === null ? w.quantity : r.quantity;
+  const type = r === null ? w.type : r.type;
+  const price = r === null ? w.requestPrice : r.price;
+  const stopPrice = r?.stopPrice;
+  const trailingOffset = r?.trailingOffset;
+  const expireAt = r?.expireAt;
+  const bracket = r?.bracket;
   const inst = w.market.inst;
-  if (!Number.isFinite(r.quantity) || r.quantity <= 0)
-    return ['ORDER_SIZE_INVALID', `Expected \`quantity\` to be > 0, got ${describeValue(r.quantity)}.`];
-  const lots = quantityToLots(inst, r.quantity);
+  if (!Number.isFinite(quantity) || quantity <= 0)
+    return ['ORDER_SIZE_INVALID', `Expected \`quantity\` to be > 0, got ${describeValue(quantity)}.`];
+  const lots = quantityToLots(inst, quantity);
   if (Number.isNaN(lots) || lots <= 0) {
     return [
       'ORDER_SIZE_NOT_LOT_MULTIPLE',
-      `Expected \`quantity\` to be a multiple of ${inst.symbol}'s lot size ${inst.lotSize}, got ${describeValue(r.quantity)}.`,
+      `Expected \`quantity\` to be a multiple of ${inst.symbol}'s lot size ${inst.lotSize}, got ${describeValue(quantity)}.`,
     ];
   }
   w.lots = lots;
-  const needsPrice = r.type === 'limit' || r.type === 'stop_limit';
-  const needsStop = r.type === 'stop' || r.type === 'stop_limit';
-  if (needsPrice && r.price === undefined)
-    return ['ORDER_INVALID', `A ${r.type} order needs \`price\` (the limit price).`];
-  if (needsStop && r.stopPrice === undefined)
-    return ['ORDER_INVALID', `A ${r.type} order needs \`stopPrice\` (the trigger price).`];
-  if (r.type === 'trailing_stop' && r.trailingOffset === undefined)
+  const needsPrice = type === 'limit' || type === 'stop_limit';
+  const needsStop = type === 'stop' || type === 'stop_limit';
+  if (needsPrice && price === undefined) return ['ORDER_INVALID', `A ${type} order needs \`price\` (the limit price).`];
+  if (needsStop && stopPrice === undefined)
+    return ['ORDER_INVALID', `A ${type} order needs \`stopPrice\` (the trigger price).`];
+  if (type === 'trailing_stop' && trailingOffset === undefined)
     return ['ORDER_INVALID', 'A trailing_stop order needs `trailingOffset`: { ticks: n } or { price: x }.'];
-  if (r.postOnly && r.type !== 'limit')
-    return ['ORDER_INVALID', `\`postOnly\` applies to limit orders only, got type \`${r.type}\`.`];
-  if (w.tif === 'GTD' && (r.expireAt === undefined || r.expireAt <= ex.clock.now())) {
+  if (r?.postOnly && type !== 'limit')
+    return ['ORDER_INVALID', `\`postOnly\` applies to limit orders only, got type \`${type}\`.`];
+  if (w.tif === 'GTD' && (expireAt === undefined || expireAt <= ex.clock.now())) {
     return [
       'ORDER_INVALID',
-      `A GTD order needs \`expireAt\` (epoch µs) in the future, got ${describeValue(r.expireAt)}.`,
+      `A GTD order needs \`expireAt\` (epoch µs) in the future, got ${describeValue(expireAt)}.`,
     ];
   }
   const off =
-    offGrid(inst, 'price', needsPrice ? r.price : undefined) ??
-    offGrid(inst, 'stopPrice', needsStop ? r.stopPrice : undefined) ??
-    offGrid(inst, 'trailingOffset.price', (r.trailingOffset as { price?: number } | undefined)?.price) ??
-    offGrid(inst, 'bracket.stopLoss', bracketPrice(r.bracket?.stopLoss)) ??
-    offGrid(inst, 'bracket.takeProfit', bracketPrice(r.bracket?.takeProfit));
+    offGrid(inst, 'price', needsPrice ? price : undefined) ??
+    offGrid(inst, 'stopPrice', needsStop ? stopPrice : undefined) ??
+    offGrid(inst, 'trailingOffset.price', (trailingOffset as { price?: number } | undefined)?.price) ??
+    offGrid(inst, 'bracket.stopLoss', bracketPrice(bracket?.stopLoss)) ??
+    offGrid(inst, 'bracket.takeProfit', bracketPrice(bracket?.takeProfit));
   if (off) return off;
-  if (needsPrice) w.limitTick = priceToTicks(inst, r.price as number);
-  if (needsStop) w.stopTick = priceToTicks(inst, r.stopPrice as number);
-  const tpAt = (r.bracket?.takeProfit as { at?: number } | undefined)?.at;
+  if (needsPrice) w.limitTick = priceToTicks(inst, price as number);
+  if (needsStop) w.stopTick = priceToTicks(inst, stopPrice as number);
+  const tpAt = (bracket?.takeProfit as { at?: number } | undefined)?.at;
   const far =
     outOfRange(w, 'price', needsPrice ? w.limitTick : Number.NaN, w.cside) ??
     outOfRange(w, 'bracket.takeProfit.at', tpAt === undefined ? Number.NaN : priceToTicks(inst, tpAt), 1 - w.cside);
   if (far) return far;
-  if (r.type === 'trailing_stop')
-    w.trailTicks = offsetTicks(inst, r.trailingOffset as { ticks: number } | { price: number });
-  if (Number.isNaN(w.trailTicks) && r.bracket === undefined) return undefined;
+  if (type === 'trailing_stop')
+    w.trailTicks = offsetTicks(inst, trailingOffset as { ticks: number } | { price: number });
+  if (Number.isNaN(w.trailTicks) && bracket === undefined) return undefined;
   return (
     badOffset(inst, w.trailTicks) ??
-    badOffset(inst, offsetTicksOf(inst, r.bracket?.stopLoss)) ??
-    badOffset(inst, offsetTicksOf(inst, r.bracket?.takeProfit))
+    badOffset(inst, offsetTicksOf(inst, bracket?.stopLoss)) ??
+    badOffset(inst, offsetTicksOf(inst, bracket?.takeProfit))
   );
 }
 
@@ -202,7 +211,7 @@ export function riskCheck(ex: Engine, w: WorkingOrder): Rejection | undefined {
     return ['ORDER_MARKET_HALTED', `${inst.symbol} is halted. Orders are accepted again after the market resumes.`];
   const pos = w.account.position(inst).lots;
   const signed = w.cside === BUY ? w.lots : -w.lots;
-  if (w.request.reduceOnly) {
+  if (w.req?.reduceOnly) {
     if (pos === 0 || Math.sign(pos) === Math.sign(signed) || Math.abs(signed) > Math.abs(pos)) {
       return [
         'ORDER_REDUCE_ONLY_INCREASES',
@@ -210,7 +219,7 @@ export function riskCheck(ex: Engine, w: WorkingOrder): Rejection | undefined {
       ];
     }
   }
-  if (inst.marginPerContract > 0 && !w.request.reduceOnly) {
+  if (inst.marginPerContract > 0 && !w.req?.reduceOnly) {
     const opposite = Math.sign(pos) === -Math.sign(signed) ? Math.abs(pos) : 0;
     const added = Math.max(0, w.lots - opposite);
     if (added > 0) {
@@ -228,7 +237,7 @@ export function riskCheck(ex: Engine, w: WorkingOrder): Rejection | undefined {
     const msg = ex.triggers.wrongSide(m, w, w.stopTick);
     if (msg) return [STOP_WRONG_SIDE, msg];
   }
-  const sl = w.request.bracket?.stopLoss as { at?: number } | undefined;
+  const sl = w.req?.bracket?.stopLoss as { at?: number } | undefined;
   if (sl?.at !== undefined && ex.cfg.stopThroughMarket === 'reject') {
     const slTick = priceToTicks(inst, sl.at);
     const buy = w.cside === BUY;
@@ -247,7 +256,7 @@ export function riskCheck(ex: Engine, w: WorkingOrder): Rejection | undefined {
   }
   if (w.type === 'limit') {
     const crosses = marketableLots(ex, w, w.limitTick, 1) > 0;
-    if (w.request.postOnly && crosses) {
+    if (w.req?.postOnly && crosses) {
       return [
         'ORDER_POST_ONLY_WOULD_CROSS',
         `Post-only ${w.side} at ${ticksToPrice(inst, w.limitTick)} would take liquidity (it crosses the opposite side). Price it away from the market.`,

@@ -4,6 +4,7 @@
 import {
   Decimal,
   type Micros,
+  priceToTicks,
   type Order,
   type OrderRequest,
   type OrderStatus,
@@ -162,6 +163,100 @@ export function statusIndex(t: string): number {
   }
 }
 
+/**
+ * Plain requests: an order whose request has only the keys below (with the values
+ * `checkRequest` accepted) keeps no copy of it. Its values are all on the order already
+ * (the symbol of its market, side, type, quantity, the limit price as ticks that give the price
+ * back exactly, the account's id, time in force); what the order keeps is the order of the keys,
+ * as an index into a table of the key orders seen (bits 20-27 of `flags`), so that `request`
+ * rebuilds the same object (same keys, same order, same values: same JSON in snapshots).
+ * Every kept order is then one object (72 bytes for a 6-key request) lighter.
+ */
+const K_SYMBOL = 1;
+const K_SIDE = 2;
+const K_TYPE = 3;
+const K_QUANTITY = 4;
+const K_PRICE = 5;
+const K_ACCOUNT = 6;
+const K_TIF = 7;
+const REQ_SHIFT = 20;
+const REQ_MASK = 255 << REQ_SHIFT;
+/** Key orders by index (index 0: the order keeps its request object). */
+const KEY_ORDERS: number[][] = [[]];
+/** Whether each key order has a price. */
+const KEY_HAS_PRICE: boolean[] = [false];
+const KEY_ORDER_INDEX = new Map<number, number>();
+let lastKeyCode = -1;
+let lastKeyIndex = 0;
+
+/**
+ * The key order of a plain request as digits in base 8 (one per key, `K_…`), or 0 when the
+ * request keeps a copy: another key, a key holding undefined where that is not allowed, a
+ * prototype other than Object's.
+ */
+export function plainRequestCode(r: OrderRequest): number {
+  const proto = Object.getPrototypeOf(r);
+  if (proto !== Object.prototype && proto !== null) return 0;
+  let code = 0;
+  for (const k in r) {
+    let id: number;
+    switch (k) {
+      case 'symbol':
+        id = K_SYMBOL;
+        break;
+      case 'side':
+        id = K_SIDE;
+        break;
+      case 'type':
+        id = K_TYPE;
+        break;
+      case 'quantity':
+        id = K_QUANTITY;
+        break;
+      case 'price':
+        if (r.price === undefined) return 0;
+        id = K_PRICE;
+        break;
+      case 'accountId':
+        if (r.accountId === undefined) return 0;
+        id = K_ACCOUNT;
+        break;
+      case 'timeInForce':
+        if (r.timeInForce === undefined) return 0;
+        id = K_TIF;
+        break;
+      default:
+        return 0;
+    }
+    code = code * 8 + id;
+  }
+  return code;
+}
+
+/** The table index of a key order (1-255), 0 when the table is full. */
+function keyOrderIndex(code: number): number {
+  if (code === lastKeyCode) return lastKeyIndex;
+  let i = KEY_ORDER_INDEX.get(code);
+  if (i === undefined) {
+    if (KEY_ORDERS.length > 255) return 0;
+    const keys: number[] = [];
+    for (let c = code; c > 0; c = Math.floor(c / 8)) keys.unshift(c % 8);
+    i = KEY_ORDERS.length;
+    KEY_ORDERS.push(keys);
+    KEY_HAS_PRICE.push(keys.includes(K_PRICE));
+    KEY_ORDER_INDEX.set(code, i);
+  }
+  lastKeyCode = code;
+  lastKeyIndex = i;
+  return i;
+}
+
+/** True when the key order `code` holds `id`. */
+function hasKey(code: number, id: number): boolean {
+  for (let c = code; c > 0; c = Math.floor(c / 8)) if (c % 8 === id) return true;
+  return false;
+}
+
 /** The exchange's own record of an order. */
 export class WorkingOrder {
   id: string;
@@ -176,7 +271,8 @@ export class WorkingOrder {
   // double in V8: one more heap object per order).
   private limit = 0;
   private firstFill = 0;
-  request: OrderRequest;
+  /** The request as sent (a copy), or null for a plain request (see {@link plainRequestCode}). */
+  req: OrderRequest | null;
   /**
    * `triggered`, `openListed`, `feeCharged`, `waiting` and "has a limit / first fill tick" as
    * bits, and the side, type, time in force, stop trigger and status as small indices: one small
@@ -209,7 +305,7 @@ export class WorkingOrder {
     this.type = req.type;
     this.tif = req.timeInForce ?? 'GTC';
     this.quantity = req.quantity;
-    this.request = req;
+    this.req = req;
     this.stopTrigger = req.stopTrigger ?? stopTrigger;
     this.status = 'pending_new';
     if (req.ocoGroup !== undefined) this.ext().ocoGroup = req.ocoGroup;
@@ -224,6 +320,91 @@ export class WorkingOrder {
       this.x = x;
     }
     return x;
+  }
+
+  /**
+   * Drops the request (`req` must be the caller's own object, read by the constructor, and
+   * `code` its {@link plainRequestCode}): returns false, keeping it, when it cannot be rebuilt
+   * exactly (a price other than a limit order's, a price whose ticks do not give it back, zero
+   * (a signed zero would come back as +0), a full key-order table).
+   */
+  dropRequest(code: number): boolean {
+    const req = this.req as OrderRequest;
+    let tick = 0;
+    if (hasKey(code, K_PRICE)) {
+      const p = req.price as number;
+      if (req.type !== 'limit' || p === 0) return false;
+      const inst = this.market.inst;
+      tick = priceToTicks(inst, p);
+      if (ticksToPrice(inst, tick) !== p) return false;
+    }
+    const i = keyOrderIndex(code);
+    if (i === 0) return false;
+    // The limit field holds the request's price as ticks until validation sets the limit (the
+    // same ticks); a modify keeps its own copy of the request first (keepRequest).
+    this.limit = tick;
+    this.req = null;
+    this.flags = (this.flags & ~REQ_MASK) | (i << REQ_SHIFT);
+    return true;
+  }
+
+  /** The request as sent: the copy, or a plain request rebuilt (same keys, order and values). */
+  get request(): OrderRequest {
+    return this.req ?? this.rebuildRequest();
+  }
+  set request(v: OrderRequest) {
+    this.req = v;
+    this.flags &= ~REQ_MASK;
+  }
+
+  /** Keeps a copy of a plain request before the order's quantity or prices change. */
+  keepRequest(): void {
+    if (this.req === null) this.request = this.rebuildRequest();
+  }
+
+  private rebuildRequest(): OrderRequest {
+    const keys = KEY_ORDERS[(this.flags & REQ_MASK) >> REQ_SHIFT] as number[];
+    const r = {} as { -readonly [K in keyof OrderRequest]: OrderRequest[K] };
+    const inst = this.market.inst;
+    for (const id of keys) {
+      switch (id) {
+        case K_SYMBOL:
+          r.symbol = inst.symbol;
+          break;
+        case K_SIDE:
+          r.side = this.side;
+          break;
+        case K_TYPE:
+          r.type = this.type;
+          break;
+        case K_QUANTITY:
+          r.quantity = this.quantity;
+          break;
+        case K_PRICE:
+          r.price = ticksToPrice(inst, this.limit);
+          break;
+        case K_ACCOUNT:
+          r.accountId = this.account.id;
+          break;
+        case K_TIF:
+          r.timeInForce = this.tif;
+          break;
+      }
+    }
+    return r as OrderRequest;
+  }
+
+  /** The request's symbol. */
+  get requestSymbol(): string {
+    return this.req === null ? this.market.inst.symbol : this.req.symbol;
+  }
+
+  /** The request's price (a plain request's from its ticks). */
+  get requestPrice(): number | undefined {
+    if (this.req !== null) return this.req.price;
+    return KEY_HAS_PRICE[(this.flags & REQ_MASK) >> REQ_SHIFT] === true
+      ? ticksToPrice(this.market.inst, this.limit)
+      : undefined;
   }
 
   get cside(): CoreSide {
@@ -392,7 +573,7 @@ export class WorkingOrder {
 
   toOrder(): Order {
     const inst = this.market.inst;
-    const req = this.request;
+    const req = this.req;
     const terminal = isTerminal(this.status);
     const filledLots = this.filledLots;
     const filled = lotsToQuantity(inst, filledLots);
@@ -410,17 +591,18 @@ export class WorkingOrder {
     // path below.
     if (
       this.x === undefined &&
-      req.stopPrice === undefined &&
-      req.trailingOffset === undefined &&
-      req.expireAt === undefined
+      (req === null || (req.stopPrice === undefined && req.trailingOffset === undefined && req.expireAt === undefined))
     ) {
-      const price = (this.flags & HAS_LIMIT) !== 0 ? ticksToPrice(inst, this.limit) : req.price;
+      const price = (this.flags & HAS_LIMIT) !== 0 ? ticksToPrice(inst, this.limit) : this.requestPrice;
+      const symbol = req === null ? inst.symbol : req.symbol;
+      const postOnly = req !== null && req.postOnly === true;
+      const reduceOnly = req !== null && req.reduceOnly === true;
       if (price === undefined)
         return {
           id: this.id,
           clientOrderId: this.id,
           accountId: this.account.id,
-          symbol: req.symbol,
+          symbol,
           side: this.side,
           type: this.type,
           timeInForce: this.tif,
@@ -429,8 +611,8 @@ export class WorkingOrder {
           remainingQuantity: remaining,
           stopTrigger: this.stopTrigger,
           triggered: (this.flags & TRIGGERED) !== 0,
-          postOnly: req.postOnly === true,
-          reduceOnly: req.reduceOnly === true,
+          postOnly,
+          reduceOnly,
           status: this.status,
           avgFillPrice: avg,
           createdAt: this.createdAt,
@@ -440,7 +622,7 @@ export class WorkingOrder {
         id: this.id,
         clientOrderId: this.id,
         accountId: this.account.id,
-        symbol: req.symbol,
+        symbol,
         side: this.side,
         type: this.type,
         timeInForce: this.tif,
@@ -449,8 +631,8 @@ export class WorkingOrder {
         remainingQuantity: remaining,
         stopTrigger: this.stopTrigger,
         triggered: (this.flags & TRIGGERED) !== 0,
-        postOnly: req.postOnly === true,
-        reduceOnly: req.reduceOnly === true,
+        postOnly,
+        reduceOnly,
         status: this.status,
         avgFillPrice: avg,
         createdAt: this.createdAt,
@@ -458,11 +640,13 @@ export class WorkingOrder {
         price,
       };
     }
+    // Rare orders keep their request (a plain request has no key read below but symbol and price).
+    const r = this.request;
     const o: Order = {
       id: this.id,
       clientOrderId: this.clientOrderId,
       accountId: this.account.id,
-      symbol: req.symbol,
+      symbol: r.symbol,
       side: this.side,
       type: this.type,
       timeInForce: this.tif,
@@ -471,19 +655,19 @@ export class WorkingOrder {
       remainingQuantity: remaining,
       stopTrigger: this.stopTrigger,
       triggered: this.triggered,
-      postOnly: req.postOnly === true,
-      reduceOnly: req.reduceOnly === true,
+      postOnly: r.postOnly === true,
+      reduceOnly: r.reduceOnly === true,
       status: this.status,
       avgFillPrice: avg,
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
     };
     if (!Number.isNaN(this.limitTick)) o.price = ticksToPrice(inst, this.limitTick);
-    else if (req.price !== undefined) o.price = req.price;
+    else if (r.price !== undefined) o.price = r.price;
     if (!Number.isNaN(this.stopTick)) o.stopPrice = ticksToPrice(inst, this.stopTick);
-    else if (req.stopPrice !== undefined) o.stopPrice = req.stopPrice;
-    if (req.trailingOffset !== undefined) o.trailingOffset = req.trailingOffset;
-    if (req.expireAt !== undefined) o.expireAt = req.expireAt;
+    else if (r.stopPrice !== undefined) o.stopPrice = r.stopPrice;
+    if (r.trailingOffset !== undefined) o.trailingOffset = r.trailingOffset;
+    if (r.expireAt !== undefined) o.expireAt = r.expireAt;
     if (this.parent) o.parentId = this.parent.id;
     if (this.ocoGroup !== undefined) o.ocoGroup = this.ocoGroup;
     if (this.rejectReason !== undefined) o.rejectReason = this.rejectReason;
