@@ -79,7 +79,7 @@ export class Accounting {
     const m = w.market;
     const inst = m.inst;
     const price = m.fillPrice(tick);
-    const quantity = lotsToQuantity(inst, lots);
+    const quantity = m.qty(lots);
     const fee = m.fee(this.fees, tick, lots, liquidity, firstFill);
     const acct = w.account;
     const position = acct.position(inst);

@@ -39,6 +39,11 @@ export class FeeSchedule {
   private readonly perOrder: Decimal;
   /** The spec this schedule was built from. */
   readonly spec: Required<FeeSpec>;
+  /** No rate on notional for makers / takers (see {@link priceFree}), and no fee per order: read per fill. */
+  private readonly makerFree: boolean;
+  private readonly takerFree: boolean;
+  /** True when there is no fee per order: a fill's fee then does not depend on whether it is the order's first. */
+  readonly firstFree: boolean;
 
   constructor(spec: FeeSpec = {}) {
     if (typeof spec !== 'object' || spec === null)
@@ -66,11 +71,14 @@ export class FeeSchedule {
     this.maker = new Decimal(this.spec.makerBps).div(BPS);
     this.taker = new Decimal(this.spec.takerBps).div(BPS);
     this.perOrder = new Decimal(this.spec.perOrder);
+    this.makerFree = this.maker.isZero();
+    this.takerFree = this.taker.isZero();
+    this.firstFree = this.perOrder.isZero();
   }
 
   /** True when fills of this liquidity pay no rate on notional: their fee then does not depend on the price. */
   priceFree(liquidity: 'maker' | 'taker'): boolean {
-    return (liquidity === 'maker' ? this.maker : this.taker).isZero();
+    return liquidity === 'maker' ? this.makerFree : this.takerFree;
   }
 
   /** Fee of one fill of `quantity` at `price` (money per point = `multiplier`). */

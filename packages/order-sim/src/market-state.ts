@@ -75,11 +75,34 @@ export class MarketState {
   /** The last fee from {@link fee} in integer units of 10^-`FEE_PLACES` (fees.ts) (NaN when it does not fit). */
   lastFeeUnits = Number.NaN;
 
+  /**
+   * `10 ** sizeDecimals` and the lot in units of it, which `lotsToQuantity` / `quantityToLots`
+   * compute on every call (a power and a rounding); {@link qty} and {@link lotsOf} do the same
+   * arithmetic with them (instruments are frozen).
+   */
+  private readonly sizeScale: number;
+  private readonly lotUnit: number;
+
   constructor(
     inst: Instrument,
     readonly markRule: MarkRule = 'latest',
   ) {
     this.inst = inst;
+    this.sizeScale = 10 ** inst.sizeDecimals;
+    this.lotUnit = Math.round(inst.lotSize * this.sizeScale);
+  }
+
+  /** `lotsToQuantity(this.inst, lots)`. */
+  qty(lots: number): number {
+    return (lots * this.lotUnit) / this.sizeScale;
+  }
+
+  /** `quantityToLots(this.inst, quantity)`. */
+  lotsOf(quantity: number): number {
+    const unit = this.lotUnit;
+    const scaled = quantity * this.sizeScale;
+    const lots = Math.round(scaled / unit);
+    return Math.abs(lots * unit - scaled) <= 1e-6 * unit ? lots : Number.NaN;
   }
 
   /** True when the market trades (no halt, not closed): only then do orders fill or trigger. */
@@ -109,7 +132,9 @@ export class MarketState {
     // Without a rate on notional (per-contract and per-order fees only) the price plays no part:
     // the key leaves the tick out (a small integer key, and one entry per size, not per price).
     const priceFree = fees.priceFree(liquidity);
-    const flags = (liquidity === 'maker' ? 2 : 0) + (first ? 1 : 0);
+    // Without a fee per order the first fill costs what any other does: one key for both (half
+    // the entries, so more hits and a smaller table).
+    const flags = (liquidity === 'maker' ? 2 : 0) + (first && !fees.firstFree ? 1 : 0);
     // Small ticks and sizes get a key below 2^30 (a small integer: no heap number per lookup).
     const small = lots < 512 && Number.isInteger(tick) && tick > -524_288 && tick < 524_288;
     const cacheable =

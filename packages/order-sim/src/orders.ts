@@ -81,6 +81,17 @@ export class OrderIndex {
     this.slots[n - this.base] = w;
   }
 
+  /** {@link set} for an order whose id the exchange made from its number (`o<seq>`): no parse of the id. */
+  setNumbered(w: WorkingOrder): void {
+    const n = w.seq;
+    if (n < this.base) {
+      this.other.set(w.id, w);
+      return;
+    }
+    if (this.slots.length === 0 && this.base === 0) this.base = n;
+    this.slots[n - this.base] = w;
+  }
+
   get(id: string): WorkingOrder | undefined {
     const n = OrderIndex.seqOf(id);
     if (n >= this.base) {
@@ -189,9 +200,9 @@ export class OrderStore {
     readonly retainClosed: number,
   ) {}
 
-  /** Registers a new working order. */
+  /** Registers a new working order (its id is `o<seq>`, as the exchange numbers them). */
   add(w: WorkingOrder): void {
-    this.byId.set(w);
+    this.byId.setNumbered(w);
     this.open.add(w);
   }
 

@@ -14,7 +14,6 @@ import {
   isOnGrid,
   lotsToQuantity,
   priceToTicks,
-  quantityToLots,
   sessionAt,
   ticksToPrice,
 } from '@tradekit/types';
@@ -140,7 +139,7 @@ export function validate(ex: Engine, w: WorkingOrder): Rejection | undefined {
   const inst = w.market.inst;
   if (!Number.isFinite(quantity) || quantity <= 0)
     return ['ORDER_SIZE_INVALID', `Expected \`quantity\` to be > 0, got ${describeValue(quantity)}.`];
-  const lots = quantityToLots(inst, quantity);
+  const lots = w.market.lotsOf(quantity);
   if (Number.isNaN(lots) || lots <= 0) {
     return [
       'ORDER_SIZE_NOT_LOT_MULTIPLE',

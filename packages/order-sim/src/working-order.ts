@@ -12,7 +12,6 @@ import {
   type StopTrigger,
   type TimerHandle,
   type Instrument,
-  lotsToQuantity,
   ticksToPrice,
 } from '@tradekit/types';
 import type { AccountLedger } from './ledger.js';
@@ -576,8 +575,9 @@ export class WorkingOrder {
     const req = this.req;
     const terminal = isTerminal(this.status);
     const filledLots = this.filledLots;
-    const filled = lotsToQuantity(inst, filledLots);
-    const remaining = terminal ? 0 : lotsToQuantity(inst, Math.max(0, this.lots - filledLots));
+    const m = this.market;
+    const filled = m.qty(filledLots);
+    const remaining = terminal ? 0 : m.qty(Math.max(0, this.lots - filledLots));
     const avg =
       filledLots === 0
         ? null
