@@ -21,7 +21,8 @@ import type { LatencyModel } from './latency.js';
 import { MarketState } from './market-state.js';
 import type { OrderChanges } from './options.js';
 import { STOP_WRONG_SIDE, checkRequest, outOfRange, riskCheck, validate } from './validation.js';
-import { WorkingOrder, plainRequestCode } from './working-order.js';
+import { plainRequestCode } from './order-flags.js';
+import { WorkingOrder } from './working-order.js';
 import { isTerminal } from './orders.js';
 
 /** The order-entry gateway of one exchange. */

@@ -14,7 +14,8 @@ import {
 } from '@tradekit/types';
 import type { EventBus } from './event-stream.js';
 import type { OrderFilter } from './options.js';
-import { STATUS_NAMES, type WorkingOrder, isTerminal, statusIndex } from './working-order.js';
+import { STATUS_NAMES, statusIndex } from './order-flags.js';
+import { type WorkingOrder, isTerminal } from './working-order.js';
 
 /**
  * Legal status moves as bit masks by status index (`STATUS_NAMES` in working-order.ts): bit `to`
