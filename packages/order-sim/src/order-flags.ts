@@ -24,7 +24,7 @@ export const TIF_MASK = 7 << TIF_SHIFT;
 export const TRIGGER_MASK = 7 << TRIGGER_SHIFT;
 export const STATUS_MASK = 15 << STATUS_SHIFT;
 
-/** The values each packed field can take, by index; the last index of each means "other value" (kept in {@link Extras}). */
+/** The values each packed field can take, by index; the last index of each means "other value" (kept in `Extras`). */
 export const TYPE_NAMES: readonly Order['type'][] = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'];
 export const TIF_NAMES: readonly Order['timeInForce'][] = ['GTC', 'DAY', 'IOC', 'FOK', 'GTD'];
 export const TRIGGER_NAMES: readonly StopTrigger[] = ['last', 'bid', 'ask', 'mid'];
@@ -92,7 +92,7 @@ export function triggerIndex(t: string): number {
       return OTHER_TRIGGER;
   }
 }
-/** The index of a status in {@link STATUS_NAMES}, 15 for any other value. */
+/** The index of a status in `STATUS_NAMES`, 15 for any other value. */
 export function statusIndex(t: string): number {
   switch (t) {
     case 'pending_new':

@@ -105,7 +105,7 @@ export class WorkingOrder {
   // double in V8: one more heap object per order).
   private limit = 0;
   private firstFill = 0;
-  /** The request as sent (a copy), or null for a plain request (see {@link plainRequestCode}). */
+  /** The request as sent (a copy), or null for a plain request (see `plainRequestCode`). */
   req: OrderRequest | null;
   /**
    * `triggered`, `openListed`, `feeCharged`, `waiting` and "has a limit / first fill tick" as
@@ -113,7 +113,7 @@ export class WorkingOrder {
    * integer instead of six fields (every order the exchange keeps is 40 bytes smaller).
    */
   private flags = 0;
-  /** Rare fields, see {@link Extras}. */
+  /** Rare fields, see `Extras`. */
   private x: Extras | undefined = undefined;
   /** Links of the working set (`OpenOrders` in orders.ts). */
   openPrev: WorkingOrder | null = null;
@@ -158,7 +158,7 @@ export class WorkingOrder {
 
   /**
    * Drops the request (`req` must be the caller's own object, read by the constructor, and
-   * `code` its {@link plainRequestCode}): returns false, keeping it, when it cannot be rebuilt
+   * `code` its `plainRequestCode`): returns false, keeping it, when it cannot be rebuilt
    * exactly (a price other than a limit order's, a price whose ticks do not give it back, zero
    * (a signed zero would come back as +0), a full key-order table).
    */
@@ -274,7 +274,7 @@ export class WorkingOrder {
     this.flags = (this.flags & ~TRIGGER_MASK) | (i << TRIGGER_SHIFT);
     if (i === OTHER_TRIGGER) this.ext().stopTrigger = v;
   }
-  /** The status's index in {@link STATUS_NAMES} (15: another value, kept in the extras). */
+  /** The status's index in `STATUS_NAMES` (15: another value, kept in the extras). */
   get statusIndex(): number {
     return (this.flags & STATUS_MASK) >> STATUS_SHIFT;
   }
