@@ -188,7 +188,9 @@ class BacktestRun<P extends Params> {
   private readonly ctx: StrategyContext<P>;
   private readonly onProgress: ((events: number) => void) | undefined;
   private readonly progressEvery: number;
-  private cash: number;
+  // Initialised with a double (not left undefined, then set to the Smi 100000): the field then
+  // keeps V8's double representation, and equity sums read from it are not boxed per bar.
+  private cash = Number.NaN;
   private feesPaid = 0;
   // The curve lives in typed arrays grown by doubling: pushing to three 1 M-element JS arrays
   // cost more than the rest of the loop.
