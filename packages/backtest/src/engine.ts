@@ -385,14 +385,16 @@ class BacktestRun<P extends Params> {
       if (run.holding) run.release();
       return f();
     };
-    const quick = (side: 'buy' | 'sell', quantity: number, o: QuickOrder = {}) =>
-      send({
-        type: 'market',
-        ...o,
-        symbol: o.symbol ?? (run.symbolList[0] as SymbolState).inst.symbol,
-        side,
-        quantity,
-      });
+    const first = (this.symbolList[0] as SymbolState).inst.symbol;
+    const quick = (side: 'buy' | 'sell', quantity: number, o?: QuickOrder) => {
+      if (o === undefined) {
+        // No options (the usual call): the request send() would build, in one literal with the
+        // same keys in the same order — no `{}` default, spread copy or Object.assign per order.
+        if (run.holding) run.release();
+        return ex.placeOrder({ type: 'market', symbol: first, side, quantity, accountId: account });
+      }
+      return send({ type: 'market', ...o, symbol: o.symbol ?? first, side, quantity });
+    };
     return {
       params: this.params,
       get now() {
