@@ -57,7 +57,6 @@ import {
   REQ_MASK,
   KEY_ORDERS,
   KEY_HAS_PRICE,
-  plainRequestCode,
   keyOrderIndex,
   hasKey,
 } from './order-flags.js';
@@ -421,9 +420,8 @@ export class WorkingOrder {
             this.market.fillPrice(this.costTicks / filledLots)
           : avgOffGrid(this.costTicks, filledLots, inst);
     // Plain market and limit orders (no rare field, no stop, trailing offset or expiry) get their
-    // view from one literal, `price` included: no property added after it (which would cost a
-    // property array and a map transition per view). Same keys in the same order as the general
-    // path below.
+    // view without reading `request` (which a plain request rebuilds). Same keys in the same
+    // order as the general path below.
     if (
       this.x === undefined &&
       (req === null || (req.stopPrice === undefined && req.trailingOffset === undefined && req.expireAt === undefined))
@@ -432,28 +430,7 @@ export class WorkingOrder {
       const symbol = req === null ? inst.symbol : req.symbol;
       const postOnly = req !== null && req.postOnly === true;
       const reduceOnly = req !== null && req.reduceOnly === true;
-      if (price === undefined)
-        return {
-          id: this.id,
-          clientOrderId: this.id,
-          accountId: this.account.id,
-          symbol,
-          side: this.side,
-          type: this.type,
-          timeInForce: this.tif,
-          quantity: this.quantity,
-          filledQuantity: filled,
-          remainingQuantity: remaining,
-          stopTrigger: this.stopTrigger,
-          triggered: (this.flags & TRIGGERED) !== 0,
-          postOnly,
-          reduceOnly,
-          status: this.status,
-          avgFillPrice: avg,
-          createdAt: this.createdAt,
-          updatedAt: this.updatedAt,
-        };
-      return {
+      const o: Order = {
         id: this.id,
         clientOrderId: this.id,
         accountId: this.account.id,
@@ -472,8 +449,9 @@ export class WorkingOrder {
         avgFillPrice: avg,
         createdAt: this.createdAt,
         updatedAt: this.updatedAt,
-        price,
       };
+      if (price !== undefined) o.price = price;
+      return o;
     }
     // Rare orders keep their request (a plain request has no key read below but symbol and price).
     const r = this.request;
